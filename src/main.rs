@@ -1,0 +1,3 @@
+//! The `pcf` command line (placeholder: being written).
+
+fn main() {}

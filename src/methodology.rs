@@ -1,0 +1,10 @@
+//! (placeholder: being written)
+
+/// Errors of this module.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MethodologyError {
+    /// Not written yet.
+    #[error("not implemented yet")]
+    Unimplemented,
+}

@@ -1,0 +1,1 @@
+//! Tests: canonical (being written).

@@ -1,0 +1,11 @@
+//! The one integration-test binary: one module per area, helpers in `util`.
+
+mod util;
+
+mod canonical;
+mod footprint;
+mod lci;
+mod methodology;
+mod register;
+mod signing;
+mod solver;

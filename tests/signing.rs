@@ -1,0 +1,1 @@
+//! Tests: signing (being written).

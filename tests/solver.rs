@@ -1,0 +1,1 @@
+//! Tests: solver (being written).
