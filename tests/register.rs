@@ -1,1 +1,757 @@
-//! Tests: register (being written).
+//! Tests: the issuer's register. Round trips, status changes, every kind of tampering detected
+//! at the first broken entry, refusals to rewrite history, racing appenders, excerpts, and a
+//! child process killed with SIGKILL while appending.
+
+// The helpers below panic on failure exactly like the tests that call them; clippy's
+// `allow-unwrap-in-tests` covers only `#[test]` functions.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use pcf::digest::Digest;
+use pcf::register::{
+    CertificateClaim, Entry, EntryKind, Head, Register, RegisterError, RegisterReport, Status,
+    StatusChange, Violation, verify_excerpt,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+fn time(n: u32) -> pcf::register::Timestamp {
+    format!("2026-03-01T12:{:02}:{:02}Z", n / 60, n % 60).parse().unwrap()
+}
+
+fn pf(n: u64) -> String {
+    format!("00000000-0000-4000-8000-{n:012x}")
+}
+
+/// Stores a small canonical declaration and returns its digest.
+fn store(register: &Register, n: u64) -> Digest {
+    register.store_declaration(format!(r#"{{"declaration":{n}}}"#).as_bytes()).unwrap()
+}
+
+fn declared(declaration: Digest, pf_id: String) -> EntryKind {
+    EntryKind::Declared {
+        declaration,
+        pf_id,
+        product_ids: vec!["urn:gtin:4012345000009".to_string()],
+        supersedes: None,
+        certificates: vec![],
+    }
+}
+
+fn deprecated(declaration: Digest, pf_id: String) -> EntryKind {
+    EntryKind::StatusChanged { declaration, pf_id, status: StatusChange::Deprecated }
+}
+
+fn claim(serial: &str, quantity_kwh: f64) -> CertificateClaim {
+    CertificateClaim { serial: serial.to_string(), quantity_kwh }
+}
+
+/// The declarations of [`sample`].
+struct Sample {
+    register: Register,
+    a: Digest,
+    b: Digest,
+    a2: Digest,
+    c: Digest,
+}
+
+/// A register of five entries:
+/// 0 declares A (pf 1, certificate S-1 100 kWh), 1 declares B (pf 2),
+/// 2 declares A2 (pf 3) superseding A (certificate S-1 50 kWh), 3 deprecates A,
+/// 4 declares C (pf 4, certificate S-2 10 kWh).
+fn sample(dir: &Path) -> Sample {
+    let register = Register::open(dir).unwrap();
+    let (a, b, a2, c) =
+        (store(&register, 1), store(&register, 2), store(&register, 3), store(&register, 4));
+    let kinds = [
+        EntryKind::Declared {
+            declaration: a,
+            pf_id: pf(1),
+            product_ids: vec!["urn:gtin:4012345000009".to_string()],
+            supersedes: None,
+            certificates: vec![claim("S-1", 100.0)],
+        },
+        declared(b, pf(2)),
+        EntryKind::Declared {
+            declaration: a2,
+            pf_id: pf(3),
+            product_ids: vec!["urn:gtin:4012345000009".to_string()],
+            supersedes: Some(a),
+            certificates: vec![claim("S-1", 50.0)],
+        },
+        deprecated(a, pf(1)),
+        EntryKind::Declared {
+            declaration: c,
+            pf_id: pf(4),
+            product_ids: vec!["urn:gtin:4012345000016".to_string(), "urn:sku:c".to_string()],
+            supersedes: None,
+            certificates: vec![claim("S-2", 10.0)],
+        },
+    ];
+    for (n, kind) in kinds.into_iter().enumerate() {
+        register.append(kind, time(n as u32)).unwrap();
+    }
+    Sample { register, a, b, a2, c }
+}
+
+fn entry_path(dir: &Path, seq: u64) -> PathBuf {
+    dir.join(format!("entries/{seq:020}.json"))
+}
+
+fn broken_seq(err: &RegisterError) -> u64 {
+    match err {
+        RegisterError::BrokenChain { seq, .. } => *seq,
+        other => panic!("expected a broken chain, got {other:?}"),
+    }
+}
+
+/// Rewrites an entry file through a JSON edit (as an attacker with a text editor would).
+fn edit_entry(dir: &Path, seq: u64, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = entry_path(dir, seq);
+    let mut value: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    edit(&mut value);
+    fs::write(&path, serde_json::to_vec_pretty(&value).unwrap()).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round trips
+
+#[test]
+fn append_list_verify_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let entries = s.register.entries().unwrap();
+    assert_eq!(entries.len(), 5);
+    for (i, entry) in entries.iter().enumerate() {
+        assert_eq!(entry.seq, i as u64);
+        let expected_prev = if i == 0 { None } else { Some(entries[i - 1].digest().unwrap()) };
+        assert_eq!(entry.prev, expected_prev, "entry {i} links to the one before");
+        assert_eq!(s.register.entry(i as u64).unwrap(), *entry);
+    }
+    let head = Head { seq: 4, digest: entries[4].digest().unwrap() };
+    assert_eq!(s.register.head().unwrap(), Some(head));
+    assert_eq!(
+        s.register.verify().unwrap(),
+        RegisterReport {
+            entries: 5,
+            head: Some(head),
+            declarations: 4,
+            deprecated: 1,
+            stray_temp_files: 0
+        }
+    );
+    assert_eq!(s.register.verify_anchor(&head).unwrap().entries, 5);
+
+    // Reopening sees the same register and appends after it.
+    let again = Register::open(dir.path()).unwrap();
+    assert_eq!(again.entries().unwrap(), entries);
+    let d = store(&again, 5);
+    let entry = again.append(declared(d, pf(5)), time(10)).unwrap();
+    assert_eq!((entry.seq, entry.prev), (5, Some(head.digest)));
+    assert_eq!(again.verify().unwrap().entries, 6);
+
+    assert!(matches!(s.register.entry(9), Err(RegisterError::NoSuchEntry { seq: 9, len: 6 })));
+}
+
+#[test]
+fn entries_on_disk_are_pretty_camel_case_json() {
+    let dir = tempfile::tempdir().unwrap();
+    sample(dir.path());
+    let text = fs::read_to_string(entry_path(dir.path(), 2)).unwrap();
+    insta::assert_snapshot!(text, @r#"
+        {
+          "seq": 2,
+          "prev": "sha256:873669b405c243ef443282331a0ac48045f6a70108d68673520b8f71845ab851",
+          "time": "2026-03-01T12:00:02Z",
+          "kind": {
+            "type": "declared",
+            "declaration": "sha256:80ed6530a77285807a7d28b937037d49dc27eb566b90dc0b9df500bad70fef89",
+            "pfId": "00000000-0000-4000-8000-000000000003",
+            "productIds": [
+              "urn:gtin:4012345000009"
+            ],
+            "supersedes": "sha256:00264af78149a573a38ebac92b500ddcc171fbf6309710aeed2c70db76db2564",
+            "certificates": [
+              {
+                "serial": "S-1",
+                "quantityKwh": 50.0
+              }
+            ]
+          }
+        }
+        "#);
+}
+
+#[test]
+fn digests_ignore_formatting() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let before = s.register.verify().unwrap();
+    // Compact every entry file and reorder its keys: the digests are over canonical JSON.
+    for seq in 0..5 {
+        let path = entry_path(dir.path(), seq);
+        let value: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+        fs::write(&path, serde_json_canonicalizer::to_vec(&value).unwrap()).unwrap();
+    }
+    assert_eq!(s.register.verify().unwrap(), before);
+}
+
+#[test]
+fn status_changes_and_status_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let r = &s.register;
+    assert_eq!(r.status_of(&s.a.to_string()).unwrap(), Some(Status::Deprecated));
+    assert_eq!(r.status_of(&pf(1)).unwrap(), Some(Status::Deprecated));
+    assert_eq!(r.status_of(&s.b.to_string()).unwrap(), Some(Status::Active));
+    assert_eq!(r.status_of(&pf(3)).unwrap(), Some(Status::Active));
+    assert_eq!(r.status_of(&s.a2.to_string()).unwrap(), Some(Status::Active));
+    assert_eq!(r.status_of(&pf(99)).unwrap(), None);
+    assert_eq!(r.status_of(&Digest::of(b"never declared").to_string()).unwrap(), None);
+
+    // Deprecating B now makes it deprecated; deprecating it again is refused.
+    let entry = r.append(deprecated(s.b, pf(2)), time(20)).unwrap();
+    assert_eq!(entry.seq, 5);
+    assert_eq!(r.status_of(&pf(2)).unwrap(), Some(Status::Deprecated));
+    let err = r.append(deprecated(s.b, pf(2)), time(21)).unwrap_err();
+    insta::assert_snapshot!(err, @"cannot append entry 6: declaration sha256:f0eea43faadf4f61e2c3909f0f2d1dc58450d3dc37a4c07f26d4a037776abae7 was already deprecated by entry 5; nothing was written");
+    assert_eq!(r.verify().unwrap().deprecated, 2);
+}
+
+#[test]
+fn certificate_claims_list_every_claim_by_serial() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let claims = s.register.certificate_claims().unwrap();
+    assert_eq!(claims.len(), 2);
+    assert_eq!(claims["S-1"], vec![(0, 100.0), (2, 50.0)]);
+    assert_eq!(claims["S-2"], vec![(4, 10.0)]);
+}
+
+#[test]
+fn declarations_are_stored_content_addressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let register = Register::open(dir.path()).unwrap();
+    let bytes = br#"{"a":[1,2.5,"x"],"b":{"c":null}}"#;
+    let digest = register.store_declaration(bytes).unwrap();
+    assert_eq!(digest, Digest::of(bytes));
+    assert_eq!(register.store_declaration(bytes).unwrap(), digest, "storing twice is a no-op");
+    assert_eq!(register.declaration(&digest).unwrap(), bytes);
+    assert!(dir.path().join(format!("declarations/{}.json", digest.hex())).is_file());
+
+    let err = register.store_declaration(b"{\n  \"a\": 1\n}").unwrap_err();
+    insta::assert_snapshot!(err, @"declaration bytes are not canonical JSON (RFC 8785): they differ from their canonical form at byte 1; canonicalize the declaration before storing it");
+    let err = register.store_declaration(br#"{"a":1,"a":2}"#).unwrap_err();
+    insta::assert_snapshot!(err, @r#"declaration bytes are not strict json: duplicate key "a" at line 1, column 8 (json pointer "/a")"#);
+    let err = register.store_declaration(b"{\"a\":").unwrap_err();
+    insta::assert_snapshot!(err, @"declaration bytes are not strict json: expected a json value, found end of input at line 1, column 6");
+    let missing = Digest::of(b"missing");
+    assert_eq!(
+        register.declaration(&missing),
+        Err(RegisterError::NoSuchDeclaration { declaration: missing })
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Appends the register refuses
+
+#[test]
+fn appends_inconsistent_with_the_register_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let r = &s.register;
+    let d = store(r, 10);
+    let unstored = Digest::of(b"{\"not\":\"stored\"}");
+    let refusals = [
+        declared(unstored, pf(10)),
+        declared(s.b, pf(10)),
+        declared(d, pf(2)),
+        declared(d, "3F2504E0-4F89-41D3-9A0C-0305E82C3301".to_string()),
+        deprecated(Digest::of(b"unknown"), pf(10)),
+        deprecated(s.b, pf(3)),
+        deprecated(s.a, pf(1)),
+        EntryKind::Declared {
+            declaration: d,
+            pf_id: pf(10),
+            product_ids: vec!["urn:gtin:4012345000009".to_string()],
+            supersedes: Some(s.a),
+            certificates: vec![],
+        },
+        EntryKind::Declared {
+            declaration: d,
+            pf_id: pf(10),
+            product_ids: vec![],
+            supersedes: None,
+            certificates: vec![],
+        },
+        EntryKind::Declared {
+            declaration: d,
+            pf_id: pf(10),
+            product_ids: vec!["urn:gtin:4012345000009".to_string()],
+            supersedes: None,
+            certificates: vec![claim("S-9", f64::NAN)],
+        },
+        EntryKind::Declared {
+            declaration: d,
+            pf_id: pf(10),
+            product_ids: vec!["urn:gtin:4012345000009".to_string()],
+            supersedes: None,
+            certificates: vec![claim("S-9", 1.0), claim("S-9", 2.0)],
+        },
+    ];
+    let messages: Vec<String> = refusals
+        .into_iter()
+        .map(|kind| r.append(kind, time(30)).unwrap_err().to_string())
+        .collect();
+    insta::assert_snapshot!(messages.join("\n"), @r#"
+        cannot append entry 5: declaration sha256:4aa2a06329c2f0dde9b1ae0ccd8ad009bf0320ed06f711be1de8f8c9938c0c78 is not stored in the register (declarations/4aa2a06329c2f0dde9b1ae0ccd8ad009bf0320ed06f711be1de8f8c9938c0c78.json is missing); nothing was written
+        cannot append entry 5: declaration sha256:f0eea43faadf4f61e2c3909f0f2d1dc58450d3dc37a4c07f26d4a037776abae7 was already declared by entry 1; nothing was written
+        cannot append entry 5: pf id "00000000-0000-4000-8000-000000000002" was already declared by entry 1; a new version needs a new pf id; nothing was written
+        cannot append entry 5: pfId "3F2504E0-4F89-41D3-9A0C-0305E82C3301" is invalid: expected a lowercase UUID (8-4-4-4-12 hex digits); nothing was written
+        cannot append entry 5: declaration sha256:b23a6a8439c0dde5515893e7c90c1e3233b8616e634470f20dc4928bcf3609bc is not declared by an earlier entry; nothing was written
+        cannot append entry 5: pf id "00000000-0000-4000-8000-000000000003" does not match "00000000-0000-4000-8000-000000000002", the pf id declaration sha256:f0eea43faadf4f61e2c3909f0f2d1dc58450d3dc37a4c07f26d4a037776abae7 was declared with; nothing was written
+        cannot append entry 5: declaration sha256:00264af78149a573a38ebac92b500ddcc171fbf6309710aeed2c70db76db2564 was already deprecated by entry 3; nothing was written
+        cannot append entry 5: declaration sha256:00264af78149a573a38ebac92b500ddcc171fbf6309710aeed2c70db76db2564 was already superseded by sha256:80ed6530a77285807a7d28b937037d49dc27eb566b90dc0b9df500bad70fef89 in entry 2; nothing was written
+        cannot append entry 5: productIds [] is invalid: expected at least one product id; nothing was written
+        cannot append entry 5: quantityKwh NaN is invalid: expected a finite number of kWh above 0; nothing was written
+        cannot append entry 5: certificate serial "S-9" is invalid: expected each serial once per declaration (sum the quantities); nothing was written
+        "#);
+    assert_eq!(r.verify().unwrap().entries, 5, "nothing was written");
+
+    let err = "2026-03-01T12:00:00+01:00".parse::<pcf::register::Timestamp>().unwrap_err();
+    insta::assert_snapshot!(err, @r#"invalid time "2026-03-01T12:00:00+01:00": expected RFC 3339 in UTC such as 2026-03-01T12:00:00Z (optionally with up to 9 fractional second digits)"#);
+}
+
+#[test]
+fn history_is_never_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let r = &s.register;
+    let entries = r.entries().unwrap();
+    let head = r.head().unwrap().unwrap();
+
+    // Rewriting entry 2 with other content: refused, the file is untouched.
+    let before = fs::read(entry_path(dir.path(), 2)).unwrap();
+    let mut rewrite = entries[2].clone();
+    rewrite.time = time(59);
+    let err = r.append_entry(&rewrite).unwrap_err();
+    assert_eq!(err, RegisterError::EntryExists { seq: 2, next: 5 });
+    insta::assert_snapshot!(err, @"entry 2 already exists: the register is append-only and never overwrites an entry (the next entry is 5)");
+    assert_eq!(fs::read(entry_path(dir.path(), 2)).unwrap(), before);
+
+    // Skipping ahead, or extending anything but the last entry: refused.
+    let d = store(r, 10);
+    let mut ahead =
+        Entry { seq: 7, prev: Some(head.digest), time: time(40), kind: declared(d, pf(10)) };
+    let err = r.append_entry(&ahead).unwrap_err();
+    insta::assert_snapshot!(err, @"entry 7 with prev sha256:6d3e85028b3709372ae27f6b16f5a05532a80c43678919f5f66798bd1e066050 does not extend the register: the next entry must be 5 with prev sha256:6d3e85028b3709372ae27f6b16f5a05532a80c43678919f5f66798bd1e066050; re-read the register and append again");
+    ahead.seq = 5;
+    ahead.prev = Some(entries[3].digest().unwrap());
+    let err = r.append_entry(&ahead).unwrap_err();
+    assert!(matches!(err, RegisterError::NotTip { seq: 5, next: 5, .. }), "{err:?}");
+
+    // The entry that does extend the last one is accepted.
+    ahead.prev = Some(head.digest);
+    let new_head = r.append_entry(&ahead).unwrap();
+    assert_eq!(new_head, Head { seq: 5, digest: ahead.digest().unwrap() });
+
+    // Underneath, entry files are written without ever replacing one.
+    let err = pcf::atomic::write_new(&entry_path(dir.path(), 0), b"{}", pcf::atomic::Mode::Public)
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+    assert_eq!(r.verify().unwrap().entries, 6);
+}
+
+#[test]
+fn racing_appenders_never_fork() {
+    let dir = tempfile::tempdir().unwrap();
+    let (threads, each) = (4u64, 10u64);
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let dir = dir.path();
+            scope.spawn(move || {
+                let register = Register::open(dir).unwrap();
+                for i in 0..each {
+                    let n = 100 * (t + 1) + i;
+                    let d = store(&register, n);
+                    register.append(declared(d, pf(n)), time(0)).unwrap();
+                }
+            });
+        }
+    });
+    let register = Register::open(dir.path()).unwrap();
+    let report = register.verify().unwrap();
+    assert_eq!(report.entries, threads * each);
+    assert_eq!(report.declarations, threads * each);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tampering, each found at the first broken entry
+
+#[test]
+fn edited_entry_is_detected_at_the_next_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    edit_entry(dir.path(), 1, |v| v["kind"]["productIds"][0] = "urn:gtin:0000000000000".into());
+    let err = s.register.verify().unwrap_err();
+    assert_eq!(broken_seq(&err), 2);
+    insta::assert_snapshot!(err, @"register entry 2 (entries/00000000000000000002.json) is broken: prev is sha256:873669b405c243ef443282331a0ac48045f6a70108d68673520b8f71845ab851 but entry 1 hashes to sha256:e8f0f178add94bc4f0c115b5c006c392675a03664df2f7c4565a2af5e1734219 (entry 1 was altered, or this entry does not follow it); the register was altered or damaged after it was written: restore it from a backup (entries are never edited)");
+    // A broken register is never extended.
+    let d = store(&s.register, 10);
+    assert_eq!(s.register.append(declared(d, pf(10)), time(40)), Err(err));
+}
+
+#[test]
+fn edited_last_entry_is_detected_against_a_kept_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let head = s.register.head().unwrap().unwrap();
+    edit_entry(dir.path(), 4, |v| v["time"] = "2026-01-01T00:00:00Z".into());
+    // Nothing follows entry 4, so only the head a buyer kept can tell.
+    s.register.verify().unwrap();
+    let err = s.register.verify_anchor(&head).unwrap_err();
+    insta::assert_snapshot!(err, @"the register no longer contains head entry 4 sha256:6d3e85028b3709372ae27f6b16f5a05532a80c43678919f5f66798bd1e066050: that entry now hashes to sha256:55a6502a535d90f4e636d2604bd42242a5166e98fc73415c1d163547661eb058 (the register was rewritten); restore it from a backup");
+}
+
+#[test]
+fn deleted_last_entry_is_detected_against_a_kept_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let head = s.register.head().unwrap().unwrap();
+    fs::remove_file(entry_path(dir.path(), 4)).unwrap();
+    assert_eq!(s.register.verify().unwrap().entries, 4, "a truncated chain is still a chain");
+    let err = s.register.verify_anchor(&head).unwrap_err();
+    assert_eq!(err, RegisterError::AnchorMismatch { head, actual: None });
+    insta::assert_snapshot!(err, @"the register no longer contains head entry 4 sha256:6d3e85028b3709372ae27f6b16f5a05532a80c43678919f5f66798bd1e066050: the register ends before it (entries were deleted from the end); restore the register from a backup");
+}
+
+#[test]
+fn deleted_middle_entry_is_a_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    fs::remove_file(entry_path(dir.path(), 2)).unwrap();
+    let err = s.register.verify().unwrap_err();
+    assert_eq!(
+        err,
+        RegisterError::BrokenChain {
+            seq: 2,
+            file: "entries/00000000000000000002.json".to_string(),
+            violation: Violation::Missing { next: 3 }
+        }
+    );
+    insta::assert_snapshot!(err, @"register entry 2 (entries/00000000000000000002.json) is broken: the file is missing although entry 3 exists (an entry file was deleted); the register was altered or damaged after it was written: restore it from a backup (entries are never edited)");
+}
+
+#[test]
+fn truncated_entry_file_does_not_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let path = entry_path(dir.path(), 3);
+    let bytes = fs::read(&path).unwrap();
+    fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let err = s.register.verify().unwrap_err();
+    assert_eq!(broken_seq(&err), 3);
+    insta::assert_snapshot!(err, @"register entry 3 (entries/00000000000000000003.json) is broken: not strict json: expected a string key, found end of input at line 7, column 3; the register was altered or damaged after it was written: restore it from a backup (entries are never edited)");
+}
+
+#[test]
+fn forked_entry_claiming_an_earlier_prev_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let entries = s.register.entries().unwrap();
+    // A second entry 3 branching off entry 1 (the same prev as entry 2), put in place of the
+    // real entry 3.
+    let fork = Entry { seq: 3, prev: entries[2].prev, time: time(3), kind: deprecated(s.b, pf(2)) };
+    fs::write(entry_path(dir.path(), 3), serde_json::to_vec_pretty(&fork).unwrap()).unwrap();
+    let err = s.register.verify().unwrap_err();
+    assert_eq!(broken_seq(&err), 3);
+    insta::assert_snapshot!(err, @"register entry 3 (entries/00000000000000000003.json) is broken: prev is sha256:873669b405c243ef443282331a0ac48045f6a70108d68673520b8f71845ab851 but entry 2 hashes to sha256:69e6ca9a2a2b1faee1e799060a99f74743c18e5aca9af0b117380c323809ea2a (entry 2 was altered, or this entry does not follow it); the register was altered or damaged after it was written: restore it from a backup (entries are never edited)");
+}
+
+#[test]
+fn swapped_entry_files_are_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let (one, two) = (entry_path(dir.path(), 1), entry_path(dir.path(), 2));
+    let tmp = dir.path().join("swap");
+    fs::rename(&one, &tmp).unwrap();
+    fs::rename(&two, &one).unwrap();
+    fs::rename(&tmp, &two).unwrap();
+    let err = s.register.verify().unwrap_err();
+    assert_eq!(broken_seq(&err), 1);
+    insta::assert_snapshot!(err, @"register entry 1 (entries/00000000000000000001.json) is broken: the file holds entry 2 (entry files were renamed or swapped); the register was altered or damaged after it was written: restore it from a backup (entries are never edited)");
+}
+
+#[test]
+fn changed_or_missing_declaration_file_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let path = dir.path().join(format!("declarations/{}.json", s.b.hex()));
+    fs::write(&path, br#"{"declaration":22}"#).unwrap();
+    // Listing does not re-hash declarations; verifying does.
+    assert_eq!(s.register.entries().unwrap().len(), 5);
+    let err = s.register.verify().unwrap_err();
+    assert_eq!(broken_seq(&err), 1);
+    insta::assert_snapshot!(err, @"register entry 1 (entries/00000000000000000001.json) is broken: declarations/f0eea43faadf4f61e2c3909f0f2d1dc58450d3dc37a4c07f26d4a037776abae7.json hashes to sha256:60b9d37dd8421dbaada2679b27457d4adfc8d2f10973cb1f709d6868638b8af1, not sha256:f0eea43faadf4f61e2c3909f0f2d1dc58450d3dc37a4c07f26d4a037776abae7 (the stored declaration was altered); the register was altered or damaged after it was written: restore it from a backup (entries are never edited)");
+    assert!(matches!(s.register.declaration(&s.b), Err(RegisterError::DeclarationAltered { .. })));
+
+    fs::remove_file(&path).unwrap();
+    let err = s.register.verify().unwrap_err();
+    assert_eq!(broken_seq(&err), 1);
+    insta::assert_snapshot!(err, @"register entry 1 (entries/00000000000000000001.json) is broken: declaration sha256:f0eea43faadf4f61e2c3909f0f2d1dc58450d3dc37a4c07f26d4a037776abae7 is not stored in the register (declarations/f0eea43faadf4f61e2c3909f0f2d1dc58450d3dc37a4c07f26d4a037776abae7.json is missing); the register was altered or damaged after it was written: restore it from a backup (entries are never edited)");
+}
+
+#[test]
+fn entry_out_of_normal_form_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    // `supersedes: null` left out: serde would read it as absent, but the digest covers the
+    // file as written, so the file must say everything.
+    edit_entry(dir.path(), 1, |v| {
+        v["kind"].as_object_mut().unwrap().remove("supersedes");
+    });
+    let err = s.register.verify().unwrap_err();
+    assert_eq!(broken_seq(&err), 1);
+    insta::assert_snapshot!(err, @"register entry 1 (entries/00000000000000000001.json) is broken: the JSON differs from the entry's normal form (an optional field such as prev or supersedes is left out instead of being null, or a number is not exactly representable); the register was altered or damaged after it was written: restore it from a backup (entries are never edited)");
+}
+
+#[test]
+fn unknown_fields_and_bad_values_are_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    edit_entry(dir.path(), 2, |v| v["note"] = "backdated".into());
+    let err = s.register.verify().unwrap_err();
+    assert_eq!(broken_seq(&err), 2);
+    insta::assert_snapshot!(err, @"register entry 2 (entries/00000000000000000002.json) is broken: not a valid register entry: unknown field `note`, expected one of `seq`, `prev`, `time`, `kind` at line 20 column 8; the register was altered or damaged after it was written: restore it from a backup (entries are never edited)");
+
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    edit_entry(dir.path(), 3, |v| v["kind"]["status"] = "active".into());
+    let err = s.register.verify().unwrap_err();
+    assert_eq!(broken_seq(&err), 3);
+    insta::assert_snapshot!(err, @"register entry 3 (entries/00000000000000000003.json) is broken: not a valid register entry: unknown variant `active`, expected `deprecated` at line 11 column 1; the register was altered or damaged after it was written: restore it from a backup (entries are never edited)");
+}
+
+#[test]
+fn duplicate_keys_in_an_entry_are_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    // serde_json alone would keep the last `time` and hash an entry that is not what a reader
+    // of the file sees first.
+    let path = entry_path(dir.path(), 2);
+    let text = fs::read_to_string(&path).unwrap();
+    let text =
+        text.replacen("\"seq\": 2,", "\"seq\": 2,\n  \"time\": \"2020-01-01T00:00:00Z\",", 1);
+    fs::write(&path, text).unwrap();
+    let err = s.register.verify().unwrap_err();
+    assert_eq!(broken_seq(&err), 2);
+    insta::assert_snapshot!(err, @r#"register entry 2 (entries/00000000000000000002.json) is broken: not strict json: duplicate key "time" at line 5, column 3 (json pointer "/time"); the register was altered or damaged after it was written: restore it from a backup (entries are never edited)"#);
+}
+
+#[test]
+fn stray_and_unexpected_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    // What an interrupted write leaves behind is harmless and counted.
+    fs::write(dir.path().join("entries/.pcf-tmp-abc123"), b"{\"seq\":").unwrap();
+    assert_eq!(s.register.verify().unwrap().stray_temp_files, 1);
+    // Anything else in entries/ is not.
+    fs::write(dir.path().join("entries/00000000000000000002.json.bak"), b"{}").unwrap();
+    let err = s.register.verify().unwrap_err();
+    insta::assert_snapshot!(err, @"unexpected file entries/00000000000000000002.json.bak in the register: only files named <20-digit seq>.json belong in entries/; move it out of the register");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Excerpts
+
+#[test]
+fn excerpt_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let excerpt = s.register.excerpt(&[s.a]).unwrap();
+    let seqs: Vec<u64> = excerpt.entries.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [0, 2, 3], "declared, superseded by A2, deprecated");
+    assert_eq!(Some(excerpt.head), s.register.head().unwrap());
+    let report = verify_excerpt(&excerpt).unwrap();
+    assert_eq!(report.head, excerpt.head);
+    assert_eq!(report.statuses.into_iter().collect::<Vec<_>>(), [(s.a, Status::Deprecated)]);
+
+    // It travels as JSON.
+    let json = serde_json::to_string_pretty(&excerpt).unwrap();
+    let back: pcf::register::RegisterExcerpt = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, excerpt);
+
+    // The head entry itself is checked against the head digest when included.
+    let excerpt = s.register.excerpt(&[s.c, s.b]).unwrap();
+    assert_eq!(excerpt.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 4]);
+    let report = verify_excerpt(&excerpt).unwrap();
+    assert_eq!(report.statuses[&s.b], Status::Active);
+    assert_eq!(report.statuses[&s.c], Status::Active);
+
+    let err = s.register.excerpt(&[Digest::of(b"unknown")]).unwrap_err();
+    insta::assert_snapshot!(err, @"declaration sha256:b23a6a8439c0dde5515893e7c90c1e3233b8616e634470f20dc4928bcf3609bc is not in this register");
+}
+
+#[test]
+fn tampered_excerpts_are_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let good = s.register.excerpt(&[s.a]).unwrap();
+
+    // Entry 2 edited: entry 3, which follows it directly, no longer links to it.
+    let mut excerpt = good.clone();
+    excerpt.entries[1].time = time(59);
+    let err = verify_excerpt(&excerpt).unwrap_err();
+    insta::assert_snapshot!(err, @"register excerpt entry 3 is inconsistent: prev is sha256:69e6ca9a2a2b1faee1e799060a99f74743c18e5aca9af0b117380c323809ea2a but entry 2 hashes to sha256:f98171993b66f5edb4b0dbe2e5090208b324afa0deec5ffd6294b389e47fe3f9 (entry 2 was altered, or this entry does not follow it)");
+
+    // The deprecation left out: still consistent, but the status shown is only what is there.
+    let mut excerpt = good.clone();
+    excerpt.entries.pop();
+    assert_eq!(verify_excerpt(&excerpt).unwrap().statuses[&s.a], Status::Active);
+
+    // The declaring entry left out.
+    let mut excerpt = good.clone();
+    excerpt.entries.remove(0);
+    let err = verify_excerpt(&excerpt).unwrap_err();
+    insta::assert_snapshot!(err, @"register excerpt entry 3 is inconsistent: declaration sha256:00264af78149a573a38ebac92b500ddcc171fbf6309710aeed2c70db76db2564 is not declared by an earlier entry");
+
+    // Entries out of order, past the head, or about something else.
+    let mut excerpt = good.clone();
+    excerpt.entries.swap(1, 2);
+    insta::assert_snapshot!(verify_excerpt(&excerpt).unwrap_err(), @"register excerpt entry 2 is inconsistent: it follows entry 3: excerpt entries must be in increasing seq order");
+    let mut excerpt = good.clone();
+    excerpt.head.seq = 1;
+    insta::assert_snapshot!(verify_excerpt(&excerpt).unwrap_err(), @"register excerpt entry 2 is inconsistent: it comes after the excerpt's head, entry 1");
+    let mut excerpt = good.clone();
+    excerpt.entries.insert(1, s.register.entry(1).unwrap());
+    insta::assert_snapshot!(verify_excerpt(&excerpt).unwrap_err(), @"register excerpt entry 1 is inconsistent: it mentions none of the excerpt's declarations");
+
+    // The head entry edited.
+    let mut excerpt = s.register.excerpt(&[s.c]).unwrap();
+    excerpt.entries[0].time = time(59);
+    insta::assert_snapshot!(verify_excerpt(&excerpt).unwrap_err(), @"register excerpt entry 4 is inconsistent: it is the head but hashes to sha256:360d5a8d21336916d550ae2f569ddb22fa6577bef0d569831940fbc5a6c44b19, not the head digest sha256:6d3e85028b3709372ae27f6b16f5a05532a80c43678919f5f66798bd1e066050");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crash safety: a child process killed with SIGKILL while appending
+
+/// Names the register directory of [`kill_child`]; without it the child does nothing.
+const KILL_DIR: &str = "PCF_REGISTER_KILL_CHILD_DIR";
+/// Which round of [`kill_during_append`] the child belongs to (keeps pf ids unique).
+const KILL_ROUND: &str = "PCF_REGISTER_KILL_CHILD_ROUND";
+
+/// The child of [`kill_during_append`]: appends in a loop (bounded in count and time) and
+/// prints `ack <seq>` after each append returns.
+#[test]
+#[ignore = "child process of kill_during_append; does nothing unless its env var is set"]
+fn kill_child() {
+    let Some(dir) = std::env::var_os(KILL_DIR) else {
+        return;
+    };
+    let round: u64 = std::env::var(KILL_ROUND).unwrap().parse().unwrap();
+    let register = Register::open(dir).unwrap();
+    let start = Instant::now();
+    for i in 0..2_000u64 {
+        if start.elapsed() > Duration::from_secs(30) {
+            break;
+        }
+        let n = (round << 32) | i;
+        let d = store(&register, n);
+        let kind = EntryKind::Declared {
+            declaration: d,
+            pf_id: pf(n),
+            product_ids: vec![format!("urn:sku:{n}")],
+            supersedes: None,
+            certificates: vec![claim(&format!("S-{i}"), 1.5)],
+        };
+        let entry = register.append(kind, time(0)).unwrap();
+        println!("ack {}", entry.seq);
+    }
+}
+
+#[test]
+fn kill_during_append() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+            | 1;
+    let mut rng = u64::from(seed);
+    let mut acked = BTreeSet::new();
+    // `register::kill_child` in the `main` test binary; just `kill_child` if this file is
+    // compiled as a test target of its own.
+    let child_test = match module_path!().split_once("::") {
+        Some((_, module)) => format!("{module}::kill_child"),
+        None => "kill_child".to_string(),
+    };
+    for round in 0..10u64 {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let delay = Duration::from_micros(rng % 60_000);
+        let stderr_path = dir.path().join(format!("child-{round}.stderr"));
+        let register_dir = dir.path().join("register");
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", &child_test, "--ignored", "--nocapture"])
+            .env(KILL_DIR, &register_dir)
+            .env(KILL_ROUND, round.to_string())
+            .stdout(Stdio::piped())
+            .stderr(fs::File::create(&stderr_path).unwrap())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let line = line.unwrap();
+                // libtest may print its own text on the same line before ours.
+                if let Some(seq) = line.split("ack ").nth(1) {
+                    tx.send(seq.trim().parse::<u64>().unwrap()).unwrap();
+                }
+            }
+        });
+        // Kill at a random moment once the child is appending.
+        let first = rx.recv_timeout(Duration::from_secs(120)).unwrap_or_else(|e| {
+            let _ = child.kill();
+            panic!(
+                "round {round}: the child acknowledged no append ({e}); its stderr:\n{}",
+                fs::read_to_string(&stderr_path).unwrap_or_default()
+            )
+        });
+        std::thread::sleep(delay);
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        reader.join().unwrap();
+        let this_round: Vec<u64> = std::iter::once(first).chain(rx.try_iter()).collect();
+        acked.extend(this_round.iter().copied());
+
+        let register = Register::open(&register_dir).unwrap();
+        let report = register.verify().unwrap_or_else(|e| {
+            panic!("round {round} (seed {seed}, killed after {delay:?}, {status}): {e}")
+        });
+        let entries = register.entries().unwrap();
+        for &seq in &acked {
+            assert!(
+                seq < report.entries && entries[seq as usize].seq == seq,
+                "round {round} (seed {seed}): acknowledged entry {seq} is missing; the register \
+                 has {} entries",
+                report.entries
+            );
+        }
+        eprintln!(
+            "round {round}: killed after {delay:?} with {} entries, {} acknowledged this round, \
+             {} stray temporary files",
+            report.entries,
+            this_round.len(),
+            report.stray_temp_files
+        );
+    }
+    assert!(acked.len() >= 10, "every round acknowledged at least one append");
+}
