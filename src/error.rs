@@ -2,6 +2,7 @@
 //! sub-error per area, so callers can match on what went wrong and tests can assert it exactly.
 
 use crate::canonical::JsonError;
+use crate::engine::EngineError;
 use crate::inventory::InventoryError;
 use crate::keys::KeyError;
 use crate::lci::LciError;
@@ -20,6 +21,9 @@ pub enum Error {
     /// A methodology file could not be read, parsed or resolved.
     #[error(transparent)]
     Methodology(#[from] MethodologyError),
+    /// The methodology could not be applied to the inventory.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
     /// A linear system of the supply chain could not be solved.
     #[error(transparent)]
     Solve(#[from] SolveError),
@@ -38,6 +42,9 @@ pub enum Error {
     /// A pcfbench-csv dataset could not be read.
     #[error(transparent)]
     Lci(#[from] LciError),
+    /// A request that does not fit the input (an unknown product id, a missing option).
+    #[error("{0}")]
+    Usage(String),
     /// A file could not be read or written.
     #[error("{path}: {message}")]
     Io {

@@ -1,0 +1,498 @@
+//! Items: each burden of a process in its reference period (a direct emission, a fuel burnt, an
+//! electricity or heat purchase, a purchased product, biogenic uptake, land-use change, a
+//! system-expansion credit), characterized with the methodology's GWP table and classified by
+//! carbon pool, stage, source type and (for EU CBAM) direct or indirect.
+
+use crate::inventory::{
+    Factor, Gas, GasOrigin, Inventory, Output, Quality, SourceType, Source, Stage,
+};
+use crate::methodology::{ElectricityAccounting, Methodology, PurchasedInputs, Uncovered};
+
+use super::result::{ElectricityRecord, InstrumentUse};
+use super::{EngineError, ch};
+
+/// What an item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    /// A direct emission of the process.
+    Emission,
+    /// A fuel burnt on site.
+    Fuel,
+    /// Electricity.
+    Electricity,
+    /// Purchased heat.
+    Heat,
+    /// A purchased product with a supplier's declaration.
+    Supplier,
+    /// A purchased product with a database factor.
+    Database,
+    /// Biogenic CO2 uptake.
+    Uptake,
+    /// Land-use change.
+    LandUseChange,
+    /// A system-expansion credit.
+    Credit,
+}
+
+impl ItemKind {
+    /// Kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ItemKind::Emission => "emission",
+            ItemKind::Fuel => "fuel",
+            ItemKind::Electricity => "electricity",
+            ItemKind::Heat => "heat",
+            ItemKind::Supplier => "supplier",
+            ItemKind::Database => "database",
+            ItemKind::Uptake => "biogenic-uptake",
+            ItemKind::LandUseChange => "land-use-change",
+            ItemKind::Credit => "system-expansion-credit",
+        }
+    }
+}
+
+/// A carbon pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    /// Fossil GHG.
+    Fossil,
+    /// Biogenic CO2.
+    BiogenicCo2,
+    /// Biogenic non-CO2 (methane).
+    BiogenicNonCo2,
+}
+
+/// One gas of an item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GasAmount {
+    /// Gas name.
+    pub gas: String,
+    /// kg of gas.
+    pub kg: f64,
+    /// kg CO2e.
+    pub co2e: f64,
+    /// Pool.
+    pub category: Category,
+}
+
+/// One burden of a process, per reference period.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Process index.
+    pub process: usize,
+    /// Label for tables.
+    pub label: String,
+    /// Kind.
+    pub kind: ItemKind,
+    /// Stage.
+    pub stage: Stage,
+    /// Gases (characterized).
+    pub gases: Vec<GasAmount>,
+    /// CO2e not broken down by gas, fossil unless stated otherwise (pre-characterized factors,
+    /// suppliers' declared figures).
+    pub unspecified_co2e: f64,
+    /// Biogenic non-CO2 CO2e not broken down by gas (suppliers).
+    pub unspecified_bio_non_co2: f64,
+    /// Declared figures not attributable to a pool (suppliers), counted as declared.
+    pub other: f64,
+    /// Land-use change, kg CO2e.
+    pub luc: f64,
+    /// Biogenic uptake, kg CO2 (positive).
+    pub uptake: f64,
+    /// Share of the item's counted CO2e that rests on primary data (0..1).
+    pub primary_fraction: f64,
+    /// DQRs (technological, temporal, geographical).
+    pub dqr: Option<(f64, f64, f64)>,
+    /// EU CBAM: share of the item that is direct (the rest indirect), or a declared split.
+    pub cbam: Cbam,
+    /// Excluded under the cut-off rule (reason).
+    pub excluded: Option<String>,
+    /// Outside the methodology's boundary (reason).
+    pub outside: Option<String>,
+    /// JSON pointer in the inventory.
+    pub pointer: String,
+}
+
+/// Direct/indirect classification.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cbam {
+    /// Entirely direct.
+    Direct,
+    /// Entirely indirect.
+    Indirect,
+    /// A declared split (direct, indirect) per reference period.
+    Split(f64, f64),
+}
+
+impl Item {
+    fn new(process: usize, label: String, kind: ItemKind, stage: Stage, pointer: String) -> Item {
+        Item {
+            process,
+            label,
+            kind,
+            stage,
+            gases: Vec::new(),
+            unspecified_co2e: 0.0,
+            unspecified_bio_non_co2: 0.0,
+            other: 0.0,
+            luc: 0.0,
+            uptake: 0.0,
+            primary_fraction: 0.0,
+            dqr: None,
+            cbam: Cbam::Direct,
+            excluded: None,
+            outside: None,
+            pointer,
+        }
+    }
+
+    /// All CO2e of the item regardless of what the methodology counts.
+    pub fn co2e_all(&self, _m: &Methodology) -> f64 {
+        self.gases.iter().map(|g| g.co2e).sum::<f64>()
+            + self.unspecified_co2e
+            + self.unspecified_bio_non_co2
+            + self.other
+            + self.luc
+    }
+
+    /// The solver channels of this item (see [`super::ch`]).
+    pub fn channels(&self, m: &Methodology) -> [f64; ch::K] {
+        let mut c = [0.0; ch::K];
+        if self.outside.is_some() {
+            return c;
+        }
+        let b = &m.rules.biogenic;
+        let mut fossil = self.unspecified_co2e;
+        let mut bio_co2 = 0.0;
+        let mut bio_non = self.unspecified_bio_non_co2;
+        for g in &self.gases {
+            match g.category {
+                Category::Fossil => fossil += g.co2e,
+                Category::BiogenicCo2 => bio_co2 += g.co2e,
+                Category::BiogenicNonCo2 => bio_non += g.co2e,
+            }
+        }
+        let counted = fossil
+            + bio_non
+            + self.other
+            + if b.count_co2_emissions { bio_co2 } else { 0.0 }
+            + if b.count_land_use_change { self.luc } else { 0.0 };
+        if self.excluded.is_some() {
+            c[ch::EXCLUDED] = counted;
+            return c;
+        }
+        c[ch::COUNTED] = counted;
+        c[ch::FOSSIL] = fossil;
+        c[ch::BIO_CO2] = bio_co2;
+        c[ch::BIO_NON_CO2] = bio_non;
+        c[ch::LUC] = self.luc;
+        c[ch::UPTAKE] = self.uptake;
+        c[ch::OTHER] = self.other;
+        c[ch::PRIMARY] = counted * self.primary_fraction;
+        if let Some((t, te, g)) = self.dqr {
+            c[ch::DQR_T] = t * counted;
+            c[ch::DQR_TE] = te * counted;
+            c[ch::DQR_G] = g * counted;
+            c[ch::DQR_W] = counted;
+        }
+        match self.cbam {
+            Cbam::Direct => c[ch::DIRECT] = counted,
+            Cbam::Indirect => c[ch::INDIRECT] = counted,
+            Cbam::Split(d, i) => {
+                c[ch::DIRECT] = d;
+                c[ch::INDIRECT] = i;
+            }
+        }
+        c
+    }
+
+    fn set_quality(&mut self, q: &Quality, m: &Methodology, supplier_share: Option<f64>) {
+        self.primary_fraction = match q.source {
+            SourceType::Primary => 1.0,
+            SourceType::SupplierSpecific => match supplier_share {
+                Some(s) if m.rules.primary_data.use_supplier_share => (s / 100.0).clamp(0.0, 1.0),
+                _ => 1.0,
+            },
+            SourceType::Secondary => 0.0,
+        };
+        if let (Some(t), Some(te), Some(g)) = (q.technological, q.temporal, q.geographical) {
+            self.dqr = Some((f64::from(t), f64::from(te), f64::from(g)));
+        }
+    }
+
+    /// Adds `amount` of `gas`, characterized.
+    fn add_gas(&mut self, m: &Methodology, file: &str, gas: &Gas, kg: f64) -> Result<(), EngineError> {
+        let gwp = m.gwp(gas).ok_or_else(|| EngineError::Rule {
+            file: file.into(),
+            pointer: self.pointer.clone(),
+            problem: format!("gas {:?} has no GWP in methodology {} ({})", gas.0, m.id(), m.rules.gwp.set),
+            help: format!(
+                "use one of: {}",
+                m.rules.gwp.factors.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        })?;
+        let category = match gas.origin() {
+            GasOrigin::Fossil => Category::Fossil,
+            GasOrigin::BiogenicCo2 => Category::BiogenicCo2,
+            GasOrigin::BiogenicNonCo2 => Category::BiogenicNonCo2,
+        };
+        match self.gases.iter_mut().find(|g| g.gas == gas.0) {
+            Some(g) => {
+                g.kg += kg;
+                g.co2e += kg * gwp;
+            }
+            None => self.gases.push(GasAmount { gas: gas.0.clone(), kg, co2e: kg * gwp, category }),
+        }
+        Ok(())
+    }
+
+    /// Adds `activity` units of factor `f`.
+    fn add_factor(&mut self, m: &Methodology, file: &str, f: &Factor, activity: f64) -> Result<(), EngineError> {
+        for (gas, per) in &f.gases {
+            self.add_gas(m, file, gas, activity * per)?;
+        }
+        self.unspecified_co2e += activity * f.co2e;
+        self.luc += activity * f.land_use_change;
+        self.uptake += activity * f.biogenic_uptake;
+        Ok(())
+    }
+}
+
+/// Builds every process's items; records electricity decisions.
+pub(super) fn build(
+    inv: &Inventory,
+    m: &Methodology,
+    electricity: &mut Vec<ElectricityRecord>,
+) -> Result<Vec<Item>, EngineError> {
+    let file = inv.path.display().to_string();
+    let rules = &m.rules;
+    let mut items = Vec::new();
+    for (pi, p) in inv.processes.iter().enumerate() {
+        for e in &p.emissions {
+            let label = match &e.blend {
+                Some(b) => format!("{} ({} in {b})", p.name, e.gas),
+                None => format!("{}: {}", p.name, e.gas),
+            };
+            let mut it = Item::new(pi, label, ItemKind::Emission, p.stage, e.pointer.clone());
+            it.add_gas(m, &file, &e.gas, e.kg)?;
+            it.set_quality(&e.quality, m, None);
+            items.push(it);
+        }
+        if p.biogenic_uptake > 0.0 {
+            let mut it = Item::new(pi, format!("{}: biogenic uptake", p.name), ItemKind::Uptake, p.stage, format!("{}/biogenic_uptake", p.pointer));
+            it.uptake = p.biogenic_uptake;
+            it.set_quality(&p.quality, m, None);
+            items.push(it);
+        }
+        if p.land_use_change > 0.0 {
+            let mut it = Item::new(pi, format!("{}: land-use change", p.name), ItemKind::LandUseChange, p.stage, format!("{}/land_use_change", p.pointer));
+            it.luc = p.land_use_change;
+            it.set_quality(&p.quality, m, None);
+            items.push(it);
+        }
+        for inp in &p.inputs {
+            let (kind, factor_quality) = match &inp.source {
+                Source::Product(_) => continue,
+                Source::Supplier(_) => (ItemKind::Supplier, None),
+                Source::Database(f) => (ItemKind::Database, Some(*f)),
+                Source::Fuel(f) => (ItemKind::Fuel, Some(*f)),
+                Source::Heat(f) => (ItemKind::Heat, Some(*f)),
+                Source::Electricity { grid, .. } => (ItemKind::Electricity, Some(*grid)),
+            };
+            let mut it = Item::new(pi, inp.name.clone(), kind, inp.stage, inp.pointer.clone());
+            it.excluded = inp.excluded.clone();
+            if !rules.boundary.stages.contains(&inp.stage) {
+                it.outside = Some(format!(
+                    "stage {} is outside the {} boundary of {}",
+                    super::stage_name(inp.stage),
+                    rules.boundary.kind,
+                    m.id()
+                ));
+            } else if rules.boundary.purchased_inputs == PurchasedInputs::Precursors
+                && matches!(kind, ItemKind::Supplier | ItemKind::Database)
+                && !inp.precursor
+            {
+                it.outside = Some(format!("{} counts only precursors; this input is not marked `precursor = true`", m.id()));
+            }
+            match &inp.source {
+                Source::Product(_) => {}
+                Source::Supplier(s) => {
+                    let d = &inv.suppliers[*s];
+                    let a = inp.amount;
+                    it.unspecified_co2e = a * d.fossil;
+                    it.unspecified_bio_non_co2 = a * d.biogenic_non_co2;
+                    it.luc = a * d.land_use_change;
+                    it.uptake = a * d.biogenic_uptake;
+                    it.other = a * (d.excluding_uptake - d.fossil - d.biogenic_non_co2 - d.land_use_change);
+                    if it.other.abs() < 1e-12 * (a * d.excluding_uptake).abs().max(1.0) {
+                        it.other = 0.0;
+                    }
+                    if let Some((dir, ind)) = d.cbam {
+                        it.cbam = Cbam::Split(a * dir, a * ind);
+                    }
+                    it.set_quality(&inp.quality, m, d.primary_data_share);
+                    if let Some(dqr) = d.dqr {
+                        it.dqr = Some(dqr);
+                    }
+                }
+                Source::Database(f) | Source::Fuel(f) | Source::Heat(f) => {
+                    it.add_factor(m, &file, &inv.factors[*f], inp.amount)?;
+                }
+                Source::Electricity { grid, residual_mix, instruments } => {
+                    it.cbam = Cbam::Indirect;
+                    let grid_f = &inv.factors[*grid];
+                    let total = inp.amount;
+                    let mut record = ElectricityRecord {
+                        process: p.id.clone(),
+                        input: inp.name.clone(),
+                        accounting: match rules.electricity.accounting {
+                            ElectricityAccounting::LocationBased => "location-based".into(),
+                            ElectricityAccounting::MarketBased => "market-based".into(),
+                        },
+                        consumed: total,
+                        unit: grid_f.per.symbol().to_string(),
+                        covered: 0.0,
+                        uncovered_factor: grid_f.id.clone(),
+                        uncovered_source: grid_f.source.clone(),
+                        instruments: Vec::new(),
+                        pointer: inp.pointer.clone(),
+                    };
+                    match rules.electricity.accounting {
+                        ElectricityAccounting::LocationBased => {
+                            it.add_factor(m, &file, grid_f, total)?;
+                            for ins in instruments {
+                                record.instruments.push(InstrumentUse {
+                                    kind: instrument_name(ins.kind).into(),
+                                    serial: ins.serial.clone(),
+                                    quantity: ins.quantity,
+                                    used: 0.0,
+                                    counted: false,
+                                    reason: format!("{} uses location-based accounting", m.id()),
+                                });
+                            }
+                        }
+                        ElectricityAccounting::MarketBased => {
+                            let mut left = total;
+                            for ins in instruments {
+                                let kind_ok = rules.electricity.accepted_instruments.contains(&ins.kind);
+                                let serial_ok = !rules.electricity.require_serial || ins.serial.is_some();
+                                let (used, counted, reason) = if !kind_ok {
+                                    (0.0, false, format!("{} does not accept this kind of instrument", m.id()))
+                                } else if !serial_ok {
+                                    (0.0, false, format!("{} requires a serial number", m.id()))
+                                } else {
+                                    let used = ins.quantity.min(left);
+                                    let reason = if used < ins.quantity {
+                                        format!("{} of {} not needed (consumption already covered)", fmt_amount(ins.quantity - used), fmt_amount(ins.quantity))
+                                    } else {
+                                        "counted".to_string()
+                                    };
+                                    (used, true, reason)
+                                };
+                                left -= used;
+                                if used > 0.0 {
+                                    if let Some(f) = ins.factor {
+                                        it.add_factor(m, &file, &inv.factors[f], used)?;
+                                    }
+                                }
+                                record.covered += used;
+                                record.instruments.push(InstrumentUse {
+                                    kind: instrument_name(ins.kind).into(),
+                                    serial: ins.serial.clone(),
+                                    quantity: ins.quantity,
+                                    used,
+                                    counted,
+                                    reason,
+                                });
+                            }
+                            if left > 0.0 {
+                                let f = match (rules.electricity.uncovered, residual_mix) {
+                                    (Uncovered::Grid, _) => grid_f,
+                                    (_, Some(r)) => &inv.factors[*r],
+                                    (Uncovered::ResidualMixOrGrid, None) => grid_f,
+                                    (Uncovered::ResidualMix, None) => {
+                                        return Err(EngineError::Rule {
+                                            file: file.clone(),
+                                            pointer: inp.pointer.clone(),
+                                            problem: format!("{} requires a residual-mix factor for electricity not covered by instruments", m.id()),
+                                            help: "add `residual_mix_factor` to this input".into(),
+                                        });
+                                    }
+                                };
+                                record.uncovered_factor = f.id.clone();
+                                record.uncovered_source = f.source.clone();
+                                it.add_factor(m, &file, f, left)?;
+                            }
+                        }
+                    }
+                    electricity.push(record);
+                }
+            }
+            if let Some(fi) = factor_quality {
+                // Factor-based items: the factor's source type decides primary data share;
+                // explicit input ratings win over the factor's.
+                let f = &inv.factors[fi];
+                let mut q = f.quality.clone();
+                if inp.quality.technological.is_some() && inp.quality.temporal.is_some() && inp.quality.geographical.is_some() {
+                    q.technological = inp.quality.technological;
+                    q.temporal = inp.quality.temporal;
+                    q.geographical = inp.quality.geographical;
+                }
+                // Metered energy and fuels of the company's own processes may count as primary
+                // data even with a secondary factor, if the methodology says so.
+                let own_energy = matches!(kind, ItemKind::Fuel | ItemKind::Electricity | ItemKind::Heat);
+                if own_energy && m.rules.primary_data.metered_energy_is_primary && inv.processes[pi].quality.source == SourceType::Primary {
+                    q.source = SourceType::Primary;
+                }
+                it.set_quality(&q, m, None);
+            }
+            items.push(it);
+        }
+    }
+    Ok(items)
+}
+
+/// A system-expansion credit for co-product `o` of process `pi`, displacing factor `f`.
+pub(super) fn credit(
+    inv: &Inventory,
+    m: &Methodology,
+    pi: usize,
+    o: &Output,
+    f: usize,
+) -> Result<Item, EngineError> {
+    let file = inv.path.display().to_string();
+    let factor = &inv.factors[f];
+    let product = &inv.products[o.product];
+    let k = product.unit.factor_to(factor.per).map_err(|e| EngineError::Rule {
+        file: file.clone(),
+        pointer: format!("{}/displaces", o.pointer),
+        problem: format!("{e}: factor {:?} cannot value co-product {:?}", factor.id, product.id.0),
+        help: "displace a factor given per unit of the co-product's declared unit dimension".into(),
+    })?;
+    let mut it = Item::new(
+        pi,
+        format!("credit: {} displaces {}", product.name, factor.name),
+        ItemKind::Credit,
+        inv.processes[pi].stage,
+        format!("{}/displaces", o.pointer),
+    );
+    it.add_factor(m, &file, factor, -o.amount * k)?;
+    it.uptake = 0.0;
+    it.set_quality(&factor.quality, m, None);
+    Ok(it)
+}
+
+fn instrument_name(k: crate::inventory::InstrumentKind) -> &'static str {
+    use crate::inventory::InstrumentKind as I;
+    match k {
+        I::Gec => "gec",
+        I::IRec => "i-rec",
+        I::Ppa => "ppa",
+        I::Onsite => "onsite",
+    }
+}
+
+fn fmt_amount(x: f64) -> String {
+    let s = format!("{x:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}

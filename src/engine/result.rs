@@ -1,0 +1,260 @@
+//! What the engine returns: per product and declared unit, the totals, breakdowns, quality
+//! figures, contribution tree and every rule decision, serializable as `--json`.
+
+use serde::{Deserialize, Serialize};
+
+/// Footprints of every product of an inventory under one methodology.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Footprints {
+    /// Inventory file.
+    pub inventory: String,
+    /// Digest of the inventory's canonical JSON.
+    pub inventory_digest: String,
+    /// Methodology id.
+    pub methodology: String,
+    /// Methodology version.
+    pub methodology_version: String,
+    /// Methodology digest.
+    pub methodology_digest: String,
+    /// GWP set.
+    pub gwp: String,
+    /// Products in supply loops, by loop.
+    pub cyclic_components: Vec<Vec<String>>,
+    /// Largest relative residual of the linear solve.
+    pub residual: f64,
+    /// One footprint per product.
+    pub products: Vec<Footprint>,
+}
+
+/// The footprint of one product, per declared unit. All figures kg CO2e unless named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Footprint {
+    /// Product id.
+    pub product: String,
+    /// Product name.
+    pub name: String,
+    /// Declared unit symbol.
+    pub declared_unit: String,
+    /// Totals.
+    pub totals: Totals,
+    /// By gas.
+    pub by_gas: Vec<GasLine>,
+    /// By life-cycle stage.
+    pub by_stage: Vec<Line>,
+    /// By process of the reporting company.
+    pub by_process: Vec<Line>,
+    /// Primary data share and data-quality ratings.
+    pub quality: Quality,
+    /// Items that contribute most, largest first.
+    pub hotspots: Vec<Hotspot>,
+    /// The contribution tree.
+    pub contributions: Contribution,
+    /// Allocation decisions.
+    pub allocations: Vec<AllocationRecord>,
+    /// Electricity decisions.
+    pub electricity: Vec<ElectricityRecord>,
+    /// Inputs excluded under the cut-off rule.
+    pub exclusions: Vec<ExclusionRecord>,
+    /// Items outside the methodology's boundary.
+    pub outside_boundary: Vec<OutsideRecord>,
+    /// The total by the forward route (cross-check of `totals.excluding_uptake`).
+    pub forward_check: f64,
+}
+
+/// Totals per declared unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Totals {
+    /// PCF excluding biogenic uptake.
+    pub excluding_uptake: f64,
+    /// PCF including biogenic uptake (excluding minus uptake, where counted).
+    pub including_uptake: f64,
+    /// Fossil GHG emissions.
+    pub fossil: f64,
+    /// Biogenic CO2 emissions (kg CO2).
+    pub biogenic_co2_emissions: f64,
+    /// Biogenic non-CO2 emissions.
+    pub biogenic_non_co2: f64,
+    /// Biogenic CO2 uptake (kg CO2, positive).
+    pub biogenic_uptake: f64,
+    /// Land-use change emissions.
+    pub land_use_change: f64,
+    /// Suppliers' declared figures not attributed to a pool.
+    pub other: f64,
+    /// Estimated emissions of excluded inputs.
+    pub exempted: f64,
+    /// Exempted share, percent.
+    pub exempted_percent: f64,
+    /// EU CBAM direct embedded emissions.
+    pub direct: Option<f64>,
+    /// EU CBAM indirect embedded emissions.
+    pub indirect: Option<f64>,
+}
+
+/// One line of a breakdown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Line {
+    /// What.
+    pub name: String,
+    /// kg CO2e.
+    pub kg_co2e: f64,
+    /// Share of the total, percent.
+    pub percent: f64,
+}
+
+/// One gas.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GasLine {
+    /// Gas.
+    pub gas: String,
+    /// kg of gas.
+    pub kg: f64,
+    /// kg CO2e.
+    pub kg_co2e: f64,
+    /// Share, percent.
+    pub percent: f64,
+}
+
+/// Primary data share and DQRs, weighted by contribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quality {
+    /// Primary data share, percent.
+    pub primary_data_share: Option<f64>,
+    /// Technological DQR.
+    pub technological: Option<f64>,
+    /// Temporal DQR.
+    pub temporal: Option<f64>,
+    /// Geographical DQR.
+    pub geographical: Option<f64>,
+    /// Share of the footprint that has ratings, percent.
+    pub rated_share: Option<f64>,
+}
+
+/// A hotspot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hotspot {
+    /// Process.
+    pub process: String,
+    /// Item.
+    pub item: String,
+    /// Kind of item.
+    pub kind: String,
+    /// kg CO2e.
+    pub kg_co2e: f64,
+    /// Share, percent.
+    pub percent: f64,
+}
+
+/// A node of the contribution tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contribution {
+    /// Name.
+    pub name: String,
+    /// Kind (`product`, `loop`, or an item kind).
+    pub kind: String,
+    /// The process making it (products).
+    pub process: Option<String>,
+    /// Amount per declared unit of the root.
+    pub amount: Option<f64>,
+    /// Unit of the amount.
+    pub unit: Option<String>,
+    /// kg CO2e contributed to the root.
+    pub kg_co2e: f64,
+    /// What it is made of.
+    pub children: Vec<Contribution>,
+}
+
+/// An allocation decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllocationRecord {
+    /// Process.
+    pub process: String,
+    /// Method.
+    pub method: String,
+    /// (product, share) pairs summing to 1.
+    pub shares: Vec<(String, f64)>,
+}
+
+/// An electricity decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElectricityRecord {
+    /// Process.
+    pub process: String,
+    /// Input name.
+    pub input: String,
+    /// Accounting method.
+    pub accounting: String,
+    /// Consumed, in `unit`, per reference period.
+    pub consumed: f64,
+    /// Unit.
+    pub unit: String,
+    /// Covered by counted instruments.
+    pub covered: f64,
+    /// Factor applied to the uncovered rest.
+    pub uncovered_factor: String,
+    /// Its source.
+    pub uncovered_source: String,
+    /// Instruments.
+    pub instruments: Vec<InstrumentUse>,
+    /// JSON pointer.
+    pub pointer: String,
+}
+
+/// How one instrument was used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstrumentUse {
+    /// Kind.
+    pub kind: String,
+    /// Serial.
+    pub serial: Option<String>,
+    /// Quantity held.
+    pub quantity: f64,
+    /// Quantity used.
+    pub used: f64,
+    /// Whether it counted.
+    pub counted: bool,
+    /// Why (not).
+    pub reason: String,
+}
+
+/// An input excluded under the cut-off rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExclusionRecord {
+    /// Process.
+    pub process: String,
+    /// Item.
+    pub item: String,
+    /// Reason given.
+    pub reason: String,
+    /// Estimated kg CO2e per declared unit.
+    pub kg_co2e: f64,
+    /// Share of the whole (counted plus excluded), percent.
+    pub percent: f64,
+    /// JSON pointer.
+    pub pointer: String,
+}
+
+/// An item outside the boundary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutsideRecord {
+    /// Process.
+    pub process: String,
+    /// Item.
+    pub item: String,
+    /// Why.
+    pub reason: String,
+    /// kg CO2e per declared unit not counted.
+    pub kg_co2e: f64,
+}

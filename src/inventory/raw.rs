@@ -1,0 +1,484 @@
+//! The inventory file as written: serde + schemars types that mirror TOML/JSON one to one.
+//! `schemas/inventory.schema.json` is generated from these types; nothing here is validated
+//! beyond its shape (that happens in [`super::resolve`]).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// An inventory: the products an exporter declares and the processes, purchases and energy
+/// that make them.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "pcf inventory")]
+pub struct RawInventory {
+    /// Optional link to this schema, for editors; ignored by pcf.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Who reports, for what period and where.
+    #[serde(default)]
+    pub inventory: RawMeta,
+    /// The products whose footprints can be computed.
+    pub products: Vec<RawProduct>,
+    /// The reporting company's own processes (gate-to-gate) and what they consume.
+    pub processes: Vec<RawProcess>,
+    /// Emission factors used by purchased products, fuels, heat and grid electricity.
+    #[serde(default)]
+    pub factors: Vec<RawFactor>,
+}
+
+/// Reporting metadata.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    /// A title for the inventory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The reporting company.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<RawCompany>,
+    /// The reference period of the activity data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_period: Option<RawPeriod>,
+    /// Where the products are made: ISO 3166-1 alpha-2 country or ISO 3166-2 subdivision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"))]
+    pub geography: Option<String>,
+    /// Currency of economic values (ISO 4217), for economic allocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Z]{3}$"))]
+    pub currency: Option<String>,
+}
+
+/// A company.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCompany {
+    /// Legal name.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// Identifiers as URNs (e.g. `urn:uscc:91320500...` for a unified social credit code).
+    #[serde(default)]
+    pub ids: Vec<Urn>,
+}
+
+/// A URN (`urn:<nid>:<nss>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Urn(
+    /// The URN text.
+    #[schemars(regex(pattern = r"^[uU][rR][nN]:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+$"))]
+    pub String,
+);
+
+/// A closed date interval, ISO 8601 dates (`2025-01-01`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPeriod {
+    /// First day.
+    #[schemars(regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
+    pub start: String,
+    /// Last day (inclusive).
+    #[schemars(regex(pattern = r"^\d{4}-\d{2}-\d{2}$"))]
+    pub end: String,
+}
+
+/// The units PACT allows as a declared unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum DeclaredUnit {
+    /// Kilogram.
+    #[serde(rename = "kilogram")]
+    Kilogram,
+    /// Litre.
+    #[serde(rename = "liter")]
+    Liter,
+    /// Cubic metre.
+    #[serde(rename = "cubic meter")]
+    CubicMeter,
+    /// Kilowatt hour.
+    #[serde(rename = "kilowatt hour")]
+    KilowattHour,
+    /// Megajoule.
+    #[serde(rename = "megajoule")]
+    Megajoule,
+    /// Tonne kilometre.
+    #[serde(rename = "ton kilometer")]
+    TonKilometer,
+    /// Square metre.
+    #[serde(rename = "square meter")]
+    SquareMeter,
+    /// One item.
+    #[serde(rename = "piece")]
+    Piece,
+}
+
+/// A product the exporter makes.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawProduct {
+    /// Identifier used in this file.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"))]
+    pub id: String,
+    /// Name as the company uses it.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// A longer description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The declared unit (PACT `declaredUnitOfMeasurement`).
+    pub declared_unit: DeclaredUnit,
+    /// Mass in kilograms of one declared unit (PACT `productMassPerDeclaredUnit`).
+    #[schemars(range(min = 0.0))]
+    pub mass_per_declared_unit: f64,
+    /// Product identifiers as URNs (PACT `productIds`).
+    #[serde(default)]
+    pub product_ids: Vec<Urn>,
+    /// Customs or statistical classification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<RawClassification>,
+    /// Fossil carbon contained in one declared unit, kg C.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
+    pub fossil_carbon_content: Option<f64>,
+    /// Biogenic carbon contained in one declared unit, kg C.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
+    pub biogenic_carbon_content: Option<f64>,
+}
+
+/// A classification code.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawClassification {
+    /// The scheme.
+    pub scheme: ClassificationScheme,
+    /// The code, digits only (spaces and dots are removed).
+    #[schemars(regex(pattern = r"^[0-9][0-9 .]*$"))]
+    pub code: String,
+}
+
+/// Classification schemes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ClassificationScheme {
+    /// EU Combined Nomenclature (8 digits).
+    #[serde(rename = "CN")]
+    Cn,
+    /// Harmonized System (6 digits).
+    #[serde(rename = "HS")]
+    Hs,
+    /// UN Central Product Classification.
+    #[serde(rename = "CPC")]
+    Cpc,
+}
+
+/// Where a datum comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceType {
+    /// Measured or metered at the reporting company's own sites.
+    Primary,
+    /// Provided by the supplier for the specific product.
+    SupplierSpecific,
+    /// A secondary database or literature value.
+    Secondary,
+}
+
+/// Data quality of one datum (PACT DQRs, 1 best to 5 worst).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuality {
+    /// Source type; each kind of datum has a default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceType>,
+    /// Technological representativeness, 1 to 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 5))]
+    pub technological: Option<u8>,
+    /// Temporal representativeness, 1 to 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 5))]
+    pub temporal: Option<u8>,
+    /// Geographical representativeness, 1 to 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 5))]
+    pub geographical: Option<u8>,
+    /// The period the datum represents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_period: Option<RawPeriod>,
+    /// The geography the datum represents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geography: Option<String>,
+}
+
+/// Life-cycle stages of a cradle-to-gate footprint (ISO 14067 6.3.4 / GHG Protocol Product
+/// Standard chapter 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// Extraction and production of purchased materials and energy carriers.
+    RawMaterialAcquisition,
+    /// The reporting company's own processes.
+    Production,
+    /// Transport of inputs to the reporting company.
+    UpstreamTransport,
+    /// Transport of the product to the customer (outside cradle-to-gate).
+    Distribution,
+    /// Use of the product (outside cradle-to-gate).
+    Use,
+    /// End of life (outside cradle-to-gate).
+    EndOfLife,
+}
+
+/// A process of the reporting company.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawProcess {
+    /// Identifier used in this file.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"))]
+    pub id: String,
+    /// Name.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// Life-cycle stage of the process's own emissions (default: production).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Stage>,
+    /// Where the process runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geography: Option<String>,
+    /// Allocation method for this process's co-products, if the methodology allows a choice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocation: Option<AllocationMethod>,
+    /// Quality of this process's activity data (inherited by its inputs and emissions).
+    #[serde(default)]
+    pub quality: RawQuality,
+    /// What the process makes per reference period: the reference product first, then
+    /// co-products.
+    pub outputs: Vec<RawOutput>,
+    /// What the process consumes.
+    #[serde(default)]
+    pub inputs: Vec<RawInput>,
+    /// Direct emissions to air.
+    #[serde(default)]
+    pub emissions: Vec<RawEmission>,
+    /// Biogenic CO2 taken up by biomass in this process, kg CO2 (reported separately).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biogenic_uptake: Option<RawAmount>,
+    /// Direct land-use change emissions attributed to this process, in kg CO2e.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub land_use_change: Option<RawAmount>,
+}
+
+/// Co-product allocation methods (ISO 14044 4.3.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AllocationMethod {
+    /// In proportion to mass.
+    Mass,
+    /// In proportion to economic value.
+    Economic,
+    /// In proportion to a stated physical property (energy content, volume...).
+    Physical,
+    /// Co-products credited with the burden they displace (system expansion).
+    SystemExpansion,
+}
+
+/// A product made by a process.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutput {
+    /// The product (an id in `products`).
+    pub product: String,
+    /// Amount made in the reference period.
+    #[schemars(range(min = 0.0))]
+    pub amount: f64,
+    /// Unit of the amount.
+    pub unit: String,
+    /// Economic value per unit of output, in the inventory currency (economic allocation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
+    pub price: Option<f64>,
+    /// Value of the physical allocation property per unit of output (physical allocation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
+    pub physical: Option<f64>,
+    /// For system expansion: the factor (an id in `factors`) of what this co-product displaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub displaces: Option<String>,
+}
+
+/// What an input is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputKind {
+    /// A product made by another process in this file.
+    Product,
+    /// A purchased product with the supplier's own declared footprint.
+    Supplier,
+    /// A purchased product with a database emission factor.
+    Database,
+    /// A fuel burnt on site (its combustion emissions are the process's direct emissions).
+    Fuel,
+    /// Grid or contracted electricity.
+    Electricity,
+    /// Purchased heat or steam.
+    Heat,
+}
+
+/// One input of a process.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawInput {
+    /// What the input is.
+    pub kind: InputKind,
+    /// A short name (defaults to the product or factor name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// For `product`: the id of a product made in this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    /// For `supplier`: the supplier's declaration file, relative to this inventory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declaration: Option<String>,
+    /// For `database`, `fuel`, `heat` and `electricity`: the id of a factor in `factors`
+    /// (for electricity, the location-based grid factor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<String>,
+    /// For `electricity`: the residual-mix factor (an id in `factors`) for consumption not
+    /// covered by instruments, where the methodology uses one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub residual_mix_factor: Option<String>,
+    /// Amount consumed in the reference period.
+    #[schemars(range(min = 0.0))]
+    pub amount: f64,
+    /// Unit of the amount.
+    pub unit: String,
+    /// Life-cycle stage (default: raw-material-acquisition for purchases, the process's
+    /// stage for energy and fuels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Stage>,
+    /// Whether this input is a precursor in the EU CBAM sense (only precursors count under
+    /// CBAM; default: true for `product` and `supplier`, false otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precursor: Option<bool>,
+    /// Data quality (defaults from the process and the input kind).
+    #[serde(default)]
+    pub quality: RawQuality,
+    /// For `electricity`: contractual instruments (certificates, PPAs, on-site generation).
+    #[serde(default)]
+    pub instruments: Vec<RawInstrument>,
+    /// Excluded under the methodology's cut-off rule; the value says why. The input's
+    /// estimated contribution is reported as exempted, not counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded: Option<String>,
+}
+
+/// A contractual instrument for electricity.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawInstrument {
+    /// Kind of instrument.
+    #[serde(rename = "type")]
+    pub kind: InstrumentKind,
+    /// Certificate serial number or contract reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    /// Energy covered.
+    #[schemars(range(min = 0.0))]
+    pub quantity: f64,
+    /// Unit of the quantity (an energy unit).
+    pub unit: String,
+    /// The instrument's emission factor (an id in `factors`); absent means zero-emission
+    /// renewable generation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<String>,
+    /// Generation period covered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<RawPeriod>,
+}
+
+/// Kinds of electricity instrument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstrumentKind {
+    /// China Green Electricity Certificate (绿证, GEC).
+    Gec,
+    /// International REC Standard certificate.
+    IRec,
+    /// Power purchase agreement.
+    Ppa,
+    /// Generation on site, consumed on site.
+    Onsite,
+}
+
+/// A direct emission.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEmission {
+    /// The gas (`co2-fossil`, `co2-biogenic`, `ch4-fossil`, `ch4-non-fossil`, `n2o`, `sf6`,
+    /// `nf3`, an HFC or PFC such as `hfc-134a`), or a blend's name with `composition`.
+    pub gas: String,
+    /// Mass fractions of a refrigerant blend (`{ "hfc-32" = 0.5, "hfc-125" = 0.5 }`), summing
+    /// to 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub composition: Option<BTreeMap<String, f64>>,
+    /// Mass emitted in the reference period.
+    #[schemars(range(min = 0.0))]
+    pub amount: f64,
+    /// Unit (a mass unit).
+    pub unit: String,
+    /// Data quality.
+    #[serde(default)]
+    pub quality: RawQuality,
+}
+
+/// An amount with a unit.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAmount {
+    /// The amount.
+    #[schemars(range(min = 0.0))]
+    pub amount: f64,
+    /// Its unit (a mass unit: of CO2, or of CO2e for land-use change).
+    pub unit: String,
+}
+
+/// An emission factor, with its source and licence.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFactor {
+    /// Identifier used in this file.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"))]
+    pub id: String,
+    /// What the factor describes.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// The unit of activity the factor applies to (`kg`, `kWh`, `TJ`, `tkm`...).
+    pub per: String,
+    /// Emissions per unit of activity, by gas, in kg of gas (characterized by the
+    /// methodology's GWP table).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gases: Option<BTreeMap<String, f64>>,
+    /// Or: already characterized, kg CO2e per unit of activity (counted as fossil).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub co2e: Option<f64>,
+    /// Land-use change emissions included in the factor, kg CO2e per unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
+    pub land_use_change: Option<f64>,
+    /// Biogenic CO2 uptake embodied in the factor, kg CO2 per unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
+    pub biogenic_uptake: Option<f64>,
+    /// The dataset or publication the factor comes from, with table or clause.
+    #[schemars(length(min = 1))]
+    pub source: String,
+    /// The licence under which the factor may be used and redistributed.
+    #[schemars(length(min = 1))]
+    pub licence: String,
+    /// Dataset name and version, if it comes from a database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<String>,
+    /// Data quality of the factor.
+    #[serde(default)]
+    pub quality: RawQuality,
+}
