@@ -57,7 +57,12 @@ impl SupplyChain {
                 graph.add_edge(
                     from,
                     process_nodes[pi],
-                    Flow { what: inp.name.clone(), amount: inp.amount, unit: inp.unit.symbol().into(), input: ii },
+                    Flow {
+                        what: inp.name.clone(),
+                        amount: inp.amount,
+                        unit: inp.unit.symbol().into(),
+                        input: ii,
+                    },
                 );
             }
         }
@@ -89,7 +94,10 @@ impl SupplyChain {
                         }
                         match inp.source {
                             Source::Product(k) => {
-                                if let Some((_, a, _)) = m.product_inputs[o.product].iter().find(|(kk, _, ptr)| *kk == k && *ptr == inp.pointer) {
+                                if let Some((_, a, _)) = m.product_inputs[o.product]
+                                    .iter()
+                                    .find(|(kk, _, ptr)| *kk == k && *ptr == inp.pointer)
+                                {
                                     c += s * a * m.unit_value(k, ch::COUNTED);
                                 }
                             }
@@ -107,12 +115,15 @@ impl SupplyChain {
                 }
             }
         }
-        let mut out = String::from("digraph supply_chain {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n");
+        let mut out = String::from(
+            "digraph supply_chain {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n",
+        );
         for idx in self.graph.node_indices() {
             let (label, shape) = match self.graph[idx] {
                 Node::Process(pi) => {
                     let p = &inv.processes[pi];
-                    let outs: Vec<&str> = p.outputs.iter().map(|o| inv.products[o.product].id.0.as_str()).collect();
+                    let outs: Vec<&str> =
+                        p.outputs.iter().map(|o| inv.products[o.product].id.0.as_str()).collect();
                     (format!("{}\\n-> {}", p.name, outs.join(", ")), "box")
                 }
                 Node::Purchased(pi, ii) => {
@@ -128,7 +139,8 @@ impl SupplyChain {
                     (format!("{}\\n({kind})", inp.name), "ellipse")
                 }
             };
-            let _ = writeln!(out, "  n{} [label=\"{}\", shape={shape}];", idx.index(), escape(&label));
+            let _ =
+                writeln!(out, "  n{} [label=\"{}\", shape={shape}];", idx.index(), escape(&label));
         }
         for e in self.graph.edge_indices() {
             let Some((a, b)) = self.graph.edge_endpoints(e) else { continue };

@@ -190,9 +190,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print!("{dot}");
         }
         Command::Lci { dataset, out, json } => {
-            // WIRE-LCI: pcf::lci::run(&dataset, &out) once it lands.
-            let _ = (dataset, out, json);
-            return Err(pcf::Error::Usage("pcf lci is not available yet".into()));
+            let summary = pcf::lci::run(&dataset, &out)?;
+            if json {
+                print_json(&summary);
+            } else {
+                print!("{summary}");
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -93,7 +93,12 @@ pub fn footprints(f: &Footprints) -> String {
     let _ = writeln!(
         out,
         "{}\nmethodology {} {} ({}), GWP100 {}\ninventory {}",
-        f.inventory, f.methodology, f.methodology_version, f.methodology_digest, f.gwp, f.inventory_digest
+        f.inventory,
+        f.methodology,
+        f.methodology_version,
+        f.methodology_digest,
+        f.gwp,
+        f.inventory_digest
     );
     if !f.cyclic_components.is_empty() {
         for c in &f.cyclic_components {
@@ -146,7 +151,12 @@ pub fn footprint(p: &Footprint) -> String {
     out.push('\n');
     let mut g = Table::new(&["by gas", "kg gas", "kg CO2e", "share"]);
     for l in &p.by_gas {
-        g.row(vec![l.gas.clone(), if l.kg == 0.0 { "-".into() } else { num(l.kg) }, num(l.kg_co2e), pct(l.percent)]);
+        g.row(vec![
+            l.gas.clone(),
+            if l.kg == 0.0 { "-".into() } else { num(l.kg) },
+            num(l.kg_co2e),
+            pct(l.percent),
+        ]);
     }
     out.push_str(&g.render(2));
     out.push('\n');
@@ -164,13 +174,21 @@ pub fn footprint(p: &Footprint) -> String {
     out.push('\n');
     let mut h = Table::new(&["hotspots", "process", "kind", "kg CO2e", "share"]);
     for l in p.hotspots.iter().take(HOTSPOTS) {
-        h.row(vec![l.item.clone(), l.process.clone(), l.kind.clone(), num(l.kg_co2e), pct(l.percent)]);
+        h.row(vec![
+            l.item.clone(),
+            l.process.clone(),
+            l.kind.clone(),
+            num(l.kg_co2e),
+            pct(l.percent),
+        ]);
     }
     out.push_str(&h.render(2));
 
     for a in &p.allocations {
-        let shares: Vec<String> = a.shares.iter().map(|(prod, s)| format!("{prod} {}", pct(100.0 * s))).collect();
-        let _ = writeln!(out, "\n  allocation in {} ({}): {}", a.process, a.method, shares.join(", "));
+        let shares: Vec<String> =
+            a.shares.iter().map(|(prod, s)| format!("{prod} {}", pct(100.0 * s))).collect();
+        let _ =
+            writeln!(out, "\n  allocation in {} ({}): {}", a.process, a.method, shares.join(", "));
     }
     for e in &p.electricity {
         let _ = writeln!(
@@ -208,7 +226,14 @@ pub fn footprint(p: &Footprint) -> String {
         );
     }
     for o in &p.outside_boundary {
-        let _ = writeln!(out, "\n  outside the boundary: {} in {} ({} kg CO2e): {}", o.item, o.process, num(o.kg_co2e), o.reason);
+        let _ = writeln!(
+            out,
+            "\n  outside the boundary: {} in {} ({} kg CO2e): {}",
+            o.item,
+            o.process,
+            num(o.kg_co2e),
+            o.reason
+        );
     }
     out
 }
@@ -225,7 +250,15 @@ fn walk(c: &Contribution, depth: usize, out: &mut String) {
         (Some(a), Some(u)) => format!("{} {u} ", num(a)),
         _ => String::new(),
     };
-    let _ = writeln!(out, "{}{}{} [{}]: {} kg CO2e", "  ".repeat(depth), amount, c.name, c.kind, num(c.kg_co2e));
+    let _ = writeln!(
+        out,
+        "{}{}{} [{}]: {} kg CO2e",
+        "  ".repeat(depth),
+        amount,
+        c.name,
+        c.kind,
+        num(c.kg_co2e)
+    );
     for ch in &c.children {
         walk(ch, depth + 1, out);
     }

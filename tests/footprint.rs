@@ -84,12 +84,30 @@ fn gwp_worked_case_ar6_ar5_ar4() {
     let base = [("co2-fossil", 1.0), ("co2-biogenic", 1.0)];
     let (_d5, ar5) = with_gwp(
         "AR5",
-        &[base[0], base[1], ("ch4-fossil", 30.0), ("ch4-non-fossil", 28.0), ("n2o", 265.0), ("sf6", 23500.0), ("hfc-134a", 1300.0), ("nf3", 16100.0)],
+        &[
+            base[0],
+            base[1],
+            ("ch4-fossil", 30.0),
+            ("ch4-non-fossil", 28.0),
+            ("n2o", 265.0),
+            ("sf6", 23500.0),
+            ("hfc-134a", 1300.0),
+            ("nf3", 16100.0),
+        ],
     );
     close(run(&path, &ar5).products[0].totals.excluding_uptake, 2522.1);
     let (_d4, ar4) = with_gwp(
         "AR4",
-        &[base[0], base[1], ("ch4-fossil", 25.0), ("ch4-non-fossil", 25.0), ("n2o", 298.0), ("sf6", 22800.0), ("hfc-134a", 1430.0), ("nf3", 17200.0)],
+        &[
+            base[0],
+            base[1],
+            ("ch4-fossil", 25.0),
+            ("ch4-non-fossil", 25.0),
+            ("n2o", 298.0),
+            ("sf6", 22800.0),
+            ("hfc-134a", 1430.0),
+            ("nf3", 17200.0),
+        ],
     );
     let f = run(&path, &ar4);
     close(f.products[0].totals.excluding_uptake, 2558.2);
@@ -202,19 +220,476 @@ fn bundled_examples_run_under_every_shipped_methodology() {
         let path = util::root().join("examples").join(example).join("inventory.toml");
         let inv = Inventory::load(&path).unwrap_or_else(|e| panic!("{e}"));
         for m in Methodology::all_shipped().unwrap() {
-            let f = engine::footprint(&inv, &m).unwrap_or_else(|e| panic!("{example} / {}: {e}", m.id()));
+            if m.id() == "eu-cbam-2026" && example != "park-utilities" {
+                // CBAM allows no exclusions and attributes by the goods' functional unit, which
+                // these inventories do not give: a rule error naming the place, not a number.
+                let err = engine::footprint(&inv, &m).unwrap_err();
+                assert!(matches!(err, engine::EngineError::Rule { .. }), "{example}: {err}");
+                continue;
+            }
+            let f = engine::footprint(&inv, &m)
+                .unwrap_or_else(|e| panic!("{example} / {}: {e}", m.id()));
             for p in &f.products {
                 let t = &p.totals;
                 assert!(t.excluding_uptake.is_finite(), "{example}/{}", p.product);
                 // Invariants: including = excluding - uptake (where counted); contributions sum.
                 let uptake = if m.rules.biogenic.count_uptake { t.biogenic_uptake } else { 0.0 };
-                assert!((t.including_uptake - (t.excluding_uptake - uptake)).abs() <= 1e-9 * t.excluding_uptake.abs().max(1.0));
+                assert!(
+                    (t.including_uptake - (t.excluding_uptake - uptake)).abs()
+                        <= 1e-9 * t.excluding_uptake.abs().max(1.0)
+                );
                 let by_process: f64 = p.by_process.iter().map(|l| l.kg_co2e).sum();
-                assert!((by_process - t.excluding_uptake).abs() <= 1e-9 * t.excluding_uptake.abs().max(1.0), "{example}/{}: by process {by_process} vs {}", p.product, t.excluding_uptake);
+                assert!(
+                    (by_process - t.excluding_uptake).abs()
+                        <= 1e-9 * t.excluding_uptake.abs().max(1.0),
+                    "{example}/{}: by process {by_process} vs {}",
+                    p.product,
+                    t.excluding_uptake
+                );
                 let by_stage: f64 = p.by_stage.iter().map(|l| l.kg_co2e).sum();
-                assert!((by_stage - t.excluding_uptake).abs() <= 1e-9 * t.excluding_uptake.abs().max(1.0));
-                assert!((p.contributions.kg_co2e - t.excluding_uptake).abs() <= 1e-9 * t.excluding_uptake.abs().max(1.0));
+                assert!(
+                    (by_stage - t.excluding_uptake).abs()
+                        <= 1e-9 * t.excluding_uptake.abs().max(1.0)
+                );
+                assert!(
+                    (p.contributions.kg_co2e - t.excluding_uptake).abs()
+                        <= 1e-9 * t.excluding_uptake.abs().max(1.0)
+                );
             }
         }
+    }
+}
+
+/// A small valid inventory that the bad-input cases below break one way each.
+const BASE: &str = r#"
+[[products]]
+id = "part"
+name = "Part"
+declared_unit = "kilogram"
+mass_per_declared_unit = 1.0
+
+[[processes]]
+id = "press"
+name = "Press"
+outputs = [{ product = "part", amount = 100, unit = "kg" }]
+inputs = [
+  { kind = "electricity", factor = "grid", amount = 50, unit = "kWh" },
+]
+
+[[factors]]
+id = "grid"
+name = "Grid"
+per = "kWh"
+gases = { "co2-fossil" = 0.5 }
+source = "test"
+licence = "CC0-1.0"
+"#;
+
+/// Runs `pcf footprint` on `files` (the first is the inventory) in a temporary directory and
+/// returns stderr, asserting exit code 1.
+fn fails(files: &[(&str, &str)]) -> String {
+    let (dir, _) = write(files);
+    let out = util::pcf(dir.path(), &["footprint", files[0].0]);
+    let err = util::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    err.trim_end().to_string()
+}
+
+fn base_with(from: &str, to: &str) -> String {
+    assert!(BASE.contains(from), "{from}");
+    BASE.replacen(from, to, 1)
+}
+
+#[test]
+fn base_inventory_is_valid() {
+    let (dir, _) = write(&[("inv.toml", BASE)]);
+    let out = util::pcf(dir.path(), &["footprint", "inv.toml", "--json"]);
+    assert!(out.status.success(), "{}", util::stderr(&out));
+    let f: Footprints = serde_json::from_slice(&out.stdout).unwrap();
+    close(f.products[0].totals.excluding_uptake, 0.25);
+}
+
+#[test]
+fn error_toml_syntax() {
+    insta::assert_snapshot!(fails(&[("inv.toml", &base_with("mass_per_declared_unit = 1.0", "mass_per_declared_unit = "))]), @"error: inv.toml:6:26: string values must be quoted, expected literal string");
+}
+
+#[test]
+fn error_unknown_field() {
+    insta::assert_snapshot!(fails(&[("inv.toml", &base_with("name = \"Press\"", "name = \"Press\"\nnmae = \"typo\""))]), @"
+    error: inv.toml: does not match the inventory schema (1 problem):
+      at /processes/0: Additional properties are not allowed ('nmae' was unexpected)
+    run `pcf schema inventory` to see the schema
+    ");
+}
+
+#[test]
+fn error_negative_amount() {
+    insta::assert_snapshot!(fails(&[("inv.toml", &base_with("amount = 50", "amount = -50"))]), @"
+    error: inv.toml: does not match the inventory schema (1 problem):
+      at /processes/0/inputs/0/amount: -50 is less than the minimum of 0.0
+    run `pcf schema inventory` to see the schema
+    ");
+}
+
+#[test]
+fn error_non_finite_amount() {
+    insta::assert_snapshot!(fails(&[("inv.toml", &base_with("amount = 50", "amount = nan"))]), @"
+    error: inv.toml: at /processes/0/inputs/0/amount: NaN is not a finite number
+      help: give a finite amount
+    ");
+}
+
+#[test]
+fn error_unknown_product() {
+    insta::assert_snapshot!(fails(&[("inv.toml", &base_with(
+        "  { kind = \"electricity\"",
+        "  { kind = \"product\", product = \"bolt\", amount = 1, unit = \"kg\" },\n  { kind = \"electricity\""))]), @r#"
+    error: inv.toml: at /processes/0/inputs/0/product: unknown product "bolt"
+      help: use one of the ids in `products` (part)
+    "#);
+}
+
+#[test]
+fn error_unknown_factor() {
+    insta::assert_snapshot!(fails(&[("inv.toml", &base_with("factor = \"grid\"", "factor = \"grid-2019\""))]), @r#"
+    error: inv.toml: at /processes/0/inputs/0/factor: unknown factor "grid-2019"
+      help: use one of the ids in `factors` (grid) or add it there
+    "#);
+}
+
+#[test]
+fn error_product_nobody_makes() {
+    let text = format!(
+        "{BASE}\n[[products]]\nid = \"orphan\"\nname = \"Orphan\"\ndeclared_unit = \"piece\"\nmass_per_declared_unit = 0.1\n"
+    );
+    insta::assert_snapshot!(fails(&[("inv.toml", &text)]), @r#"
+    error: inv.toml: at /products/1: no process makes product "orphan"
+      help: add it as an output of a process, or remove it from `products`
+    "#);
+}
+
+#[test]
+fn error_process_that_produces_nothing() {
+    insta::assert_snapshot!(fails(&[("inv.toml", &base_with(
+        "outputs = [{ product = \"part\", amount = 100, unit = \"kg\" }]", "outputs = []"))]), @r#"
+    error: inv.toml: at /processes/0/outputs: process "press" produces nothing
+      help: list at least one output (the reference product)
+    "#);
+}
+
+#[test]
+fn error_zero_output() {
+    insta::assert_snapshot!(fails(&[("inv.toml", &base_with("amount = 100", "amount = 0"))]), @r#"
+    error: inv.toml: at /processes/0/outputs/0/amount: process "press" makes zero "part"
+      help: give the amount made in the reference period (more than zero)
+    "#);
+}
+
+#[test]
+fn error_unit_mismatch() {
+    insta::assert_snapshot!(fails(&[("inv.toml", &base_with("amount = 50, unit = \"kWh\"", "amount = 50, unit = \"kg\""))]), @r#"
+    error: inv.toml: at /processes/0/inputs/0/unit: cannot convert kg (mass) to kWh (energy): "Grid" is measured in kWh (energy)
+      help: give the amount in a unit of energy
+    "#);
+}
+
+#[test]
+fn error_unknown_unit() {
+    insta::assert_snapshot!(fails(&[("inv.toml", &base_with("amount = 50, unit = \"kWh\"", "amount = 50, unit = \"kwh\""))]), @r#"
+    error: inv.toml: at /processes/0/inputs/0/unit: unknown unit "kwh" (known units: g, kg, t, kt, J, kJ, MJ, GJ, TJ, Wh, kWh, MWh, GWh, ml, l, m3, m2, piece, kgkm, tkm)
+      help: use one of the listed unit symbols
+    "#);
+}
+
+#[test]
+fn error_duplicate_id() {
+    let text = format!(
+        "{BASE}\n[[factors]]\nid = \"grid\"\nname = \"Again\"\nper = \"kWh\"\nco2e = 1.0\nsource = \"x\"\nlicence = \"y\"\n"
+    );
+    insta::assert_snapshot!(fails(&[("inv.toml", &text)]), @r#"
+    error: inv.toml: at /factors/1/id: factor id "grid" is used twice
+      help: give each factor its own id
+    "#);
+}
+
+#[test]
+fn error_blend_composition() {
+    insta::assert_snapshot!(fails(&[("inv.toml", &base_with(
+        "outputs = [",
+        "emissions = [{ gas = \"R-404A\", composition = { \"hfc-125\" = 0.44, \"hfc-143a\" = 0.52 }, amount = 1, unit = \"kg\" }]\noutputs = ["))]), @r#"
+    error: inv.toml: at /processes/0/emissions/0/composition: the mass fractions of blend "R-404A" sum to 0.96, not 1
+      help: give each component's mass fraction so that they sum to 1
+    "#);
+}
+
+#[test]
+fn error_gas_without_gwp() {
+    insta::assert_snapshot!(fails(&[("inv.toml", &base_with(
+        "outputs = [",
+        "emissions = [{ gas = \"hfc-4310mee\", amount = 1, unit = \"kg\" }]\noutputs = ["))]), @r#"
+    error: inv.toml: at /processes/0/emissions/0: gas "hfc-4310mee" has no GWP in methodology pact-3.0 (AR6)
+      help: use one of: ch4-fossil, ch4-non-fossil, co2-biogenic, co2-fossil, hfc-125, hfc-134a, hfc-143a, hfc-152a, hfc-227ea, hfc-23, hfc-245fa, hfc-32, n2o, nf3, pfc-116, pfc-14, pfc-218, pfc-318, sf6
+    "#);
+}
+
+#[test]
+fn error_missing_supplier_declaration() {
+    insta::assert_snapshot!(fails(&[("inv.toml", &base_with(
+        "  { kind = \"electricity\"",
+        "  { kind = \"supplier\", declaration = \"suppliers/missing.json\", amount = 1, unit = \"kg\" },\n  { kind = \"electricity\""))]), @r#"
+    error: inv.toml: at /processes/0/inputs/0/declaration: supplier declaration "suppliers/missing.json": cannot read it: No such file or directory (os error 2)
+      help: check the path (relative to the inventory) and that the file is a PACT product footprint or a pcf declaration
+    "#);
+}
+
+#[test]
+fn error_economic_allocation_without_price() {
+    let text = base_with(
+        "outputs = [{ product = \"part\", amount = 100, unit = \"kg\" }]",
+        "allocation = \"economic\"\noutputs = [{ product = \"part\", amount = 100, unit = \"kg\", price = 2 }, { product = \"chips\", amount = 5, unit = \"kg\" }]",
+    ) + "\n[[products]]\nid = \"chips\"\nname = \"Chips\"\ndeclared_unit = \"kilogram\"\nmass_per_declared_unit = 1.0\n";
+    insta::assert_snapshot!(fails(&[("inv.toml", &text)]), @r#"
+    error: inv.toml: at /processes/0/outputs/1: economic allocation needs `price` on every output of process "press"
+      help: add `price` (per unit of output) to this output
+    "#);
+}
+
+#[test]
+fn error_loop_that_consumes_more_than_it_makes() {
+    let text = base_with(
+        "  { kind = \"electricity\"",
+        "  { kind = \"product\", product = \"part\", amount = 120, unit = \"kg\" },\n  { kind = \"electricity\"",
+    );
+    insta::assert_snapshot!(fails(&[("inv.toml", &text)]), @"
+    error: inv.toml: the loop part (made by press) consumes at least as much as it makes, so it has no finite footprint
+      help: check the amounts on this loop: per unit made, the loop must consume less than one unit of itself
+    ");
+}
+
+#[test]
+fn error_cutoff_exceeded() {
+    let text = base_with(
+        "  { kind = \"electricity\"",
+        "  { kind = \"database\", factor = \"grid\", amount = 50, unit = \"kWh\", excluded = \"too small to matter\" },\n  { kind = \"electricity\"",
+    );
+    insta::assert_snapshot!(fails(&[("inv.toml", &text)]), @r#"
+    error: inv.toml: at /processes/0/inputs/0: excluded input "Grid" is 50.000 % of the footprint of part, above the 1 % per-input cut-off of pact-3.0
+      help: include the input (remove `excluded`)
+    "#);
+}
+
+#[test]
+fn error_json_duplicate_key() {
+    let json = r#"{"products": [], "processes": [], "products": []}"#;
+    insta::assert_snapshot!(fails(&[("inv.json", json)]), @r#"error: inv.json: duplicate key "products" at line 1, column 35 (json pointer "/products")"#);
+}
+
+#[test]
+fn json_and_toml_are_one_data_model() {
+    let (dir, toml_path) = write(&[("inv.toml", BASE)]);
+    let inv = Inventory::load(&toml_path).unwrap();
+    let json_path = dir.path().join("inv.json");
+    std::fs::write(&json_path, serde_json::to_string_pretty(&inv.document).unwrap()).unwrap();
+    let again = Inventory::load(&json_path).unwrap();
+    assert_eq!(inv.digest, again.digest);
+}
+
+#[test]
+fn committed_schemas_match_the_code() {
+    for (file, schema) in [
+        ("schemas/inventory.schema.json", pcf::inventory::schema()),
+        ("schemas/methodology.schema.json", pcf::methodology::schema()),
+    ] {
+        let expected = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+        let path = util::root().join(file);
+        if std::env::var_os("PCF_UPDATE_SCHEMAS").is_some() {
+            std::fs::write(&path, &expected).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == expected,
+            "{file} is out of date: run `PCF_UPDATE_SCHEMAS=1 cargo test committed_schemas` and commit it"
+        );
+    }
+}
+
+/// A random acyclic inventory: process i makes product p{i} and may consume products made by
+/// processes j < i, plus electricity and a direct emission. Returns the TOML and, computed
+/// independently by a topological sweep, each product's footprint per kg.
+fn random_acyclic(
+    outputs: &[f64],
+    emissions: &[f64],
+    electricity: &[f64],
+    links: &[(usize, usize, f64)],
+    grid: f64,
+) -> (String, Vec<f64>) {
+    let n = outputs.len();
+    let mut inputs: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+    for &(a, b, amount) in links {
+        let (lo, hi) = ((a % n).min(b % n), (a % n).max(b % n));
+        if lo != hi {
+            inputs[hi].push((lo, amount));
+        }
+    }
+    let mut text = String::new();
+    let mut expected = vec![0.0; n];
+    for i in 0..n {
+        text.push_str(&format!(
+            "[[products]]\nid = \"p{i}\"\nname = \"P{i}\"\ndeclared_unit = \"kilogram\"\nmass_per_declared_unit = 1.0\n\n"
+        ));
+        // The sweep: direct burdens plus inputs at their already-known footprints.
+        let mut burden = emissions[i] + electricity[i] * grid;
+        for &(j, a) in &inputs[i] {
+            burden += a * expected[j];
+        }
+        expected[i] = burden / outputs[i];
+    }
+    for i in 0..n {
+        text.push_str(&format!(
+            "[[processes]]\nid = \"m{i}\"\nname = \"M{i}\"\noutputs = [{{ product = \"p{i}\", amount = {:?}, unit = \"kg\" }}]\nemissions = [{{ gas = \"co2-fossil\", amount = {:?}, unit = \"kg\" }}]\ninputs = [\n  {{ kind = \"electricity\", factor = \"grid\", amount = {:?}, unit = \"kWh\" }},\n",
+            outputs[i], emissions[i], electricity[i]
+        ));
+        for &(j, a) in &inputs[i] {
+            text.push_str(&format!(
+                "  {{ kind = \"product\", product = \"p{j}\", amount = {a:?}, unit = \"kg\" }},\n"
+            ));
+        }
+        text.push_str("]\n\n");
+    }
+    text.push_str(&format!(
+        "[[factors]]\nid = \"grid\"\nname = \"Grid\"\nper = \"kWh\"\ngases = {{ \"co2-fossil\" = {grid:?} }}\nsource = \"test\"\nlicence = \"CC0-1.0\"\n"
+    ));
+    (text, expected)
+}
+
+fn rel_close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-12)
+}
+
+/// Sums of children equal each non-loop node, all the way down.
+fn tree_adds_up(c: &pcf::engine::Contribution) -> bool {
+    if c.children.is_empty() {
+        return true;
+    }
+    let sum: f64 = c.children.iter().map(|x| x.kg_co2e).sum();
+    rel_close(sum, c.kg_co2e) && c.children.iter().all(tree_adds_up)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn acyclic_sweep_matches_matrix_solve_and_is_linear(
+        outputs in proptest::collection::vec(1.0f64..1000.0, 1..8),
+        emissions in proptest::collection::vec(0.0f64..500.0, 8),
+        electricity in proptest::collection::vec(0.0f64..900.0, 8),
+        links in proptest::collection::vec((0usize..8, 0usize..8, 0.01f64..50.0), 0..16),
+        grid in 0.1f64..1.0,
+        scale in 0.1f64..10.0,
+    ) {
+        let m = Methodology::shipped("pact-3.0").unwrap();
+        let (text, expected) = random_acyclic(&outputs, &emissions, &electricity, &links, grid);
+        let (_d, path) = write(&[("inv.toml", &text)]);
+        let f = run(&path, &m);
+        for (i, e) in expected.iter().enumerate() {
+            let got = product(&f, &format!("p{i}"));
+            proptest::prop_assert!(rel_close(got.totals.excluding_uptake, *e), "p{}: {} vs sweep {}", i, got.totals.excluding_uptake, e);
+            proptest::prop_assert!(rel_close(got.forward_check, *e));
+            proptest::prop_assert!(tree_adds_up(&got.contributions));
+            let by_process: f64 = got.by_process.iter().map(|l| l.kg_co2e).sum();
+            proptest::prop_assert!(rel_close(by_process, *e));
+        }
+        // Linearity: scaling every burden scales every footprint.
+        let scaled: Vec<f64> = emissions.iter().map(|x| x * scale).collect();
+        let (text2, _) = random_acyclic(&outputs, &scaled, &electricity, &links, grid * scale);
+        let (_d2, path2) = write(&[("inv.toml", &text2)]);
+        let f2 = run(&path2, &m);
+        for (a, b) in f.products.iter().zip(&f2.products) {
+            proptest::prop_assert!(rel_close(a.totals.excluding_uptake * scale, b.totals.excluding_uptake));
+        }
+    }
+
+    #[test]
+    fn allocated_shares_sum_to_the_whole(
+        amounts in proptest::collection::vec(1.0f64..1000.0, 2..5),
+        prices in proptest::collection::vec(0.01f64..100.0, 5),
+        co2 in 1.0f64..10000.0,
+        economic in proptest::bool::ANY,
+    ) {
+        let m = Methodology::shipped("pact-3.0").unwrap();
+        let mut text = String::new();
+        let mut outs = Vec::new();
+        for (i, a) in amounts.iter().enumerate() {
+            text.push_str(&format!("[[products]]\nid = \"c{i}\"\nname = \"C{i}\"\ndeclared_unit = \"kilogram\"\nmass_per_declared_unit = 1.0\n\n"));
+            outs.push(format!("{{ product = \"c{i}\", amount = {a:?}, unit = \"kg\", price = {:?} }}", prices[i]));
+        }
+        text.push_str(&format!(
+            "[[processes]]\nid = \"joint\"\nname = \"Joint\"\nallocation = \"{}\"\noutputs = [{}]\nemissions = [{{ gas = \"co2-fossil\", amount = {co2:?}, unit = \"kg\" }}]\n",
+            if economic { "economic" } else { "mass" },
+            outs.join(", ")
+        ));
+        let (_d, path) = write(&[("inv.toml", &text)]);
+        let f = run(&path, &m);
+        let total: f64 = f.products.iter().zip(&amounts).map(|(p, a)| p.totals.excluding_uptake * a).sum();
+        proptest::prop_assert!(rel_close(total, co2), "{} vs {}", total, co2);
+        let shares: f64 = f.products[0].allocations[0].shares.iter().map(|s| s.1).sum();
+        proptest::prop_assert!(rel_close(shares, 1.0));
+    }
+}
+
+#[test]
+fn cyclic_example_matches_a_dense_solve() {
+    // park-utilities: power <-> water loop with own consumption. Solve the 4x4 product system
+    // by Gaussian elimination here, independently of the engine's condensation and sparse LU.
+    let path = util::root().join("examples/park-utilities/inventory.toml");
+    let m = Methodology::shipped("pact-3.0").unwrap();
+    let f = run(&path, &m);
+    // Per-unit system, products [profile, power, steam, water]; allocation of the CHP by
+    // energy content: power 180000 MWh * 3.6 = 648000 GJ, steam 450000 GJ.
+    let share_power = 648000.0 / (648000.0 + 450000.0);
+    let share_steam = 1.0 - share_power;
+    let coal_tj = 1200.0;
+    let chp = coal_tj * (94600.0 + 29.8 * 1.0 + 273.0 * 1.5); // kg CO2e per year
+    let power_kwh = 180000.0e3;
+    let steam_mj = 450000.0e3;
+    // Rows: x = b + T x, T[i][j] = amount of product j per unit of product i.
+    let mut t = [[0.0f64; 4]; 4];
+    let mut b = [0.0f64; 4];
+    b[0] = 20400.0e3 * 16.0 / 20000.0e3;
+    t[0][1] = 16000.0e3 / 20000.0e3;
+    t[0][2] = 40000.0e3 / 20000.0e3;
+    t[0][3] = 60000.0 / 20000.0e3;
+    b[1] = chp * share_power / power_kwh;
+    t[1][1] = 10800.0e3 * share_power / power_kwh;
+    t[1][3] = 900000.0 * share_power / power_kwh;
+    b[2] = chp * share_steam / steam_mj;
+    t[2][1] = 10800.0e3 * share_steam / steam_mj;
+    t[2][3] = 900000.0 * share_steam / steam_mj;
+    b[3] = 200.0e3 * 1.2 / 2000000.0;
+    t[3][1] = 1000.0e3 / 2000000.0;
+    // Solve (I - T) x = b.
+    let mut a = [[0.0f64; 5]; 4];
+    for i in 0..4 {
+        for j in 0..4 {
+            a[i][j] = if i == j { 1.0 } else { 0.0 } - t[i][j];
+        }
+        a[i][4] = b[i];
+    }
+    for c in 0..4 {
+        let p = (c..4).max_by(|&x, &y| a[x][c].abs().total_cmp(&a[y][c].abs())).unwrap();
+        a.swap(c, p);
+        for r in 0..4 {
+            if r != c {
+                let k = a[r][c] / a[c][c];
+                for j in c..5 {
+                    a[r][j] -= k * a[c][j];
+                }
+            }
+        }
+    }
+    for (i, id) in ["profile", "power", "steam", "water"].iter().enumerate() {
+        close(product(&f, id).totals.excluding_uptake, a[i][4] / a[i][i]);
     }
 }

@@ -30,6 +30,7 @@ pub fn test_vectors(sub: &str) -> Option<PathBuf> {
 }
 
 /// Runs the `pcf` binary with `args` in `cwd`.
+#[allow(clippy::expect_used)] // a test helper: failing to start the binary fails the test
 pub fn pcf(cwd: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pcf")).current_dir(cwd).args(args).output().expect("run pcf")
 }

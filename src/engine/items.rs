@@ -4,7 +4,7 @@
 //! carbon pool, stage, source type and (for EU CBAM) direct or indirect.
 
 use crate::inventory::{
-    Factor, Gas, GasOrigin, Inventory, Output, Quality, SourceType, Source, Stage,
+    Factor, Gas, GasOrigin, Inventory, Output, Quality, Source, SourceType, Stage,
 };
 use crate::methodology::{ElectricityAccounting, Methodology, PurchasedInputs, Uncovered};
 
@@ -221,11 +221,22 @@ impl Item {
     }
 
     /// Adds `amount` of `gas`, characterized.
-    fn add_gas(&mut self, m: &Methodology, file: &str, gas: &Gas, kg: f64) -> Result<(), EngineError> {
+    fn add_gas(
+        &mut self,
+        m: &Methodology,
+        file: &str,
+        gas: &Gas,
+        kg: f64,
+    ) -> Result<(), EngineError> {
         let gwp = m.gwp(gas).ok_or_else(|| EngineError::Rule {
             file: file.into(),
             pointer: self.pointer.clone(),
-            problem: format!("gas {:?} has no GWP in methodology {} ({})", gas.0, m.id(), m.rules.gwp.set),
+            problem: format!(
+                "gas {:?} has no GWP in methodology {} ({})",
+                gas.0,
+                m.id(),
+                m.rules.gwp.set
+            ),
             help: format!(
                 "use one of: {}",
                 m.rules.gwp.factors.keys().cloned().collect::<Vec<_>>().join(", ")
@@ -247,7 +258,13 @@ impl Item {
     }
 
     /// Adds `activity` units of factor `f`.
-    fn add_factor(&mut self, m: &Methodology, file: &str, f: &Factor, activity: f64) -> Result<(), EngineError> {
+    fn add_factor(
+        &mut self,
+        m: &Methodology,
+        file: &str,
+        f: &Factor,
+        activity: f64,
+    ) -> Result<(), EngineError> {
         for (gas, per) in &f.gases {
             self.add_gas(m, file, gas, activity * per)?;
         }
@@ -279,13 +296,25 @@ pub(super) fn build(
             items.push(it);
         }
         if p.biogenic_uptake > 0.0 {
-            let mut it = Item::new(pi, format!("{}: biogenic uptake", p.name), ItemKind::Uptake, p.stage, format!("{}/biogenic_uptake", p.pointer));
+            let mut it = Item::new(
+                pi,
+                format!("{}: biogenic uptake", p.name),
+                ItemKind::Uptake,
+                p.stage,
+                format!("{}/biogenic_uptake", p.pointer),
+            );
             it.uptake = p.biogenic_uptake;
             it.set_quality(&p.quality, m, None);
             items.push(it);
         }
         if p.land_use_change > 0.0 {
-            let mut it = Item::new(pi, format!("{}: land-use change", p.name), ItemKind::LandUseChange, p.stage, format!("{}/land_use_change", p.pointer));
+            let mut it = Item::new(
+                pi,
+                format!("{}: land-use change", p.name),
+                ItemKind::LandUseChange,
+                p.stage,
+                format!("{}/land_use_change", p.pointer),
+            );
             it.luc = p.land_use_change;
             it.set_quality(&p.quality, m, None);
             items.push(it);
@@ -312,7 +341,10 @@ pub(super) fn build(
                 && matches!(kind, ItemKind::Supplier | ItemKind::Database)
                 && !inp.precursor
             {
-                it.outside = Some(format!("{} counts only precursors; this input is not marked `precursor = true`", m.id()));
+                it.outside = Some(format!(
+                    "{} counts only precursors; this input is not marked `precursor = true`",
+                    m.id()
+                ));
             }
             match &inp.source {
                 Source::Product(_) => {}
@@ -323,7 +355,8 @@ pub(super) fn build(
                     it.unspecified_bio_non_co2 = a * d.biogenic_non_co2;
                     it.luc = a * d.land_use_change;
                     it.uptake = a * d.biogenic_uptake;
-                    it.other = a * (d.excluding_uptake - d.fossil - d.biogenic_non_co2 - d.land_use_change);
+                    it.other = a
+                        * (d.excluding_uptake - d.fossil - d.biogenic_non_co2 - d.land_use_change);
                     if it.other.abs() < 1e-12 * (a * d.excluding_uptake).abs().max(1.0) {
                         it.other = 0.0;
                     }
@@ -374,16 +407,29 @@ pub(super) fn build(
                         ElectricityAccounting::MarketBased => {
                             let mut left = total;
                             for ins in instruments {
-                                let kind_ok = rules.electricity.accepted_instruments.contains(&ins.kind);
-                                let serial_ok = !rules.electricity.require_serial || ins.serial.is_some();
+                                let kind_ok =
+                                    rules.electricity.accepted_instruments.contains(&ins.kind);
+                                let serial_ok =
+                                    !rules.electricity.require_serial || ins.serial.is_some();
                                 let (used, counted, reason) = if !kind_ok {
-                                    (0.0, false, format!("{} does not accept this kind of instrument", m.id()))
+                                    (
+                                        0.0,
+                                        false,
+                                        format!(
+                                            "{} does not accept this kind of instrument",
+                                            m.id()
+                                        ),
+                                    )
                                 } else if !serial_ok {
                                     (0.0, false, format!("{} requires a serial number", m.id()))
                                 } else {
                                     let used = ins.quantity.min(left);
                                     let reason = if used < ins.quantity {
-                                        format!("{} of {} not needed (consumption already covered)", fmt_amount(ins.quantity - used), fmt_amount(ins.quantity))
+                                        format!(
+                                            "{} of {} not needed (consumption already covered)",
+                                            fmt_amount(ins.quantity - used),
+                                            fmt_amount(ins.quantity)
+                                        )
                                     } else {
                                         "counted".to_string()
                                     };
@@ -414,7 +460,10 @@ pub(super) fn build(
                                         return Err(EngineError::Rule {
                                             file: file.clone(),
                                             pointer: inp.pointer.clone(),
-                                            problem: format!("{} requires a residual-mix factor for electricity not covered by instruments", m.id()),
+                                            problem: format!(
+                                                "{} requires a residual-mix factor for electricity not covered by instruments",
+                                                m.id()
+                                            ),
                                             help: "add `residual_mix_factor` to this input".into(),
                                         });
                                     }
@@ -433,15 +482,22 @@ pub(super) fn build(
                 // explicit input ratings win over the factor's.
                 let f = &inv.factors[fi];
                 let mut q = f.quality.clone();
-                if inp.quality.technological.is_some() && inp.quality.temporal.is_some() && inp.quality.geographical.is_some() {
+                if inp.quality.technological.is_some()
+                    && inp.quality.temporal.is_some()
+                    && inp.quality.geographical.is_some()
+                {
                     q.technological = inp.quality.technological;
                     q.temporal = inp.quality.temporal;
                     q.geographical = inp.quality.geographical;
                 }
                 // Metered energy and fuels of the company's own processes may count as primary
                 // data even with a secondary factor, if the methodology says so.
-                let own_energy = matches!(kind, ItemKind::Fuel | ItemKind::Electricity | ItemKind::Heat);
-                if own_energy && m.rules.primary_data.metered_energy_is_primary && inv.processes[pi].quality.source == SourceType::Primary {
+                let own_energy =
+                    matches!(kind, ItemKind::Fuel | ItemKind::Electricity | ItemKind::Heat);
+                if own_energy
+                    && m.rules.primary_data.metered_energy_is_primary
+                    && inv.processes[pi].quality.source == SourceType::Primary
+                {
                     q.source = SourceType::Primary;
                 }
                 it.set_quality(&q, m, None);

@@ -113,7 +113,10 @@ pub struct Model<'a> {
 }
 
 /// Computes the footprint of every product in `inventory` under `methodology`.
-pub fn footprint(inventory: &Inventory, methodology: &Methodology) -> Result<Footprints, EngineError> {
+pub fn footprint(
+    inventory: &Inventory,
+    methodology: &Methodology,
+) -> Result<Footprints, EngineError> {
     let model = Model::build(inventory, methodology)?;
     let products = (0..inventory.products.len())
         .map(|j| model.product_footprint(j))
@@ -142,7 +145,10 @@ pub fn footprint(inventory: &Inventory, methodology: &Methodology) -> Result<Foo
 
 impl<'a> Model<'a> {
     /// Applies the methodology to the inventory and solves the product system.
-    pub fn build(inventory: &'a Inventory, methodology: &'a Methodology) -> Result<Self, EngineError> {
+    pub fn build(
+        inventory: &'a Inventory,
+        methodology: &'a Methodology,
+    ) -> Result<Self, EngineError> {
         let file = inventory.path.display().to_string();
         let rules = &methodology.rules;
         let mut electricity = Vec::new();
@@ -171,7 +177,13 @@ impl<'a> Model<'a> {
                     ),
                     help: format!(
                         "use one of: {}",
-                        rules.allocation.allowed.iter().map(|m| method_name(*m)).collect::<Vec<_>>().join(", ")
+                        rules
+                            .allocation
+                            .allowed
+                            .iter()
+                            .map(|m| method_name(*m))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 });
             }
@@ -204,7 +216,11 @@ impl<'a> Model<'a> {
                 for inp in &p.inputs {
                     if let crate::inventory::Source::Product(m) = inp.source {
                         if inp.excluded.is_none() {
-                            product_inputs[o.product].push((m, r * inp.amount, inp.pointer.clone()));
+                            product_inputs[o.product].push((
+                                m,
+                                r * inp.amount,
+                                inp.pointer.clone(),
+                            ));
                         }
                     }
                 }
@@ -354,12 +370,16 @@ impl<'a> Model<'a> {
                     e.1 += w * g.co2e;
                 }
                 if item.unspecified_co2e != 0.0 {
-                    let e = by_gas.entry("CO2e not split by gas (declared or pre-characterized)".into()).or_insert((0.0, 0.0));
+                    let e = by_gas
+                        .entry("CO2e not split by gas (declared or pre-characterized)".into())
+                        .or_insert((0.0, 0.0));
                     e.1 += w * item.unspecified_co2e;
                 }
                 *by_stage.entry(stage_name(item.stage).to_string()).or_default() += counted;
                 *by_process.entry(inv.processes[item.process].id.clone()).or_default() += counted;
-                let h = hotspots.entry((item.process, item.label.clone())).or_insert((0.0, item.kind.name().to_string()));
+                let h = hotspots
+                    .entry((item.process, item.label.clone()))
+                    .or_insert((0.0, item.kind.name().to_string()));
                 h.0 += counted;
             }
         }
@@ -372,7 +392,8 @@ impl<'a> Model<'a> {
                 file: inv.path.display().to_string(),
                 detail: format!(
                     "product {}: the adjoint solve gives {adjoint} but the forward solve {} kg CO2e",
-                    inv.products[j].id, forward[ch::COUNTED]
+                    inv.products[j].id,
+                    forward[ch::COUNTED]
                 ),
             });
         }
@@ -403,7 +424,11 @@ impl<'a> Model<'a> {
         };
         let w = v(ch::DQR_W);
         let quality = Quality {
-            primary_data_share: if counted > 0.0 { Some(100.0 * v(ch::PRIMARY) / counted) } else { None },
+            primary_data_share: if counted > 0.0 {
+                Some(100.0 * v(ch::PRIMARY) / counted)
+            } else {
+                None
+            },
             technological: (w > 0.0).then(|| v(ch::DQR_T) / w),
             temporal: (w > 0.0).then(|| v(ch::DQR_TE) / w),
             geographical: (w > 0.0).then(|| v(ch::DQR_G) / w),
@@ -422,8 +447,10 @@ impl<'a> Model<'a> {
             .collect();
         hot.sort_by(|a, b| b.kg_co2e.abs().total_cmp(&a.kg_co2e.abs()).then(a.item.cmp(&b.item)));
         let lines = |m: BTreeMap<String, f64>| -> Vec<Line> {
-            let mut out: Vec<Line> =
-                m.into_iter().map(|(name, x)| Line { name, kg_co2e: x, percent: share(x) }).collect();
+            let mut out: Vec<Line> = m
+                .into_iter()
+                .map(|(name, x)| Line { name, kg_co2e: x, percent: share(x) })
+                .collect();
             out.sort_by(|a, b| b.kg_co2e.total_cmp(&a.kg_co2e).then(a.name.cmp(&b.name)));
             out
         };
@@ -479,7 +506,11 @@ impl<'a> Model<'a> {
                 return Err(EngineError::Rule {
                     file,
                     pointer: e.pointer.clone(),
-                    problem: format!("methodology {} allows no exclusions, but {:?} is excluded", self.methodology.id(), e.item),
+                    problem: format!(
+                        "methodology {} allows no exclusions, but {:?} is excluded",
+                        self.methodology.id(),
+                        e.item
+                    ),
                     help: "remove `excluded` and give the input's data".into(),
                 });
             }
@@ -489,7 +520,10 @@ impl<'a> Model<'a> {
                     pointer: e.pointer.clone(),
                     problem: format!(
                         "excluded input {:?} is {:.3} % of the footprint of {product}, above the {} % per-input cut-off of {}",
-                        e.item, e.percent, rules.per_input_percent, self.methodology.id()
+                        e.item,
+                        e.percent,
+                        rules.per_input_percent,
+                        self.methodology.id()
                     ),
                     help: "include the input (remove `excluded`)".into(),
                 });
@@ -584,8 +618,12 @@ fn allocation_shares(
     }
     let basis: Vec<Option<f64>> = match method {
         AllocationMethod::Mass => p.outputs.iter().map(|o| Some(o.mass)).collect(),
-        AllocationMethod::Economic => p.outputs.iter().map(|o| o.price.map(|x| x * o.amount)).collect(),
-        AllocationMethod::Physical => p.outputs.iter().map(|o| o.physical.map(|x| x * o.amount)).collect(),
+        AllocationMethod::Economic => {
+            p.outputs.iter().map(|o| o.price.map(|x| x * o.amount)).collect()
+        }
+        AllocationMethod::Physical => {
+            p.outputs.iter().map(|o| o.physical.map(|x| x * o.amount)).collect()
+        }
         AllocationMethod::SystemExpansion => {
             let mut v = vec![0.0; p.outputs.len()];
             v[0] = 1.0;
@@ -605,7 +643,11 @@ fn allocation_shares(
                 return Err(EngineError::Rule {
                     file: file.into(),
                     pointer: o.pointer.clone(),
-                    problem: format!("{} allocation needs `{field}` on every output of process {:?}", method_name(method), p.id),
+                    problem: format!(
+                        "{} allocation needs `{field}` on every output of process {:?}",
+                        method_name(method),
+                        p.id
+                    ),
                     help: format!("add `{field}` (per unit of output) to this output"),
                 });
             }

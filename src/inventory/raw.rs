@@ -172,7 +172,9 @@ pub enum ClassificationScheme {
 }
 
 /// Where a datum comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceType {
     /// Measured or metered at the reporting company's own sites.
@@ -212,7 +214,9 @@ pub struct RawQuality {
 
 /// Life-cycle stages of a cradle-to-gate footprint (ISO 14067 6.3.4 / GHG Protocol Product
 /// Standard chapter 7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {
     /// Extraction and production of purchased materials and energy carriers.
@@ -397,7 +401,9 @@ pub struct RawInstrument {
 }
 
 /// Kinds of electricity instrument.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum InstrumentKind {
     /// China Green Electricity Certificate (绿证, GEC).

@@ -161,13 +161,19 @@ impl Resolver<'_> {
     }
 
     fn unit(&self, pointer: String, symbol: &str) -> Result<Unit, InventoryError> {
-        symbol.parse::<Unit>().map_err(|e| {
-            self.invalid(pointer, e.to_string(), "use one of the listed unit symbols")
-        })
+        symbol
+            .parse::<Unit>()
+            .map_err(|e| self.invalid(pointer, e.to_string(), "use one of the listed unit symbols"))
     }
 
     /// Factor converting `amount` in `from` into `to`, or a unit-mismatch error.
-    fn convert(&self, pointer: String, from: Unit, to: Unit, what: &str) -> Result<f64, InventoryError> {
+    fn convert(
+        &self,
+        pointer: String,
+        from: Unit,
+        to: Unit,
+        what: &str,
+    ) -> Result<f64, InventoryError> {
         from.factor_to(to).map_err(|e| {
             self.invalid(
                 pointer,
@@ -333,7 +339,12 @@ impl Resolver<'_> {
                             return Err(self.unknown_product(format!("{iat}/product"), &id));
                         };
                         let rp = &raw.products[prod];
-                        (Source::Product(prod), declared_unit(rp.declared_unit), rp.name.clone(), SourceType::Primary)
+                        (
+                            Source::Product(prod),
+                            declared_unit(rp.declared_unit),
+                            rp.name.clone(),
+                            SourceType::Primary,
+                        )
                     }
                     InputKind::Supplier => {
                         let rel = require("declaration", &inp.declaration)?;
@@ -354,9 +365,17 @@ impl Resolver<'_> {
                             }
                         };
                         let s = &suppliers[ix];
-                        (Source::Supplier(ix), s.unit, s.product_name.clone(), SourceType::SupplierSpecific)
+                        (
+                            Source::Supplier(ix),
+                            s.unit,
+                            s.product_name.clone(),
+                            SourceType::SupplierSpecific,
+                        )
                     }
-                    InputKind::Database | InputKind::Fuel | InputKind::Heat | InputKind::Electricity => {
+                    InputKind::Database
+                    | InputKind::Fuel
+                    | InputKind::Heat
+                    | InputKind::Electricity => {
                         let id = require("factor", &inp.factor)?;
                         let fi = self.factor_ref(&factor_ix, format!("{iat}/factor"), &id)?;
                         let f = &factors[fi];
@@ -368,22 +387,43 @@ impl Resolver<'_> {
                                 if f.per.dimension() != Dimension::Energy {
                                     return Err(self.invalid(
                                         format!("{iat}/factor"),
-                                        format!("grid factor {:?} is per {}, not per unit of energy", f.id, f.per),
+                                        format!(
+                                            "grid factor {:?} is per {}, not per unit of energy",
+                                            f.id, f.per
+                                        ),
                                         "give electricity factors per kWh or MWh",
                                     ));
                                 }
                                 let residual_mix = match &inp.residual_mix_factor {
-                                    Some(r) => Some(self.factor_ref(&factor_ix, format!("{iat}/residual_mix_factor"), r)?),
+                                    Some(r) => Some(self.factor_ref(
+                                        &factor_ix,
+                                        format!("{iat}/residual_mix_factor"),
+                                        r,
+                                    )?),
                                     None => None,
                                 };
                                 let mut instruments = Vec::new();
                                 for (ni, ins) in inp.instruments.iter().enumerate() {
                                     let nat = format!("{iat}/instruments/{ni}");
                                     let iu = self.unit(format!("{nat}/unit"), &ins.unit)?;
-                                    let k = self.convert(format!("{nat}/unit"), iu, f.per, "an electricity instrument")?;
-                                    let kwh = self.convert(format!("{nat}/unit"), iu, Unit::KWH, "an electricity instrument")?;
+                                    let k = self.convert(
+                                        format!("{nat}/unit"),
+                                        iu,
+                                        f.per,
+                                        "an electricity instrument",
+                                    )?;
+                                    let kwh = self.convert(
+                                        format!("{nat}/unit"),
+                                        iu,
+                                        Unit::KWH,
+                                        "an electricity instrument",
+                                    )?;
                                     let factor = match &ins.factor {
-                                        Some(r) => Some(self.factor_ref(&factor_ix, format!("{nat}/factor"), r)?),
+                                        Some(r) => Some(self.factor_ref(
+                                            &factor_ix,
+                                            format!("{nat}/factor"),
+                                            r,
+                                        )?),
                                         None => None,
                                     };
                                     instruments.push(Instrument {
@@ -439,7 +479,8 @@ impl Resolver<'_> {
             for (ei, e) in p.emissions.iter().enumerate() {
                 let eat = format!("{at}/emissions/{ei}");
                 let unit = self.unit(format!("{eat}/unit"), &e.unit)?;
-                let kg = e.amount * self.convert(format!("{eat}/unit"), unit, Unit::KG, "an emission")?;
+                let kg = e.amount
+                    * self.convert(format!("{eat}/unit"), unit, Unit::KG, "an emission")?;
                 let q = quality(&e.quality, SourceType::Primary, Some(&pq));
                 match &e.composition {
                     None => emissions.push(Emission {
@@ -454,7 +495,10 @@ impl Resolver<'_> {
                         if (total - 1.0).abs() > 1e-6 || parts.values().any(|x| !(*x >= 0.0)) {
                             return Err(self.invalid(
                                 format!("{eat}/composition"),
-                                format!("the mass fractions of blend {:?} sum to {total}, not 1", e.gas),
+                                format!(
+                                    "the mass fractions of blend {:?} sum to {total}, not 1",
+                                    e.gas
+                                ),
                                 "give each component's mass fraction so that they sum to 1",
                             ));
                         }
@@ -470,15 +514,17 @@ impl Resolver<'_> {
                     }
                 }
             }
-            let mass_of = |a: &Option<raw::RawAmount>, field: &str| -> Result<f64, InventoryError> {
-                match a {
-                    None => Ok(0.0),
-                    Some(a) => {
-                        let u = self.unit(format!("{at}/{field}/unit"), &a.unit)?;
-                        Ok(a.amount * self.convert(format!("{at}/{field}/unit"), u, Unit::KG, field)?)
+            let mass_of =
+                |a: &Option<raw::RawAmount>, field: &str| -> Result<f64, InventoryError> {
+                    match a {
+                        None => Ok(0.0),
+                        Some(a) => {
+                            let u = self.unit(format!("{at}/{field}/unit"), &a.unit)?;
+                            Ok(a.amount
+                                * self.convert(format!("{at}/{field}/unit"), u, Unit::KG, field)?)
+                        }
                     }
-                }
-            };
+                };
             processes.push(Process {
                 id: p.id.clone(),
                 name: p.name.clone(),
@@ -512,9 +558,10 @@ impl Resolver<'_> {
                 unit: declared_unit(p.declared_unit),
                 mass_per_declared_unit: p.mass_per_declared_unit,
                 product_ids: p.product_ids.iter().map(|u| u.0.clone()).collect(),
-                classification: p.classification.as_ref().map(|c| {
-                    (c.scheme, c.code.chars().filter(char::is_ascii_digit).collect())
-                }),
+                classification: p
+                    .classification
+                    .as_ref()
+                    .map(|c| (c.scheme, c.code.chars().filter(char::is_ascii_digit).collect())),
                 fossil_carbon_content: p.fossil_carbon_content,
                 biogenic_carbon_content: p.biogenic_carbon_content,
                 made_by: made,
@@ -556,7 +603,10 @@ impl Resolver<'_> {
                 &if known.is_empty() {
                     "add it to `factors` with its value, source and licence".to_string()
                 } else {
-                    format!("use one of the ids in `factors` ({}) or add it there", known.join(", "))
+                    format!(
+                        "use one of the ids in `factors` ({}) or add it there",
+                        known.join(", ")
+                    )
                 },
             )
         })
@@ -590,7 +640,11 @@ impl Resolver<'_> {
         for (g, v) in f.gases.iter().flatten() {
             let gp = format!("{at}/gases/{g}");
             if !(v.is_finite() && *v >= 0.0) {
-                return Err(self.invalid(gp, format!("{v} is not a non-negative amount"), "give kg of gas per unit"));
+                return Err(self.invalid(
+                    gp,
+                    format!("{v} is not a non-negative amount"),
+                    "give kg of gas per unit",
+                ));
             }
             gases.insert(self.gas(gp, g)?, *v);
         }
@@ -662,7 +716,16 @@ mod tests {
     #[test]
     fn every_declared_unit_has_a_unit() {
         use raw::DeclaredUnit as D;
-        for d in [D::Kilogram, D::Liter, D::CubicMeter, D::KilowattHour, D::Megajoule, D::TonKilometer, D::SquareMeter, D::Piece] {
+        for d in [
+            D::Kilogram,
+            D::Liter,
+            D::CubicMeter,
+            D::KilowattHour,
+            D::Megajoule,
+            D::TonKilometer,
+            D::SquareMeter,
+            D::Piece,
+        ] {
             let unit = declared_unit(d);
             assert!(unit == Unit::KG || d == D::Kilogram || unit.dimension() != Dimension::Mass);
         }

@@ -66,7 +66,8 @@ impl SupplierDeclaration {
         let unit: Unit = unit_name.parse().map_err(|_| {
             format!("pcf.declaredUnitOfMeasurement {unit_name:?} is not a unit pcf can convert")
         })?;
-        let amount = decimal(pcf, "declaredUnitAmount")?.ok_or("pcf.declaredUnitAmount is missing")?;
+        let amount =
+            decimal(pcf, "declaredUnitAmount")?.ok_or("pcf.declaredUnitAmount is missing")?;
         if !(amount > 0.0) {
             return Err(format!("pcf.declaredUnitAmount is {amount}, not positive"));
         }

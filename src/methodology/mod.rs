@@ -18,7 +18,10 @@ use crate::inventory::{AllocationMethod, Gas, InstrumentKind, Stage};
 const SHIPPED: &[(&str, &str)] = &[
     ("pact-3.0.toml", include_str!("../../methodologies/pact-3.0.toml")),
     ("iso-14067-2018.toml", include_str!("../../methodologies/iso-14067-2018.toml")),
-    ("ghg-protocol-product-2011.toml", include_str!("../../methodologies/ghg-protocol-product-2011.toml")),
+    (
+        "ghg-protocol-product-2011.toml",
+        include_str!("../../methodologies/ghg-protocol-product-2011.toml"),
+    ),
     ("eu-cbam-2026.toml", include_str!("../../methodologies/eu-cbam-2026.toml")),
     ("gb-t-24067-2024.toml", include_str!("../../methodologies/gb-t-24067-2024.toml")),
 ];
@@ -307,7 +310,10 @@ impl Methodology {
 
     /// All shipped methodologies.
     pub fn all_shipped() -> Result<Vec<Methodology>, MethodologyError> {
-        SHIPPED.iter().map(|(name, text)| Self::from_text(Path::new(name), text, "shipped")).collect()
+        SHIPPED
+            .iter()
+            .map(|(name, text)| Self::from_text(Path::new(name), text, "shipped"))
+            .collect()
     }
 
     /// A shipped id, or else a path to a methodology file.
@@ -323,8 +329,9 @@ impl Methodology {
 
     /// Reads a methodology file.
     pub fn load(path: &Path) -> Result<Methodology, MethodologyError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| MethodologyError::Parse(format!("{}: cannot read: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            MethodologyError::Parse(format!("{}: cannot read: {e}", path.display()))
+        })?;
         Self::from_text(path, &text, &path.display().to_string())
     }
 
@@ -345,14 +352,18 @@ impl Methodology {
         if !problems.is_empty() {
             return Err(MethodologyError::Schema { file, problems });
         }
-        let rules: MethodologyFile = serde_json::from_value(document.clone())
-            .map_err(|e| MethodologyError::Schema { file: file.clone(), problems: vec![format!("/: {e}")] })?;
-        let digest = crate::canonical::digest(&document)
-            .map_err(|e| MethodologyError::Invalid { file: file.clone(), problem: e.to_string() })?;
+        let rules: MethodologyFile = serde_json::from_value(document.clone()).map_err(|e| {
+            MethodologyError::Schema { file: file.clone(), problems: vec![format!("/: {e}")] }
+        })?;
+        let digest = crate::canonical::digest(&document).map_err(|e| {
+            MethodologyError::Invalid { file: file.clone(), problem: e.to_string() }
+        })?;
         let invalid = |problem: String| MethodologyError::Invalid { file: file.clone(), problem };
         for (gas, gwp) in &rules.gwp.factors {
             if !(gwp.is_finite() && *gwp >= 0.0) {
-                return Err(invalid(format!("gwp.factors.{gas} is {gwp}, not a non-negative number")));
+                return Err(invalid(format!(
+                    "gwp.factors.{gas} is {gwp}, not a non-negative number"
+                )));
             }
         }
         if !rules.allocation.allowed.contains(&rules.allocation.default) {
@@ -370,7 +381,13 @@ impl Methodology {
                 "cutoff thresholds must be percentages with per_input_percent <= cumulative_percent".into(),
             ));
         }
-        Ok(Methodology { rules, document, text: text.to_string(), origin: origin.to_string(), digest })
+        Ok(Methodology {
+            rules,
+            document,
+            text: text.to_string(),
+            origin: origin.to_string(),
+            digest,
+        })
     }
 
     /// The id.
