@@ -2,6 +2,7 @@
 //! sub-error per area, so callers can match on what went wrong and tests can assert it exactly.
 
 use crate::canonical::JsonError;
+use crate::declaration::DeclarationError;
 use crate::engine::EngineError;
 use crate::inventory::InventoryError;
 use crate::keys::KeyError;
@@ -24,6 +25,9 @@ pub enum Error {
     /// The methodology could not be applied to the inventory.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// A declaration could not be issued.
+    #[error(transparent)]
+    Declaration(#[from] DeclarationError),
     /// A linear system of the supply chain could not be solved.
     #[error(transparent)]
     Solve(#[from] SolveError),

@@ -4,7 +4,7 @@
 //! The pipeline reads top to bottom:
 //! [`inventory`] (what the exporter describes) -> [`graph`] (the supply chain as a petgraph
 //! graph) -> [`engine`] (the footprint, under the rules of a [`methodology`]) ->
-//! `declaration` (the signed claim) -> `register` (the issuer's append-only record).
+//! [`declaration`] (the signed claim) -> [`register`] (the issuer's append-only record).
 //! [`solver`] holds the linear algebra both the engine and `pcf lci` use.
 //!
 //! ```
@@ -14,6 +14,7 @@
 
 pub mod atomic;
 pub mod canonical;
+pub mod declaration;
 pub mod digest;
 pub mod engine;
 pub mod error;

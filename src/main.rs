@@ -13,6 +13,22 @@ use pcf::inventory::Inventory;
 use pcf::methodology::{self, Methodology};
 use pcf::report;
 
+/// `print!` that ignores a closed stdout (`pcf ... | head` must not panic).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `println!` that ignores a closed stdout.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 /// Product carbon footprints from supply-chain inventories, issued as signed declarations.
 #[derive(Parser)]
 #[command(name = "pcf", version, about, long_about = None)]
@@ -70,6 +86,106 @@ enum Command {
         #[arg(long, short, default_value = "pact-3.0")]
         methodology: String,
     },
+    /// Create an Ed25519 signing key (PKCS#8 PEM, owner-only, never over an existing file).
+    Keygen {
+        /// Where to write the private key.
+        #[arg(long, default_value = "issuer.key")]
+        out: PathBuf,
+        /// Also print the did:web DID document to publish at https://DOMAIN/.well-known/did.json.
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Show the public identity of a key: its did:key and, with --domain, the did:web document.
+    Did {
+        /// The private key file.
+        key: PathBuf,
+        /// The company domain for did:web.
+        #[arg(long)]
+        domain: Option<String>,
+    },
+    /// Issue a signed declaration of one product's footprint and record it in the register.
+    Declare {
+        /// Inventory file.
+        inventory: PathBuf,
+        /// The product to declare.
+        #[arg(long)]
+        product: String,
+        /// Methodology: a shipped id or a file.
+        #[arg(long, short, default_value = "pact-3.0")]
+        methodology: String,
+        /// The issuer's private key.
+        #[arg(long)]
+        key: PathBuf,
+        /// Company name, if the inventory does not give it.
+        #[arg(long)]
+        company: Option<String>,
+        /// Company id (URN), if the inventory does not give one; repeatable.
+        #[arg(long = "company-id")]
+        company_ids: Vec<String>,
+        /// Reference period START..END (ISO dates, inclusive), if the inventory does not give it.
+        #[arg(long)]
+        reference_period: Option<String>,
+        /// The earlier declaration this one replaces (it becomes Deprecated in the register).
+        #[arg(long)]
+        supersedes: Option<PathBuf>,
+        /// A comment for the declaration.
+        #[arg(long)]
+        comment: Option<String>,
+        /// Where to write the declaration (default: declarations/PRODUCT-ID.json).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The issuer's register directory.
+        #[arg(long, default_value = pcf::register::DEFAULT_DIR)]
+        register: PathBuf,
+        /// Issue even if a supplier's declaration does not verify, recording it as unverified.
+        #[arg(long)]
+        danger_accept_unverified_upstream: bool,
+    },
+    /// Verify a declaration (or a bundle) offline and print every check.
+    Verify {
+        /// The declaration or bundle file.
+        file: PathBuf,
+        /// A bundle with the upstream declarations, methodology and register excerpt.
+        #[arg(long)]
+        bundle: Option<PathBuf>,
+        /// DID of a trusted issuer; repeatable.
+        #[arg(long)]
+        trust: Vec<String>,
+        /// Accept a methodology pcf does not ship and the bundle does not carry.
+        #[arg(long)]
+        danger_accept_unknown_methodology: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pack a declaration with what a buyer needs to verify it into one file.
+    Bundle {
+        /// The declaration.
+        declaration: PathBuf,
+        /// The inventory it was computed from (its suppliers' declarations are added).
+        #[arg(long)]
+        inventory: Option<PathBuf>,
+        /// More upstream declarations or bundles; repeatable.
+        #[arg(long)]
+        upstream: Vec<PathBuf>,
+        /// A methodology file, if the declaration's is not shipped.
+        #[arg(long)]
+        methodology: Option<PathBuf>,
+        /// The issuer's register (superseded versions and an excerpt are added).
+        #[arg(long, default_value = pcf::register::DEFAULT_DIR)]
+        register: PathBuf,
+        /// Where to write the bundle (default: DECLARATION with .bundle.json).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Read and check the issuer's register.
+    Register {
+        /// The register directory.
+        #[arg(long, default_value = pcf::register::DEFAULT_DIR)]
+        dir: PathBuf,
+        #[command(subcommand)]
+        command: RegisterCommand,
+    },
     /// Score every product of a pcfbench-csv dataset (database-scale life cycle inventory).
     Lci {
         /// Dataset directory.
@@ -106,10 +222,32 @@ enum MethodologyCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum RegisterCommand {
+    /// List the entries.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one entry.
+    Show {
+        /// Sequence number.
+        seq: u64,
+    },
+    /// Re-walk the chain and report the first broken link.
+    Verify {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum SchemaKind {
     Inventory,
     Methodology,
+    Declaration,
 }
 
 fn main() -> ExitCode {
@@ -118,7 +256,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(1)
+            match e {
+                pcf::Error::Usage(_) => ExitCode::from(2),
+                _ => ExitCode::from(1),
+            }
         }
     }
 }
@@ -140,11 +281,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 print_json(&result);
             } else {
-                print!("{}", report::footprints(&result));
+                out!("{}", report::footprints(&result));
                 if tree {
                     for p in &result.products {
-                        println!("\ncontribution tree of {}:", p.product);
-                        print!("{}", report::tree(&p.contributions));
+                        outln!("\ncontribution tree of {}:", p.product);
+                        out!("{}", report::tree(&p.contributions));
                     }
                 }
             }
@@ -154,11 +295,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(m) = methodology {
                 let m = Methodology::resolve(&m)?;
                 engine::footprint(&inv, &m)?;
-                println!("{}: valid under {} ({})", inventory.display(), m.id(), m.digest());
+                outln!("{}: valid under {} ({})", inventory.display(), m.id(), m.digest());
             } else {
-                println!("{}: valid", inventory.display());
+                outln!("{}: valid", inventory.display());
             }
-            println!(
+            outln!(
                 "  {} products, {} processes, {} factors, {} supplier declarations; digest {}",
                 inv.products.len(),
                 inv.processes.len(),
@@ -172,6 +313,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let schema = match which {
                 SchemaKind::Inventory => pcf::inventory::schema(),
                 SchemaKind::Methodology => methodology::schema(),
+                SchemaKind::Declaration => pcf::declaration::verify::schema(),
             };
             print_json(&schema);
         }
@@ -187,14 +329,308 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 None => chain.to_dot(&inv, None),
             };
-            print!("{dot}");
+            out!("{dot}");
+        }
+        Command::Keygen { out, domain } => {
+            let key = pcf::keys::generate()?;
+            pcf::keys::write_private_key(&out, &key)?;
+            let public = key.verifying_key();
+            outln!("wrote {} (private key, readable by you only; keep it secret)", out.display());
+            outln!("issuer DID: {}", pcf::keys::did_key(&public));
+            if let Some(domain) = domain {
+                outln!("\npublish this at https://{domain}/.well-known/did.json:");
+                print_json(&pcf::keys::did_web_document(&domain, &public));
+            }
+        }
+        Command::Did { key, domain } => {
+            let key = pcf::keys::read_private_key(&key)?;
+            let public = key.verifying_key();
+            outln!("{}", pcf::keys::did_key(&public));
+            if let Some(domain) = domain {
+                print_json(&pcf::keys::did_web_document(&domain, &public));
+            }
+        }
+        Command::Declare {
+            inventory,
+            product,
+            methodology,
+            key,
+            company,
+            company_ids,
+            reference_period,
+            supersedes,
+            comment,
+            out,
+            register,
+            danger_accept_unverified_upstream,
+        } => {
+            let inv = Inventory::load(&inventory)?;
+            let m = Methodology::resolve(&methodology)?;
+            let key = pcf::keys::read_private_key(&key)?;
+            let reference_period = match reference_period {
+                None => None,
+                Some(p) => Some(
+                    p.split_once("..")
+                        .map(|(a, b)| (a.to_string(), b.to_string()))
+                        .ok_or_else(|| pcf::Error::Usage(format!("--reference-period {p:?}: write START..END, e.g. 2025-01-01..2025-12-31")))?,
+                ),
+            };
+            let supersedes = match &supersedes {
+                None => None,
+                Some(path) => Some(read_json(path)?),
+            };
+            let options = pcf::declaration::IssueOptions {
+                company_name: company,
+                company_ids,
+                reference_period,
+                created: None,
+                supersedes,
+                danger_accept_unverified_upstream,
+                comment,
+            };
+            let reg = pcf::register::Register::open(&register)?;
+            let d = pcf::declaration::issue(&inv, &m, &product, &key, &options)?;
+            let out = out.unwrap_or_else(|| {
+                PathBuf::from("declarations").join(format!("{product}-{}.json", &d.pf_id[..8]))
+            });
+            if let Some(dir) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| pcf::Error::io(dir, &e))?;
+            }
+            let text = serde_json::to_string_pretty(&d.document).unwrap_or_default() + "\n";
+            pcf::atomic::write_new(&out, text.as_bytes(), pcf::atomic::Mode::Public).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    pcf::Error::Usage(format!("{}: already exists; a declaration is never overwritten, choose another --out", out.display()))
+                } else {
+                    pcf::Error::io(&out, &e)
+                }
+            })?;
+            let canonical = pcf::canonical::canonicalize(&d.document)?;
+            reg.store_declaration(&canonical)?;
+            let now: pcf::register::Timestamp = pcf::proof::utc_now()
+                .parse()
+                .map_err(|e: pcf::register::TimestampError| pcf::Error::Usage(e.to_string()))?;
+            let entry = reg.append(
+                pcf::register::EntryKind::Declared {
+                    declaration: d.digest,
+                    pf_id: d.pf_id.clone(),
+                    product_ids: d.product_ids.clone(),
+                    supersedes: d.supersedes,
+                    certificates: d.certificates.clone(),
+                },
+                now.clone(),
+            )?;
+            if let (Some(old), Some(doc)) = (d.supersedes, &options.supersedes) {
+                let old_id =
+                    doc["credentialSubject"]["id"].as_str().unwrap_or_default().to_string();
+                reg.append(
+                    pcf::register::EntryKind::StatusChanged {
+                        declaration: old,
+                        pf_id: old_id,
+                        status: pcf::register::StatusChange::Deprecated,
+                    },
+                    now,
+                )?;
+            }
+            let pcf_value = d.document["credentialSubject"]["pcf"]["pcfExcludingBiogenicUptake"]
+                .as_str()
+                .unwrap_or("?");
+            outln!(
+                "declared {product}: {pcf_value} kg CO2e per declared unit ({} {})",
+                m.id(),
+                m.version()
+            );
+            outln!("  file      {}", out.display());
+            outln!("  id        {}", d.pf_id);
+            outln!("  digest    {}", d.digest);
+            outln!("  issuer    {}", pcf::keys::did_key(&key.verifying_key()));
+            outln!("  register  {} entry {}", register.display(), entry.seq);
+            for u in d.upstream.iter().filter(|u| !u.verified) {
+                outln!(
+                    "  WARNING   upstream {} recorded as unverified: {}",
+                    u.digest,
+                    u.unverified_reason.as_deref().unwrap_or("")
+                );
+            }
+            outln!("next: pcf bundle {} --inventory {}", out.display(), inventory.display());
+        }
+        Command::Verify { file, bundle, trust, danger_accept_unknown_methodology, json } => {
+            let doc = read_json_usage(&file)?;
+            let mut b = match &bundle {
+                Some(path) => Some(parse_bundle(path, read_json_usage(path)?)?),
+                None => None,
+            };
+            let declaration = if doc["format"] == pcf::declaration::bundle::FORMAT {
+                let inner = parse_bundle(&file, doc)?;
+                let d = inner.declaration.clone();
+                if b.is_none() {
+                    b = Some(inner);
+                }
+                d
+            } else {
+                doc
+            };
+            let options =
+                pcf::declaration::VerifyOptions { trust, danger_accept_unknown_methodology };
+            let report = pcf::declaration::verify::verify(&declaration, b.as_ref(), &options);
+            if json {
+                print_json(&report);
+            } else {
+                out!("{report}");
+            }
+            return Ok(match report.verdict {
+                pcf::declaration::Verdict::Valid => ExitCode::SUCCESS,
+                pcf::declaration::Verdict::Invalid => ExitCode::from(1),
+            });
+        }
+        Command::Bundle { declaration, inventory, upstream, methodology, register, out } => {
+            let doc = read_json(&declaration)?;
+            let mut b = pcf::declaration::Bundle::new(doc.clone());
+            let prov = pcf::declaration::provenance(&doc).ok_or_else(|| {
+                pcf::Error::Usage(format!(
+                    "{}: not a pcf declaration (no provenance extension)",
+                    declaration.display()
+                ))
+            })?;
+            match &methodology {
+                Some(path) => b.add_methodology(&Methodology::load(path)?),
+                None => {
+                    if let Ok(m) = Methodology::shipped(&prov.methodology.id) {
+                        if m.digest() == prov.methodology.digest {
+                            b.add_methodology(&m);
+                        }
+                    }
+                }
+            }
+            if let Some(inv) = &inventory {
+                let inv = Inventory::load(inv)?;
+                for s in &inv.suppliers {
+                    b.add_upstream(s.document.clone());
+                }
+            }
+            for path in &upstream {
+                b.add_upstream(read_json(path)?);
+            }
+            if register.exists() {
+                let reg = pcf::register::Register::open(&register)?;
+                let mut wanted = vec![pcf::canonical::digest(&doc)?];
+                let mut next = prov.supersedes;
+                while let Some(old) = next {
+                    let bytes = reg.declaration(&old)?;
+                    let old_doc = pcf::canonical::parse_strict(&bytes)?;
+                    next = pcf::declaration::provenance(&old_doc).and_then(|p| p.supersedes);
+                    b.superseded.push(old_doc);
+                    wanted.push(old);
+                }
+                b.register_excerpt = Some(reg.excerpt(&wanted)?);
+            }
+            let missing: Vec<String> = prov
+                .upstream
+                .iter()
+                .filter(|u| b.find(&u.digest).is_none())
+                .map(|u| u.digest.to_string())
+                .collect();
+            let out = out.unwrap_or_else(|| declaration.with_extension("bundle.json"));
+            let text = serde_json::to_string_pretty(&b).unwrap_or_default() + "\n";
+            pcf::atomic::write_replace(&out, text.as_bytes(), pcf::atomic::Mode::Public)
+                .map_err(|e| pcf::Error::io(&out, &e))?;
+            outln!(
+                "wrote {}: declaration, {} upstream, {} superseded, {} methodology file(s), register excerpt: {}",
+                out.display(),
+                b.upstream.len(),
+                b.superseded.len(),
+                b.methodologies.len(),
+                if b.register_excerpt.is_some() { "yes" } else { "no" }
+            );
+            if !missing.is_empty() {
+                outln!(
+                    "WARNING: upstream declarations not found (pass --inventory or --upstream): {}",
+                    missing.join(", ")
+                );
+            }
+        }
+        Command::Register { dir, command } => {
+            if !dir.exists() {
+                return Err(pcf::Error::Usage(format!(
+                    "{}: no register here (pcf declare creates it; or pass --dir)",
+                    dir.display()
+                )));
+            }
+            let reg = pcf::register::Register::open(&dir)?;
+            match command {
+                RegisterCommand::List { json } => {
+                    let entries = reg.entries()?;
+                    if json {
+                        print_json(&entries);
+                    } else {
+                        let mut t =
+                            report::Table::new(&["seq", "time", "kind", "declaration", "pf id"]);
+                        for e in &entries {
+                            let (kind, decl, pf) = match &e.kind {
+                                pcf::register::EntryKind::Declared {
+                                    declaration,
+                                    pf_id,
+                                    supersedes,
+                                    ..
+                                } => (
+                                    if supersedes.is_some() {
+                                        "declared (supersedes)"
+                                    } else {
+                                        "declared"
+                                    },
+                                    declaration.to_string(),
+                                    pf_id.clone(),
+                                ),
+                                pcf::register::EntryKind::StatusChanged {
+                                    declaration,
+                                    pf_id,
+                                    ..
+                                } => ("deprecated", declaration.to_string(), pf_id.clone()),
+                                _ => ("other", String::new(), String::new()),
+                            };
+                            t.row(vec![
+                                e.seq.to_string(),
+                                e.time.as_str().to_string(),
+                                kind.into(),
+                                decl,
+                                pf,
+                            ]);
+                        }
+                        out!("{}", t.render(0));
+                    }
+                }
+                RegisterCommand::Show { seq } => print_json(&reg.entry(seq)?),
+                RegisterCommand::Verify { json } => {
+                    let rep = reg.verify()?;
+                    if json {
+                        print_json(&rep);
+                    } else {
+                        outln!(
+                            "register {} is intact: {} entries, {} declarations ({} deprecated){}",
+                            dir.display(),
+                            rep.entries,
+                            rep.declarations,
+                            rep.deprecated,
+                            rep.head.map_or(String::new(), |h| format!(
+                                "; head {} {}",
+                                h.seq, h.digest
+                            ))
+                        );
+                        if rep.stray_temp_files > 0 {
+                            outln!(
+                                "  {} leftover temporary file(s) from interrupted writes (harmless)",
+                                rep.stray_temp_files
+                            );
+                        }
+                    }
+                }
+            }
         }
         Command::Lci { dataset, out, json } => {
             let summary = pcf::lci::run(&dataset, &out)?;
             if json {
                 print_json(&summary);
             } else {
-                print!("{summary}");
+                out!("{summary}");
             }
         }
     }
@@ -227,7 +663,7 @@ fn methodology_command(command: MethodologyCommand) -> Result<()> {
                         m.digest().to_string(),
                     ]);
                 }
-                print!("{}", t.render(0));
+                out!("{}", t.render(0));
             }
         }
         MethodologyCommand::Show { id, json } => {
@@ -238,16 +674,43 @@ fn methodology_command(command: MethodologyCommand) -> Result<()> {
                     "origin": m.origin, "rules": m.rules,
                 }));
             } else {
-                println!("# {} {} ({})\n# from: {}\n", m.id(), m.version(), m.digest(), m.origin);
-                print!("{}", m.text);
+                outln!("# {} {} ({})\n# from: {}\n", m.id(), m.version(), m.digest(), m.origin);
+                out!("{}", m.text);
             }
         }
         MethodologyCommand::Hash { file } => {
             let m = Methodology::load(&file)?;
-            println!("{}  {} {} {}", m.digest(), m.id(), m.version(), file.display());
+            outln!("{}  {} {} {}", m.digest(), m.id(), m.version(), file.display());
         }
     }
     Ok(())
+}
+
+/// Reads a JSON file strictly; a missing file is an input error.
+fn read_json(path: &std::path::Path) -> Result<serde_json::Value> {
+    let bytes = std::fs::read(path).map_err(|e| pcf::Error::io(path, &e))?;
+    pcf::canonical::parse_strict(&bytes).map_err(|e| pcf::Error::Io {
+        path: path.display().to_string(),
+        message: format!("rejected: {e}"),
+    })
+}
+
+/// Reads a JSON file for verification: an unreadable file is a usage error (exit 2), a file
+/// that is not strict JSON is invalid input (exit 1).
+fn read_json_usage(path: &std::path::Path) -> Result<serde_json::Value> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| pcf::Error::Usage(format!("{}: cannot read: {e}", path.display())))?;
+    pcf::canonical::parse_strict(&bytes).map_err(|e| pcf::Error::Io {
+        path: path.display().to_string(),
+        message: format!("rejected: {e}"),
+    })
+}
+
+fn parse_bundle(path: &std::path::Path, v: serde_json::Value) -> Result<pcf::declaration::Bundle> {
+    serde_json::from_value(v).map_err(|e| pcf::Error::Io {
+        path: path.display().to_string(),
+        message: format!("not a pcf bundle: {e}"),
+    })
 }
 
 fn unknown_product(inv: &Inventory, id: &str) -> pcf::Error {
@@ -261,7 +724,7 @@ fn unknown_product(inv: &Inventory, id: &str) -> pcf::Error {
 
 fn print_json<T: serde::Serialize>(value: &T) {
     match serde_json::to_string_pretty(value) {
-        Ok(s) => println!("{s}"),
+        Ok(s) => outln!("{s}"),
         Err(e) => eprintln!("error: cannot serialize output: {e}"),
     }
 }

@@ -302,7 +302,7 @@ impl Methodology {
     pub fn shipped(id: &str) -> Result<Methodology, MethodologyError> {
         for (name, text) in SHIPPED {
             if name.trim_end_matches(".toml") == id {
-                return Self::from_text(Path::new(name), text, "shipped");
+                return Self::from_text_at(Path::new(name), text, "shipped");
             }
         }
         Err(MethodologyError::Unknown { id: id.to_string() })
@@ -312,7 +312,7 @@ impl Methodology {
     pub fn all_shipped() -> Result<Vec<Methodology>, MethodologyError> {
         SHIPPED
             .iter()
-            .map(|(name, text)| Self::from_text(Path::new(name), text, "shipped"))
+            .map(|(name, text)| Self::from_text_at(Path::new(name), text, "shipped"))
             .collect()
     }
 
@@ -332,10 +332,15 @@ impl Methodology {
         let text = std::fs::read_to_string(path).map_err(|e| {
             MethodologyError::Parse(format!("{}: cannot read: {e}", path.display()))
         })?;
-        Self::from_text(path, &text, &path.display().to_string())
+        Self::from_text_at(path, &text, &path.display().to_string())
     }
 
-    fn from_text(path: &Path, text: &str, origin: &str) -> Result<Methodology, MethodologyError> {
+    /// Parses methodology `text`; `path` names it in errors, `origin` says where it came from.
+    pub fn from_text_at(
+        path: &Path,
+        text: &str,
+        origin: &str,
+    ) -> Result<Methodology, MethodologyError> {
         let file = path.display().to_string();
         let document = crate::inventory::resolve::parse_document(&file, path, text)
             .map_err(|e| MethodologyError::Parse(e.to_string()))?;
