@@ -30,7 +30,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::atomic::{self, Mode};
-use crate::solver::Technosphere;
+use crate::solver::{Factorization, Technosphere};
 
 /// The dataset format `run` reads.
 pub const FORMAT_NAME: &str = "pcfbench-csv";
@@ -233,29 +233,7 @@ pub const DATA_FILES: [&str; 6] = [
 pub fn run(dataset_dir: &Path, out_dir: &Path) -> Result<LciSummary, crate::Error> {
     let t_start = Instant::now();
     let mut seconds = Timings::default();
-
-    let t = Instant::now();
-    let data = Dataset::read(dataset_dir)?;
-    seconds.load = t.elapsed().as_secs_f64();
-
-    let t = Instant::now();
-    let n = data.production.len();
-    let tech = Technosphere::from_inputs(data.production, data.consumer.len(), || {
-        data.consumer
-            .iter()
-            .zip(&data.supplier)
-            .zip(&data.amount)
-            .map(|((&c, &s), &a)| (c as usize, s as usize, a))
-    })?;
-    let technosphere_exchanges = data.consumer.len();
-    let technosphere_inputs = tech.inputs();
-    drop((data.consumer, data.supplier, data.amount));
-    seconds.build = t.elapsed().as_secs_f64();
-
-    let t = Instant::now();
-    let fact = tech.factorize()?;
-    drop(tech);
-    seconds.factorize = t.elapsed().as_secs_f64();
+    let (data, fact, counts) = load(dataset_dir, &mut seconds)?;
 
     let t = Instant::now();
     let y = fact.per_unit(&data.direct, 1);
@@ -272,7 +250,7 @@ pub fn run(dataset_dir: &Path, out_dir: &Path) -> Result<LciSummary, crate::Erro
 
     let t = Instant::now();
     fs::create_dir_all(out_dir).map_err(|e| crate::Error::io(out_dir, &e))?;
-    let mut text = String::with_capacity(16 + 28 * n);
+    let mut text = String::with_capacity(16 + 28 * y.len());
     text.push_str("activity,score\n");
     for (j, v) in y.iter().enumerate() {
         push_row(&mut text, &j.to_string(), *v);
@@ -293,9 +271,9 @@ pub fn run(dataset_dir: &Path, out_dir: &Path) -> Result<LciSummary, crate::Erro
 
     Ok(LciSummary {
         dataset: dataset_dir.display().to_string(),
-        activities: n,
-        technosphere_exchanges,
-        technosphere_inputs,
+        activities: fact.len(),
+        technosphere_exchanges: counts.0,
+        technosphere_inputs: counts.1,
         biosphere_exchanges: data.biosphere_rows,
         flows: data.flows,
         method: data.method,
@@ -306,6 +284,144 @@ pub fn run(dataset_dir: &Path, out_dir: &Path) -> Result<LciSummary, crate::Erro
         seconds,
         peak_memory_mib: peak_memory_mib(),
     })
+}
+
+/// Reads the dataset and factorizes its technosphere, timing the `load`, `build` and
+/// `factorize` phases into `seconds`. Also returns the technosphere row and input counts.
+fn load(
+    dir: &Path,
+    seconds: &mut Timings,
+) -> Result<(Dataset, Factorization, (usize, usize)), crate::Error> {
+    let t = Instant::now();
+    let mut data = Dataset::read(dir)?;
+    seconds.load = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let production = std::mem::take(&mut data.production);
+    let (consumer, supplier, amount) = (
+        std::mem::take(&mut data.consumer),
+        std::mem::take(&mut data.supplier),
+        std::mem::take(&mut data.amount),
+    );
+    let tech = Technosphere::from_inputs(production, consumer.len(), || {
+        consumer
+            .iter()
+            .zip(&supplier)
+            .zip(&amount)
+            .map(|((&c, &s), &a)| (c as usize, s as usize, a))
+    })?;
+    let counts = (consumer.len(), tech.inputs());
+    drop((consumer, supplier, amount));
+    seconds.build = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let fact = tech.factorize()?;
+    seconds.factorize = t.elapsed().as_secs_f64();
+    Ok((data, fact, counts))
+}
+
+/// What recomputing the product scores after a change to one activity's emissions costs,
+/// against a full recomputation (see [`incremental`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncrementalReport {
+    /// The dataset directory.
+    pub dataset: String,
+    /// Activities (= products).
+    pub activities: usize,
+    /// Seconds of one full `per_unit` solve (the best of three).
+    pub full_seconds: f64,
+    /// Seconds to build the consumer index that updates need (once per factorization).
+    pub index_seconds: f64,
+    /// One row per changed activity.
+    pub samples: Vec<IncrementalSample>,
+}
+
+/// One change measured by [`incremental`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncrementalSample {
+    /// The activity whose direct emissions changed.
+    pub activity: usize,
+    /// Products whose scores were recomputed.
+    pub recomputed: usize,
+    /// Loops solved again.
+    pub loops_solved: usize,
+    /// Seconds the update took.
+    pub seconds: f64,
+    /// Whether the updated scores equal a full recomputation bit for bit.
+    pub exact: bool,
+}
+
+/// Measures incremental recomputation on a dataset: for `samples` activities spread over the
+/// ids, doubles the activity's characterized direct emissions (plus 1 kg), updates the scores
+/// of everything downstream with [`Factorization::update_per_unit`], times it, and checks the
+/// result against a full recomputation.
+pub fn incremental(dataset_dir: &Path, samples: usize) -> Result<IncrementalReport, crate::Error> {
+    let mut seconds = Timings::default();
+    let (data, fact, _) = load(dataset_dir, &mut seconds)?;
+    let n = fact.len();
+    let mut full_seconds = f64::INFINITY;
+    let mut y = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        y = fact.per_unit(&data.direct, 1);
+        full_seconds = full_seconds.min(t.elapsed().as_secs_f64());
+    }
+    let t = Instant::now();
+    fact.update_per_unit(&data.direct, &mut y, &[]);
+    let index_seconds = t.elapsed().as_secs_f64();
+    let mut rows = Vec::with_capacity(samples);
+    let mut direct = data.direct.clone();
+    for i in 0..samples.min(n) {
+        let j = i * n / samples.min(n);
+        direct[j] = 2.0 * direct[j] + 1.0;
+        let mut updated = y.clone();
+        let t = Instant::now();
+        let stats = fact.update_per_unit(&direct, &mut updated, &[j]);
+        let secs = t.elapsed().as_secs_f64();
+        let full = fact.per_unit(&direct, 1);
+        let exact = full.iter().zip(&updated).all(|(a, b)| a.to_bits() == b.to_bits());
+        rows.push(IncrementalSample {
+            activity: j,
+            recomputed: stats.recomputed,
+            loops_solved: stats.loops_solved,
+            seconds: secs,
+            exact,
+        });
+        direct[j] = data.direct[j];
+    }
+    Ok(IncrementalReport {
+        dataset: dataset_dir.display().to_string(),
+        activities: n,
+        full_seconds,
+        index_seconds,
+        samples: rows,
+    })
+}
+
+impl fmt::Display for IncrementalReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "dataset {} ({} activities)", self.dataset, self.activities)?;
+        writeln!(f, "full recomputation   {:.6} s", self.full_seconds)?;
+        writeln!(f, "consumer index       {:.6} s (once)", self.index_seconds)?;
+        writeln!(
+            f,
+            "{:>9} {:>11} {:>6} {:>12} {:>9} {:>6}",
+            "activity", "recomputed", "loops", "seconds", "speedup", "exact"
+        )?;
+        for s in &self.samples {
+            writeln!(
+                f,
+                "{:>9} {:>11} {:>6} {:>12.6} {:>8.1}x {:>6}",
+                s.activity,
+                s.recomputed,
+                s.loops_solved,
+                s.seconds,
+                self.full_seconds / s.seconds.max(1e-9),
+                s.exact
+            )?;
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Display for LciSummary {

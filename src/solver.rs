@@ -31,10 +31,12 @@
 //!
 //! `A_c^T` is a Z-matrix (positive diagonal, non-positive off-diagonal). It is a non-singular
 //! M-matrix, i.e. the inputs per unit of output have spectral radius below 1, if and only if
-//! the solution of `A_c^T y = 1` is finite and positive. [`Technosphere::factorize`] runs that
-//! test on every loop (and checks `production > self-consumption` on every product), so a loop
-//! that consumes more than it makes is reported as [`SolveError::Singular`] naming its
-//! products, even where the LU itself would succeed.
+//! the solution of `A_c^T y = 1` is finite and positive, and also if and only if some `v > 0`
+//! has `A_c^T v > 0`. [`Technosphere::factorize`] proves one of the two for every loop (the
+//! second, with rounding errors bounded, for loops solved iteratively; the first, by LU, for the
+//! others and wherever no certificate is found) and checks `production > self-consumption` on
+//! every product, so a loop that consumes more than it makes is reported as
+//! [`SolveError::Singular`] naming its products, even where the LU itself would succeed.
 //!
 //! ```
 //! use pcf::solver::Technosphere;
@@ -196,6 +198,23 @@ pub struct UpdateStats {
     pub loops_solved: usize,
 }
 
+/// How [`Technosphere::factorize_with`] solves the loops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum LoopMethod {
+    /// Sparse LU for loops of up to 2000 products, certified Gauss-Seidel for bigger ones.
+    #[default]
+    Auto,
+    /// Sparse LU for every loop (with one step of iterative refinement per solve).
+    Lu,
+    /// Certified Gauss-Seidel for every loop: `factorize` proves each loop is a non-singular
+    /// M-matrix with a vector `v > 0`, `M v > 0` (rounding included), and every solve
+    /// iterates until the rigorous bound `|x - x*| <= max(|r| / M v) v` is below 1e-13 of
+    /// `|x|` in every entry. Where either fails within its budget, the loop falls back to
+    /// sparse LU, so results and errors are those of [`LoopMethod::Lu`].
+    Iterative,
+}
+
 impl Technosphere {
     /// Validates production amounts and inputs `(consumer, supplier, amount)` and stores them
     /// by consumer, summing duplicates.
@@ -313,8 +332,13 @@ impl Technosphere {
     }
 
     /// Condenses the loops, factorizes each one and checks that every loop makes more than it
-    /// consumes.
+    /// consumes ([`LoopMethod::Auto`]).
     pub fn factorize(&self) -> Result<Factorization, SolveError> {
+        self.factorize_with(LoopMethod::Auto)
+    }
+
+    /// [`Technosphere::factorize`] with a chosen method for the loops.
+    pub fn factorize_with(&self, method: LoopMethod) -> Result<Factorization, SolveError> {
         let n = self.len();
         let (perm, comp_ptr) = tarjan(n, &self.ptr, &self.supplier);
         let mut pos = vec![0u32; n];
@@ -371,7 +395,12 @@ impl Technosphere {
             let mut component: Vec<usize> =
                 fact.perm[start..end].iter().map(|&j| j as usize).collect();
             component.sort_unstable();
-            let block = fact.factorize_block(start, end, &component)?;
+            let iterative = match method {
+                LoopMethod::Lu => false,
+                LoopMethod::Iterative => true,
+                LoopMethod::Auto => end - start > LU_MAX,
+            };
+            let block = fact.factorize_block(start, end, &component, iterative)?;
             fact.blocks.push(block);
             fact.cyclic.push(component);
         }
@@ -642,11 +671,20 @@ impl Factorization {
     /// largest ones.
     fn solve_block(&self, b: &Block, x: &mut [f64], transpose: bool, r: &mut Vec<f64>) {
         let len = b.end - b.start;
+        if let (Some(cert), false) = (&b.cert, transpose) {
+            if self.gauss_seidel(b, cert, x, r) {
+                return;
+            }
+            // Not certified within the budget: start again from the right-hand side (which
+            // `gauss_seidel` left in `r`) with the LU.
+            x.copy_from_slice(r);
+        }
+        let lu = self.block_lu(b);
         r.clear();
         r.extend_from_slice(x);
         let solve = |v: &mut [f64]| {
             let v = MatMut::from_column_major_slice_mut(v, len, 1);
-            if transpose { b.lu.solve_transpose_in_place(v) } else { b.lu.solve_in_place(v) }
+            if transpose { lu.solve_transpose_in_place(v) } else { lu.solve_in_place(v) }
         };
         solve(x);
         // r = rhs - M x (or rhs - M^T x).
@@ -686,14 +724,49 @@ impl Factorization {
         acc
     }
 
-    /// Factorizes the loop at positions `start..end` (`component` names it for errors) and
-    /// checks that it is a non-singular M-matrix.
+    /// Prepares the loop at positions `start..end` (`component` names it for errors) and
+    /// checks that it is a non-singular M-matrix: by a Gauss-Seidel certificate if
+    /// `iterative` (falling back to LU if none is found), else by LU and `M y = 1`.
     fn factorize_block(
         &self,
         start: usize,
         end: usize,
         component: &[usize],
+        iterative: bool,
     ) -> Result<Block, SolveError> {
+        let len = end - start;
+        let split: Vec<usize> = (start..end)
+            .map(|q| {
+                let (lo, hi) = (self.ptr[q], self.ptr[q + 1]);
+                lo + self.supplier[lo..hi].partition_point(|&i| (i as usize) < start)
+            })
+            .collect();
+        let mut block = Block { start, end, split, lu: OnceLock::new(), cert: None };
+        if iterative {
+            block.cert = self.certify(&block);
+            if block.cert.is_some() {
+                return Ok(block);
+            }
+        }
+        let lu = self.lu_of(start, end, component)?;
+        // M-matrix test: M y = 1 has a finite, positive solution iff M is a non-singular
+        // M-matrix (spectral radius of the inputs per unit of output below 1).
+        let mut ones = vec![1.0; len];
+        lu.solve_in_place(MatMut::from_column_major_slice_mut(&mut ones, len, 1));
+        if !ones.iter().all(|&v| v.is_finite() && v > 0.0) {
+            return Err(SolveError::Singular { component: component.to_vec() });
+        }
+        block.lu = OnceLock::from(Some(lu));
+        Ok(block)
+    }
+
+    /// The sparse LU of `M = A_c^T` for the loop at positions `start..end`.
+    fn lu_of(
+        &self,
+        start: usize,
+        end: usize,
+        component: &[usize],
+    ) -> Result<Lu<u32, f64>, SolveError> {
         let len = end - start;
         let singular = || SolveError::Singular { component: component.to_vec() };
         let failed = |message: String| SolveError::Factorization { size: len, message };
@@ -745,14 +818,171 @@ impl Factorization {
             Err(faer::sparse::linalg::LuError::SymbolicSingular { .. }) => return Err(singular()),
             Err(e) => return Err(failed(format!("{e:?}"))),
         };
-        // M-matrix test: M y = 1 has a finite, positive solution iff M is a non-singular
-        // M-matrix (spectral radius of the inputs per unit of output below 1).
-        let mut ones = vec![1.0; len];
-        lu.solve_in_place(MatMut::from_column_major_slice_mut(&mut ones, len, 1));
-        if !ones.iter().all(|&v| v.is_finite() && v > 0.0) {
-            return Err(singular());
+        Ok(lu)
+    }
+
+    /// The LU of a loop, made on first use for loops solved iteratively.
+    ///
+    /// # Panics
+    ///
+    /// If the LU of a loop that passed the M-matrix certificate fails, which only running out
+    /// of memory can cause (a non-singular matrix is structurally non-singular).
+    fn block_lu<'a>(&self, b: &'a Block) -> &'a Lu<u32, f64> {
+        let lu = b.lu.get_or_init(|| {
+            let component: Vec<usize> =
+                self.perm[b.start..b.end].iter().map(|&j| j as usize).collect();
+            Some(
+                self.lu_of(b.start, b.end, &component)
+                    .unwrap_or_else(|e| panic!("lu of a certified loop failed: {e}")),
+            )
+        });
+        match lu {
+            Some(lu) => lu,
+            None => unreachable!("blocks store Some once initialized"),
         }
-        Ok(Block { start, end, lu })
+    }
+
+    /// A Gauss-Seidel certificate that the loop's `M` is a non-singular M-matrix: `v > 0`
+    /// with a rigorous lower bound `w > 0` of `M v` (rounding errors included). `None` if the
+    /// iteration does not produce one within its budget (the loop may be unphysical, or just
+    /// slow to converge; the caller then decides with LU).
+    fn certify(&self, b: &Block) -> Option<Certificate> {
+        let len = b.end - b.start;
+        let ones = vec![1.0; len];
+        let mut v = vec![0.0; len];
+        for sweep in 1..=CERT_SWEEPS {
+            let change = self.gauss_seidel_sweep(b, &ones, &mut v);
+            if !v.iter().all(|x| x.is_finite() && *x < 1e300) {
+                return None;
+            }
+            if change > 1e-6 && sweep % 8 != 0 {
+                continue;
+            }
+            if !v.iter().all(|&x| x > 0.0) {
+                continue;
+            }
+            let mut w = vec![0.0; len];
+            for (j, q) in (b.start..b.end).enumerate() {
+                // w_j = (M v)_j minus a bound on its rounding error.
+                let (lo, hi) = (b.split[j], self.ptr[q + 1]);
+                let mut acc = self.diag[q] * v[j];
+                let mut mag = acc.abs();
+                for (&i, &a) in self.supplier[lo..hi].iter().zip(&self.amount[lo..hi]) {
+                    let t = a * v[i as usize - b.start];
+                    acc -= t;
+                    mag += t;
+                }
+                w[j] = acc - gamma(hi - lo + 2) * mag * (1.0 + 4.0 * f64::EPSILON);
+            }
+            if w.iter().all(|&x| x > 0.0) {
+                return Some(Certificate { v, w });
+            }
+            if change == 0.0 {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// One Gauss-Seidel sweep for `M x = rhs` on a loop, in place; returns the largest
+    /// relative change of an entry.
+    fn gauss_seidel_sweep(&self, b: &Block, rhs: &[f64], x: &mut [f64]) -> f64 {
+        let mut change = 0.0f64;
+        for (j, q) in (b.start..b.end).enumerate() {
+            let (lo, hi) = (b.split[j], self.ptr[q + 1]);
+            let mut acc = rhs[j];
+            for (&i, &a) in self.supplier[lo..hi].iter().zip(&self.amount[lo..hi]) {
+                acc += a * x[i as usize - b.start];
+            }
+            let new = acc / self.diag[q];
+            let d = (new - x[j]).abs();
+            if d > 0.0 {
+                change = change.max(d / new.abs());
+            }
+            x[j] = new;
+        }
+        change
+    }
+
+    /// Solves `M x = rhs` on a certified loop by Gauss-Seidel from zero until the rigorous
+    /// forward error bound `|x - x*| <= alpha v` is below [`ITERATIVE_TOL`] times `|x|` in
+    /// every entry. `x` holds `rhs` on entry. Returns false (with `x` unspecified) if the
+    /// bound is not reached within the sweep budget.
+    fn gauss_seidel(
+        &self,
+        b: &Block,
+        cert: &Certificate,
+        x: &mut [f64],
+        rhs: &mut Vec<f64>,
+    ) -> bool {
+        rhs.clear();
+        rhs.extend_from_slice(x);
+        x.fill(0.0);
+        // Sweep until the iteration stops moving (round-off level), then prove the bound.
+        for _ in 0..SOLVE_SWEEPS {
+            if self.gauss_seidel_sweep(b, rhs, x) <= 4.0 * f64::EPSILON {
+                return self.error_bound_ok(b, cert, rhs, x);
+            }
+        }
+        false
+    }
+
+    /// Whether a rigorous componentwise bound on the forward error of `x` as a solution of
+    /// `M x = rhs` is below [`ITERATIVE_TOL`] relative in every entry.
+    ///
+    /// With `rt >= |rhs - M x|` (the computed residual plus a bound on its rounding error),
+    /// the error `e = M^-1 (rhs - M x)` satisfies `|e| <= M^-1 rt` because `M^-1 >= 0`, and
+    /// `M^-1 rt <= z` for any `z` with `M z >= rt`. `z` comes from a few Gauss-Seidel sweeps
+    /// on `M z = 1.25 rt`; what rounding leaves short of `M z >= rt` is covered by adding
+    /// `eta v` from the certificate (`M v >= w > 0`).
+    fn error_bound_ok(&self, b: &Block, cert: &Certificate, rhs: &[f64], x: &[f64]) -> bool {
+        let len = b.end - b.start;
+        let up = 1.0 + 8.0 * f64::EPSILON;
+        let mut rt = vec![0.0; len];
+        for (j, q) in (b.start..b.end).enumerate() {
+            let (lo, hi) = (b.split[j], self.ptr[q + 1]);
+            let dx = self.diag[q] * x[j];
+            let mut acc = rhs[j] - dx;
+            let mut mag = rhs[j].abs() + dx.abs();
+            for (&i, &a) in self.supplier[lo..hi].iter().zip(&self.amount[lo..hi]) {
+                let t = a * x[i as usize - b.start];
+                acc += t;
+                mag += t.abs();
+            }
+            rt[j] = (acc.abs() + gamma(hi - lo + 2) * mag) * up;
+        }
+        if !rt.iter().all(|v| v.is_finite()) {
+            return false;
+        }
+        let target: Vec<f64> = rt.iter().map(|&r| 1.25 * r).collect();
+        let mut z = vec![0.0; len];
+        for _ in 0..BOUND_SWEEPS {
+            if self.gauss_seidel_sweep(b, &target, &mut z) <= 1e-3 {
+                break;
+            }
+        }
+        // eta: how far a rigorous lower bound of M z falls short of rt, in units of w.
+        let mut eta = 0.0f64;
+        for (j, q) in (b.start..b.end).enumerate() {
+            let (lo, hi) = (b.split[j], self.ptr[q + 1]);
+            let mut acc = self.diag[q] * z[j];
+            let mut mag = acc;
+            for (&i, &a) in self.supplier[lo..hi].iter().zip(&self.amount[lo..hi]) {
+                let t = a * z[i as usize - b.start];
+                acc -= t;
+                mag += t;
+            }
+            let lower = acc - gamma(hi - lo + 2) * mag * up;
+            if lower < rt[j] {
+                eta = eta.max((rt[j] - lower) / cert.w[j] * up);
+            }
+        }
+        if !eta.is_finite() {
+            return false;
+        }
+        x.iter()
+            .zip(z.iter().zip(&cert.v))
+            .all(|(&xj, (&zj, &vj))| (zj + eta * vj) * up <= ITERATIVE_TOL * xj.abs())
     }
 }
 
@@ -770,7 +1000,36 @@ impl fmt::Debug for Factorization {
 struct Block {
     start: usize,
     end: usize,
-    lu: Lu<u32, f64>,
+    /// For each position of the loop, the index of its first input from inside the loop.
+    split: Vec<usize>,
+    /// The LU of `A_c^T`: made at factorization for LU loops, on first need otherwise.
+    lu: OnceLock<Option<Lu<u32, f64>>>,
+    /// Present for loops solved by certified Gauss-Seidel.
+    cert: Option<Certificate>,
+}
+
+/// `v > 0` and a rigorous lower bound `w > 0` of `M v` for a loop's `M = A_c^T`: proves `M`
+/// is a non-singular M-matrix and bounds the error of any approximate solution.
+struct Certificate {
+    v: Vec<f64>,
+    w: Vec<f64>,
+}
+
+/// Loops up to this many products are solved by sparse LU under [`LoopMethod::Auto`].
+const LU_MAX: usize = 2000;
+/// Sweep budget for finding a certificate.
+const CERT_SWEEPS: usize = 2000;
+/// Sweep budget for one Gauss-Seidel solve before falling back to LU.
+const SOLVE_SWEEPS: usize = 2000;
+/// Sweep budget for the error bound's auxiliary solve (it needs little accuracy).
+const BOUND_SWEEPS: usize = 200;
+/// Relative forward error bound an iterative loop solve must prove in every entry.
+const ITERATIVE_TOL: f64 = 1e-13;
+
+/// `m u / (1 - m u)`: bounds the relative rounding error of a sum of `m` products.
+fn gamma(m: usize) -> f64 {
+    let mu = m as f64 * (f64::EPSILON / 2.0);
+    mu / (1.0 - mu)
 }
 
 /// Consumers of every product in solve positions (the transpose of the CSR structure).

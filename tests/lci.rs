@@ -307,3 +307,28 @@ fn over_consuming_loop_is_named() {
          physical solution"
     );
 }
+
+#[test]
+fn incremental_updates_equal_full_recomputation() {
+    let report = lci::incremental(&small(), 30).unwrap();
+    assert_eq!(report.activities, 300);
+    assert_eq!(report.samples.len(), 30);
+    assert!(report.samples.iter().all(|s| s.exact), "{report}");
+    assert!(report.samples.iter().all(|s| s.recomputed <= 300));
+    // Some change touches only a few products (foreground), some a whole loop.
+    assert!(report.samples.iter().any(|s| s.recomputed < 10), "{report}");
+    assert!(report.samples.iter().any(|s| s.loops_solved > 0), "{report}");
+}
+
+/// Measurement, not a check: `PCF_LCI_DATASET=DIR cargo test --release --test main
+/// lci::measure_incremental -- --ignored --nocapture` (used by scripts/bench-vs-brightway).
+#[test]
+#[ignore = "benchmark; needs PCF_LCI_DATASET"]
+fn measure_incremental() {
+    let dir = std::env::var_os("PCF_LCI_DATASET").expect("PCF_LCI_DATASET");
+    let samples = std::env::var("PCF_LCI_SAMPLES").map_or(20, |s| s.parse().unwrap());
+    let report = lci::incremental(Path::new(&dir), samples).unwrap();
+    println!("{report}");
+    println!("JSON {}", serde_json::to_string(&report).unwrap());
+    assert!(report.samples.iter().all(|s| s.exact));
+}

@@ -4,7 +4,7 @@
 use petgraph::graph::DiGraph;
 use proptest::prelude::*;
 
-use pcf::solver::{SolveError, Technosphere};
+use pcf::solver::{LoopMethod, SolveError, Technosphere};
 
 /// Dense `A` (row-major n x n) from production and inputs, as the module docs define it.
 fn dense_a(production: &[f64], inputs: &[(usize, usize, f64)]) -> Vec<f64> {
@@ -272,12 +272,18 @@ fn system(acyclic: bool, budget: f64) -> impl Strategy<Value = System> {
         })
 }
 
-fn check_against_dense(production: &[f64], inputs: &[(usize, usize, f64)], direct: &[f64]) {
+fn check_against_dense(
+    production: &[f64],
+    inputs: &[(usize, usize, f64)],
+    direct: &[f64],
+    method: LoopMethod,
+) {
     let n = production.len();
-    let fact = match Technosphere::new(production.to_vec(), inputs).map(|t| t.factorize()) {
-        Ok(Ok(fact)) => fact,
-        other => panic!("a valid system was rejected: {other:?}"),
-    };
+    let fact =
+        match Technosphere::new(production.to_vec(), inputs).map(|t| t.factorize_with(method)) {
+            Ok(Ok(fact)) => fact,
+            other => panic!("a valid system was rejected: {other:?}"),
+        };
     let a = dense_a(production, inputs);
     let y = fact.per_unit(direct, 1);
     assert_close(&y, &dense_solve(&transpose(&a, n), direct), 1e-12);
@@ -302,12 +308,25 @@ proptest! {
     fn acyclic_sweep_matches_dense_solve((production, inputs, direct) in system(true, 0.9)) {
         let fact = Technosphere::new(production.clone(), &inputs).unwrap().factorize().unwrap();
         prop_assert!(fact.cyclic_components().is_empty());
-        check_against_dense(&production, &inputs, &direct);
+        check_against_dense(&production, &inputs, &direct, LoopMethod::Auto);
     }
 
     #[test]
     fn cyclic_systems_match_dense_solve((production, inputs, direct) in system(false, 0.95)) {
-        check_against_dense(&production, &inputs, &direct);
+        check_against_dense(&production, &inputs, &direct, LoopMethod::Lu);
+    }
+
+    #[test]
+    fn iterative_loops_match_dense_solve((production, inputs, direct) in system(false, 0.95)) {
+        check_against_dense(&production, &inputs, &direct, LoopMethod::Iterative);
+    }
+
+    #[test]
+    fn iterative_and_lu_agree_on_singularity((production, inputs, _d) in system(false, 1.5)) {
+        let tech = Technosphere::new(production, &inputs).unwrap();
+        let lu = tech.factorize_with(LoopMethod::Lu).map(|f| f.cyclic_components().to_vec());
+        let it = tech.factorize_with(LoopMethod::Iterative).map(|f| f.cyclic_components().to_vec());
+        prop_assert_eq!(lu, it);
     }
 
     #[test]
@@ -373,8 +392,11 @@ proptest! {
     fn incremental_update_equals_full_recomputation(
         (production, inputs, direct) in system(false, 0.9),
         changes in prop::collection::vec((any::<prop::sample::Index>(), 0.0f64..5.0), 1..4),
+        iterative in any::<bool>(),
     ) {
-        let fact = Technosphere::new(production, &inputs).unwrap().factorize().unwrap();
+        let method = if iterative { LoopMethod::Iterative } else { LoopMethod::Lu };
+        let tech = Technosphere::new(production, &inputs).unwrap();
+        let fact = tech.factorize_with(method).unwrap();
         let n = direct.len();
         let mut y = fact.per_unit(&direct, 1);
         let mut new = direct.clone();
@@ -404,4 +426,76 @@ fn incremental_update_touches_only_downstream() {
     let stats = fact.update_per_unit(&b, &mut y, &[1]);
     assert_eq!(stats.recomputed, 2);
     assert_eq!(y, vec![1.0, 3.0, 4.0, 1.0, 2.0]);
+}
+
+/// A supply-chain-like system of `n` products (`n` a multiple of 10): most inputs from lower
+/// ids, a few from higher ones, 30 % from ten hubs that buy from anywhere (which makes one
+/// big loop); every consumer spends at most 80 % of its output on inputs. Deterministic (a
+/// small LCG).
+fn supply_chain(n: usize, seed: u64) -> System {
+    let mut state = seed;
+    let mut next = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let production: Vec<f64> =
+        (0..n).map(|_| if next() < 0.9 { 1.0 } else { 0.1 + 10.0 * next() }).collect();
+    let mut inputs = Vec::new();
+    for c in 0..n {
+        let k = 1 + (next() * 12.0) as usize;
+        let mut row = Vec::new();
+        for _ in 0..k {
+            // Ten hubs at positions i * n / 10; they buy from anywhere.
+            let s = if c % (n / 10) == 0 {
+                (next() * n as f64) as usize % n
+            } else if next() < 0.3 {
+                (next() * 10.0) as usize * (n / 10)
+            } else if next() < 0.05 {
+                (c + 1 + (next() * 30.0) as usize) % n
+            } else {
+                c.saturating_sub(1 + (next() * 30.0) as usize)
+            };
+            row.push((c, s, 0.01 + next()));
+        }
+        let total: f64 = row.iter().map(|e| e.2).sum();
+        let budget = 0.2 + 0.6 * next();
+        inputs.extend(row.into_iter().map(|(c, s, a)| (c, s, a * budget * production[c] / total)));
+    }
+    let direct = (0..n).map(|_| if next() < 0.2 { 0.0 } else { next() * 100.0 }).collect();
+    (production, inputs, direct)
+}
+
+#[test]
+fn big_loops_solved_iteratively_match_lu() {
+    let (production, inputs, direct) = supply_chain(20_000, 7);
+    let tech = Technosphere::new(production, &inputs).unwrap();
+    let auto = tech.factorize().unwrap();
+    let lu = tech.factorize_with(LoopMethod::Lu).unwrap();
+    assert_eq!(auto.cyclic_components(), lu.cyclic_components());
+    let biggest = auto.cyclic_components().iter().map(Vec::len).max().unwrap();
+    assert!(biggest > 5000, "the test needs a loop above the LU threshold, got {biggest}");
+    let (ya, yl) = (auto.per_unit(&direct, 1), lu.per_unit(&direct, 1));
+    for (a, l) in ya.iter().zip(&yl) {
+        assert!((a - l).abs() <= 1e-12 * a.abs().max(l.abs()), "{a} vs {l}");
+    }
+    assert!(auto.residual_per_unit(&direct, &ya, 1) < 1e-15);
+    // supply() on an iteratively solved loop uses an LU made on first need.
+    let mut f = vec![0.0; direct.len()];
+    f[123] = 1.0;
+    let (sa, sl) = (auto.supply(&f), lu.supply(&f));
+    assert_eq!(sa, sl);
+    assert!((dot(&direct, &sa) - ya[123]).abs() <= 1e-12 * ya[123]);
+}
+
+#[test]
+fn big_over_consuming_loop_is_found_iteratively_too() {
+    let (production, mut inputs, _) = supply_chain(5_000, 11);
+    // Triple every input of the first 4,000 consumers: their inputs are now worth more than
+    // their output (up to 240 %).
+    for e in inputs.iter_mut().filter(|e| e.0 < 4000) {
+        e.2 *= 3.0;
+    }
+    let tech = Technosphere::new(production, &inputs).unwrap();
+    let err = tech.factorize_with(LoopMethod::Iterative).unwrap_err();
+    assert_eq!(Some(err), tech.factorize_with(LoopMethod::Lu).err());
 }
