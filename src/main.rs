@@ -2,6 +2,9 @@
 //! people (or JSON for machines), and picks the exit code: 0 ok, 1 invalid input or a failed
 //! check, 2 usage error.
 
+mod cli_certify;
+mod cli_exchange;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -186,6 +189,12 @@ enum Command {
         #[command(subcommand)]
         command: RegisterCommand,
     },
+    /// Certification: methodology diffs and approvals, audits, impact (see `cli_certify`).
+    #[command(flatten)]
+    Certify(cli_certify::Command),
+    /// PACT data exchange: serve and fetch footprints (see `cli_exchange`).
+    #[command(flatten)]
+    Exchange(cli_exchange::Command),
     /// Score every product of a pcfbench-csv dataset (database-scale life cycle inventory).
     Lci {
         /// Dataset directory.
@@ -220,6 +229,9 @@ enum MethodologyCommand {
         /// The file.
         file: PathBuf,
     },
+    /// Diffs, approvals and revocations (see `cli_certify`).
+    #[command(flatten)]
+    Certify(cli_certify::MethodologyCommand),
 }
 
 #[derive(Subcommand)]
@@ -307,6 +319,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 inv.suppliers.len(),
                 inv.digest
             );
+        }
+        Command::Methodology { command: MethodologyCommand::Certify(c) } => {
+            return cli_certify::run_methodology(c);
         }
         Command::Methodology { command } => methodology_command(command)?,
         Command::Schema { which } => {
@@ -625,6 +640,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Certify(c) => return cli_certify::run(c),
+        Command::Exchange(c) => return cli_exchange::run(c),
         Command::Lci { dataset, out, json } => {
             let summary = pcf::lci::run(&dataset, &out)?;
             if json {
@@ -678,6 +695,7 @@ fn methodology_command(command: MethodologyCommand) -> Result<()> {
                 out!("{}", m.text);
             }
         }
+        MethodologyCommand::Certify(_) => {}
         MethodologyCommand::Hash { file } => {
             let m = Methodology::load(&file)?;
             outln!("{}  {} {} {}", m.digest(), m.id(), m.version(), file.display());
