@@ -206,15 +206,14 @@ pub fn issue(
             } else {
                 (false, None, Some("it carries no proof (unsigned)".to_string()))
             };
-            if let Some(r) = &reason {
-                if !options.danger_accept_unverified_upstream {
+            if let Some(r) = &reason
+                && !options.danger_accept_unverified_upstream {
                     return Err(DeclarationError::UpstreamUnverified {
                         file: sd.path.display().to_string(),
                         reason: r.clone(),
                     }
                     .into());
                 }
-            }
             upstream.push(UpstreamRef {
                 digest: sd.digest,
                 pf_id: sd.pf_id.clone(),
@@ -272,6 +271,15 @@ pub fn issue(
                 .into());
             }
             let subject = &old["credentialSubject"];
+            if subject["productIds"] != json!(p.product_ids) {
+                return Err(DeclarationError::Supersedes(format!(
+                    "it declares product ids {}, but {product} has {}; a declaration supersedes \
+                     only one of the same product",
+                    subject["productIds"],
+                    json!(p.product_ids)
+                ))
+                .into());
+            }
             let old_id = subject["id"].as_str().unwrap_or_default().to_string();
             let mut ids: Vec<String> = subject["precedingPfIds"]
                 .as_array()
@@ -341,6 +349,15 @@ pub fn issue(
     })?;
     let t = &fp.totals;
     let uptake = if rules.biogenic.count_uptake { t.biogenic_uptake } else { 0.0 };
+    // Totals are written as the exact decimal sums of their parts as written, so that a reader
+    // re-adding the strings gets the stated total; rounding each separately can differ by one
+    // in the last place. Both parts come from `Decimal::new`, so the sum cannot fail in
+    // practice; the fallback rounds the total on its own.
+    let excluding = d(t.excluding_uptake);
+    let uptake_figure = d(-uptake);
+    let including = excluding
+        .checked_add(&uptake_figure)
+        .unwrap_or_else(|| d(t.excluding_uptake - uptake));
     let (country, subdivision) = match inv.meta.geography.as_deref() {
         Some(g) if g.len() == 2 => (Some(g.to_string()), None),
         Some(g) => (None, Some(g.to_string())),
@@ -370,13 +387,13 @@ pub fn issue(
             stages.join(", "),
             inv.processes.iter().map(|x| x.name.as_str()).collect::<Vec<_>>().join("; ")
         )),
-        pcf_excluding_biogenic_uptake: d(t.excluding_uptake),
-        pcf_including_biogenic_uptake: d(t.excluding_uptake - uptake),
+        pcf_excluding_biogenic_uptake: excluding.clone(),
+        pcf_including_biogenic_uptake: including,
         fossil_ghg_emissions: d(t.fossil),
         fossil_carbon_content: d(fossil_carbon),
         biogenic_carbon_content: p.biogenic_carbon_content.map(d),
         biogenic_non_co2_emissions: Some(d(t.biogenic_non_co2)),
-        biogenic_co2_uptake: Some(d(-uptake)),
+        biogenic_co2_uptake: Some(uptake_figure),
         land_use_change_ghg_emissions: Some(d(t.land_use_change)),
         ipcc_characterization_factors: vec![rules.gwp.set.clone()],
         cross_sectoral_standards: rules.pact.cross_sectoral_standards.clone(),
@@ -423,12 +440,16 @@ pub fn issue(
         data: serde_json::to_value(&provenance).unwrap_or(Value::Null),
     }];
     if let (Some(direct), Some(indirect)) = (t.direct, t.indirect) {
+        // Direct + indirect must re-add to the footprint as written: the indirect figure takes
+        // the rounding (at most one in the last place).
+        let direct = d(direct);
+        let indirect = excluding.checked_sub(&direct).unwrap_or_else(|| d(indirect));
         extensions.push(Extension {
             spec_version: "1.0.0".into(),
             data_schema: CBAM_SCHEMA.into(),
             data: json!({
-                "directEmbeddedEmissions": d(direct),
-                "indirectEmbeddedEmissions": d(indirect),
+                "directEmbeddedEmissions": direct,
+                "indirectEmbeddedEmissions": indirect,
             }),
         });
     }

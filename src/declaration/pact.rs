@@ -44,6 +44,45 @@ impl Decimal {
         };
         if ok { self.0.parse().ok() } else { None }
     }
+
+    /// The exact decimal sum `self + other`, or `None` if either is not a decimal or the sum
+    /// does not fit in 38 digits. A total written as the sum of its parts this way re-adds
+    /// exactly, which rounding the total and the parts separately does not guarantee.
+    pub fn checked_add(&self, other: &Decimal) -> Option<Decimal> {
+        self.combine(other, false)
+    }
+
+    /// The exact decimal difference `self - other`, like [`Decimal::checked_add`].
+    pub fn checked_sub(&self, other: &Decimal) -> Option<Decimal> {
+        self.combine(other, true)
+    }
+
+    fn combine(&self, other: &Decimal, subtract: bool) -> Option<Decimal> {
+        let (a, pa) = self.scaled()?;
+        let (b, pb) = other.scaled()?;
+        let places = pa.max(pb);
+        let a = a.checked_mul(10i128.checked_pow(places - pa)?)?;
+        let b = b.checked_mul(10i128.checked_pow(places - pb)?)?;
+        let sum = if subtract { a.checked_sub(b)? } else { a.checked_add(b)? };
+        let digits = format!("{:0>width$}", sum.unsigned_abs(), width = places as usize + 1);
+        let (int, frac) = digits.split_at(digits.len() - places as usize);
+        let text = format!("{int}.{frac}");
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        Some(Decimal(if sum < 0 { format!("-{text}") } else { text.to_string() }))
+    }
+
+    /// The digits as one integer and the number of them after the point.
+    fn scaled(&self) -> Option<(i128, u32)> {
+        self.value()?;
+        let (negative, t) = match self.0.as_bytes().first() {
+            Some(b'-') => (true, &self.0[1..]),
+            Some(b'+') => (false, &self.0[1..]),
+            _ => (false, self.0.as_str()),
+        };
+        let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+        let n: i128 = format!("{int}{frac}").parse().ok()?;
+        Some((if negative { -n } else { n }, u32::try_from(frac.len()).ok()?))
+    }
 }
 
 /// A PACT v3 ProductFootprint.

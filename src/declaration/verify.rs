@@ -342,16 +342,15 @@ fn methodology_check(
         return;
     }
     let label = format!("{} {} ({})", m.id, m.version, m.digest);
-    if let Ok(shipped) = Methodology::shipped(&m.id) {
-        if shipped.digest() == m.digest {
+    if let Ok(shipped) = Methodology::shipped(&m.id)
+        && shipped.digest() == m.digest {
             r.add("methodology", Pass, format!("{label}: shipped with pcf"));
             return;
         }
-    }
     if let Some(b) = bundle {
         for text in &b.methodologies {
-            if let Ok(loaded) = text.load() {
-                if loaded.digest() == m.digest {
+            if let Ok(loaded) = text.load()
+                && loaded.digest() == m.digest {
                     r.add(
                         "methodology",
                         Pass,
@@ -359,7 +358,6 @@ fn methodology_check(
                     );
                     return;
                 }
-            }
         }
     }
     if options.danger_accept_unknown_methodology {
@@ -454,33 +452,29 @@ fn numbers_check(r: &mut Report, subject: &Value, doc: &Value) {
             "biogenicCO2Uptake {uptake} is positive (a removal is written as a negative number)"
         ));
     }
-    if let Some(f) = num("fossilGhgEmissions") {
-        if f < 0.0 {
+    if let Some(f) = num("fossilGhgEmissions")
+        && f < 0.0 {
             problems.push(format!("fossilGhgEmissions {f} is negative"));
         }
-    }
     if num("declaredUnitAmount").is_none_or(|a| a <= 0.0) {
         problems.push("declaredUnitAmount must be positive".into());
     }
     if num("productMassPerDeclaredUnit").is_none_or(|a| a < 0.0) {
         problems.push("productMassPerDeclaredUnit must be a non-negative decimal".into());
     }
-    if let Some(x) = num("exemptedEmissionsPercent") {
-        if !(0.0..=100.0).contains(&x) {
+    if let Some(x) = num("exemptedEmissionsPercent")
+        && !(0.0..=100.0).contains(&x) {
             problems.push(format!("exemptedEmissionsPercent {x} is not a percentage"));
         }
-    }
-    if let Some(x) = num("primaryDataShare") {
-        if !(0.0..=100.0).contains(&x) {
+    if let Some(x) = num("primaryDataShare")
+        && !(0.0..=100.0).contains(&x) {
             problems.push(format!("primaryDataShare {x} is not a percentage"));
         }
-    }
     for f in ["technologicalDQR", "temporalDQR", "geographicalDQR"] {
-        if let Some(x) = pcf["dqi"][f].as_str().and_then(|s| Decimal(s.into()).value()) {
-            if !(1.0..=5.0).contains(&x) {
+        if let Some(x) = pcf["dqi"][f].as_str().and_then(|s| Decimal(s.into()).value())
+            && !(1.0..=5.0).contains(&x) {
                 problems.push(format!("{f} {x} is outside 1 to 5"));
             }
-        }
     }
     if pcf["referencePeriodStart"].as_str() >= pcf["referencePeriodEnd"].as_str() {
         problems.push("the reference period does not end after it starts".into());

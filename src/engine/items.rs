@@ -436,11 +436,10 @@ pub(super) fn build(
                                     (used, true, reason)
                                 };
                                 left -= used;
-                                if used > 0.0 {
-                                    if let Some(f) = ins.factor {
+                                if used > 0.0
+                                    && let Some(f) = ins.factor {
                                         it.add_factor(m, &file, &inv.factors[f], used)?;
                                     }
-                                }
                                 record.covered += used;
                                 record.instruments.push(InstrumentUse {
                                     kind: instrument_name(ins.kind).into(),

@@ -214,15 +214,14 @@ impl<'a> Model<'a> {
                     product_items[o.product].push((it, r));
                 }
                 for inp in &p.inputs {
-                    if let crate::inventory::Source::Product(m) = inp.source {
-                        if inp.excluded.is_none() {
+                    if let crate::inventory::Source::Product(m) = inp.source
+                        && inp.excluded.is_none() {
                             product_inputs[o.product].push((
                                 m,
                                 r * inp.amount,
                                 inp.pointer.clone(),
                             ));
                         }
-                    }
                 }
             }
         }
@@ -654,7 +653,7 @@ fn allocation_shares(
         }
     }
     let sum: f64 = values.iter().sum();
-    if !(sum > 0.0) {
+    if sum.is_nan() || sum <= 0.0 {
         return Err(EngineError::Rule {
             file: file.into(),
             pointer: format!("{}/outputs", p.pointer),

@@ -68,7 +68,7 @@ impl SupplierDeclaration {
         })?;
         let amount =
             decimal(pcf, "declaredUnitAmount")?.ok_or("pcf.declaredUnitAmount is missing")?;
-        if !(amount > 0.0) {
+        if amount.is_nan() || amount <= 0.0 {
             return Err(format!("pcf.declaredUnitAmount is {amount}, not positive"));
         }
         let per = |field: &str| -> Result<f64, String> {
