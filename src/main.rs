@@ -58,6 +58,9 @@ enum Command {
         /// Print JSON (the full result, contribution tree included).
         #[arg(long)]
         json: bool,
+        /// Write an SVG contribution chart per product into this directory.
+        #[arg(long)]
+        svg: Option<PathBuf>,
     },
     /// Validate an inventory without computing.
     Check {
@@ -280,7 +283,7 @@ type Result<T> = std::result::Result<T, pcf::Error>;
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Footprint { inventory, methodology, product, tree, json } => {
+        Command::Footprint { inventory, methodology, product, tree, json, svg } => {
             let inv = Inventory::load(&inventory)?;
             let m = Methodology::resolve(&methodology)?;
             let mut result = engine::footprint(&inv, &m)?;
@@ -288,6 +291,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 result.products.retain(|p| &p.product == id);
                 if result.products.is_empty() {
                     return Err(unknown_product(&inv, id));
+                }
+            }
+            if let Some(dir) = &svg {
+                std::fs::create_dir_all(dir).map_err(|e| pcf::Error::io(dir, &e))?;
+                for p in &result.products {
+                    let path = dir.join(format!("{}.svg", p.product));
+                    pcf::atomic::write_replace(
+                        &path,
+                        report::contribution_svg(p).as_bytes(),
+                        pcf::atomic::Mode::Public,
+                    )
+                    .map_err(|e| pcf::Error::io(&path, &e))?;
+                    eprintln!("wrote {}", path.display());
                 }
             }
             if json {
