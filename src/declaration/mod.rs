@@ -207,13 +207,14 @@ pub fn issue(
                 (false, None, Some("it carries no proof (unsigned)".to_string()))
             };
             if let Some(r) = &reason
-                && !options.danger_accept_unverified_upstream {
-                    return Err(DeclarationError::UpstreamUnverified {
-                        file: sd.path.display().to_string(),
-                        reason: r.clone(),
-                    }
-                    .into());
+                && !options.danger_accept_unverified_upstream
+            {
+                return Err(DeclarationError::UpstreamUnverified {
+                    file: sd.path.display().to_string(),
+                    reason: r.clone(),
                 }
+                .into());
+            }
             upstream.push(UpstreamRef {
                 digest: sd.digest,
                 pf_id: sd.pf_id.clone(),
@@ -355,9 +356,8 @@ pub fn issue(
     // practice; the fallback rounds the total on its own.
     let excluding = d(t.excluding_uptake);
     let uptake_figure = d(-uptake);
-    let including = excluding
-        .checked_add(&uptake_figure)
-        .unwrap_or_else(|| d(t.excluding_uptake - uptake));
+    let including =
+        excluding.checked_add(&uptake_figure).unwrap_or_else(|| d(t.excluding_uptake - uptake));
     let (country, subdivision) = match inv.meta.geography.as_deref() {
         Some(g) if g.len() == 2 => (Some(g.to_string()), None),
         Some(g) => (None, Some(g.to_string())),

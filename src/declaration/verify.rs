@@ -343,21 +343,19 @@ fn methodology_check(
     }
     let label = format!("{} {} ({})", m.id, m.version, m.digest);
     if let Ok(shipped) = Methodology::shipped(&m.id)
-        && shipped.digest() == m.digest {
-            r.add("methodology", Pass, format!("{label}: shipped with pcf"));
-            return;
-        }
+        && shipped.digest() == m.digest
+    {
+        r.add("methodology", Pass, format!("{label}: shipped with pcf"));
+        return;
+    }
     if let Some(b) = bundle {
         for text in &b.methodologies {
             if let Ok(loaded) = text.load()
-                && loaded.digest() == m.digest {
-                    r.add(
-                        "methodology",
-                        Pass,
-                        format!("{label}: in the bundle, digest recomputed"),
-                    );
-                    return;
-                }
+                && loaded.digest() == m.digest
+            {
+                r.add("methodology", Pass, format!("{label}: in the bundle, digest recomputed"));
+                return;
+            }
         }
     }
     if options.danger_accept_unknown_methodology {
@@ -453,9 +451,10 @@ fn numbers_check(r: &mut Report, subject: &Value, doc: &Value) {
         ));
     }
     if let Some(f) = num("fossilGhgEmissions")
-        && f < 0.0 {
-            problems.push(format!("fossilGhgEmissions {f} is negative"));
-        }
+        && f < 0.0
+    {
+        problems.push(format!("fossilGhgEmissions {f} is negative"));
+    }
     if num("declaredUnitAmount").is_none_or(|a| a <= 0.0) {
         problems.push("declaredUnitAmount must be positive".into());
     }
@@ -463,18 +462,21 @@ fn numbers_check(r: &mut Report, subject: &Value, doc: &Value) {
         problems.push("productMassPerDeclaredUnit must be a non-negative decimal".into());
     }
     if let Some(x) = num("exemptedEmissionsPercent")
-        && !(0.0..=100.0).contains(&x) {
-            problems.push(format!("exemptedEmissionsPercent {x} is not a percentage"));
-        }
+        && !(0.0..=100.0).contains(&x)
+    {
+        problems.push(format!("exemptedEmissionsPercent {x} is not a percentage"));
+    }
     if let Some(x) = num("primaryDataShare")
-        && !(0.0..=100.0).contains(&x) {
-            problems.push(format!("primaryDataShare {x} is not a percentage"));
-        }
+        && !(0.0..=100.0).contains(&x)
+    {
+        problems.push(format!("primaryDataShare {x} is not a percentage"));
+    }
     for f in ["technologicalDQR", "temporalDQR", "geographicalDQR"] {
         if let Some(x) = pcf["dqi"][f].as_str().and_then(|s| Decimal(s.into()).value())
-            && !(1.0..=5.0).contains(&x) {
-                problems.push(format!("{f} {x} is outside 1 to 5"));
-            }
+            && !(1.0..=5.0).contains(&x)
+        {
+            problems.push(format!("{f} {x} is outside 1 to 5"));
+        }
     }
     if pcf["referencePeriodStart"].as_str() >= pcf["referencePeriodEnd"].as_str() {
         problems.push("the reference period does not end after it starts".into());

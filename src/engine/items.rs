@@ -437,9 +437,10 @@ pub(super) fn build(
                                 };
                                 left -= used;
                                 if used > 0.0
-                                    && let Some(f) = ins.factor {
-                                        it.add_factor(m, &file, &inv.factors[f], used)?;
-                                    }
+                                    && let Some(f) = ins.factor
+                                {
+                                    it.add_factor(m, &file, &inv.factors[f], used)?;
+                                }
                                 record.covered += used;
                                 record.instruments.push(InstrumentUse {
                                     kind: instrument_name(ins.kind).into(),

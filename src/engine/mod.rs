@@ -215,13 +215,10 @@ impl<'a> Model<'a> {
                 }
                 for inp in &p.inputs {
                     if let crate::inventory::Source::Product(m) = inp.source
-                        && inp.excluded.is_none() {
-                            product_inputs[o.product].push((
-                                m,
-                                r * inp.amount,
-                                inp.pointer.clone(),
-                            ));
-                        }
+                        && inp.excluded.is_none()
+                    {
+                        product_inputs[o.product].push((m, r * inp.amount, inp.pointer.clone()));
+                    }
                 }
             }
         }

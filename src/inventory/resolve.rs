@@ -208,13 +208,14 @@ impl Resolver<'_> {
             currency: raw.inventory.currency.clone(),
         };
         if let Some((start, end)) = &meta.reference_period
-            && start > end {
-                return Err(self.invalid(
-                    "/inventory/reference_period".into(),
-                    format!("the period starts ({start}) after it ends ({end})"),
-                    "swap start and end",
-                ));
-            }
+            && start > end
+        {
+            return Err(self.invalid(
+                "/inventory/reference_period".into(),
+                format!("the period starts ({start}) after it ends ({end})"),
+                "swap start and end",
+            ));
+        }
 
         // Products: unique ids; makers filled in below.
         let mut product_ix: HashMap<&str, usize> = HashMap::new();
@@ -491,7 +492,9 @@ impl Resolver<'_> {
                     }),
                     Some(parts) => {
                         let total: f64 = parts.values().sum();
-                        if (total - 1.0).abs() > 1e-6 || parts.values().any(|x| x.is_nan() || *x < 0.0) {
+                        if (total - 1.0).abs() > 1e-6
+                            || parts.values().any(|x| x.is_nan() || *x < 0.0)
+                        {
                             return Err(self.invalid(
                                 format!("{eat}/composition"),
                                 format!(
