@@ -180,16 +180,19 @@ pub fn parse_strict(bytes: &[u8]) -> Result<Value, JsonError> {
 /// literals that [`parse_strict`] refuses: whatever this function accepts, its output
 /// re-parses strictly to the same value.
 pub fn canonicalize(value: &Value) -> Result<Vec<u8>, JsonError> {
-    find_unsafe_integer(value).map_err(|(value, path)| {
-        let mut pointer = String::new();
-        for segment in path.iter().rev() {
-            pointer.push('/');
-            push_escaped(&mut pointer, segment);
+    let mut out = Vec::with_capacity(256);
+    write_canonical(value, &mut out).map_err(|failure| match failure {
+        Failure::Unsafe(value, path) => {
+            let mut pointer = String::new();
+            for segment in path.iter().rev() {
+                pointer.push('/');
+                push_escaped(&mut pointer, segment);
+            }
+            JsonError::UnsafeIntegerValue { value, pointer }
         }
-        JsonError::UnsafeIntegerValue { value, pointer }
+        Failure::Serializer(reason) => JsonError::Canonicalize { reason },
     })?;
-    serde_json_canonicalizer::to_vec(value)
-        .map_err(|e| JsonError::Canonicalize { reason: e.to_string() })
+    Ok(out)
 }
 
 /// SHA-256 over the canonical bytes of `value`: the same for any whitespace and key order.
@@ -569,36 +572,93 @@ fn push_escaped(out: &mut String, key: &str) {
     }
 }
 
-/// Finds an integer beyond ±(2^53 - 1); on failure returns it and the path to it, innermost
-/// segment first.
-fn find_unsafe_integer(value: &Value) -> Result<(), (String, Vec<String>)> {
-    match value {
-        Value::Number(n) => {
-            let unsafe_int = match (n.as_u64(), n.as_i64(), n.as_f64()) {
-                (Some(u), _, _) => u > MAX_SAFE_INTEGER,
-                (None, Some(i), _) => i.unsigned_abs() > MAX_SAFE_INTEGER,
-                // JCS writes doubles below 1e21 without an exponent, so an integral double
-                // beyond the safe range would come out as an unsafe integer literal that
-                // `parse_strict` (rightly) refuses: canonical text must re-parse.
-                (None, None, Some(f)) => {
-                    f.fract() == 0.0 && f.abs() > MAX_SAFE_INTEGER as f64 && f.abs() < 1e21
-                }
-                (None, None, None) => false,
-            };
-            if unsafe_int { Err((n.to_string(), Vec::new())) } else { Ok(()) }
+/// Why [`write_canonical`] stopped.
+enum Failure {
+    /// An unsafe integer, and the path to it with the innermost segment first.
+    Unsafe(String, Vec<String>),
+    /// serde_json or the canonicalizer failed (writing to a `Vec` cannot fail in practice).
+    Serializer(String),
+}
+
+impl Failure {
+    fn within(self, segment: impl FnOnce() -> String) -> Self {
+        match self {
+            Failure::Unsafe(value, mut path) => {
+                path.push(segment());
+                Failure::Unsafe(value, path)
+            }
+            other => other,
         }
-        Value::Array(items) => items.iter().enumerate().try_for_each(|(i, item)| {
-            find_unsafe_integer(item).map_err(|(n, mut path)| {
-                path.push(i.to_string());
-                (n, path)
-            })
-        }),
-        Value::Object(map) => map.iter().try_for_each(|(key, item)| {
-            find_unsafe_integer(item).map_err(|(n, mut path)| {
-                path.push(key.clone());
-                (n, path)
-            })
-        }),
-        Value::Null | Value::Bool(_) | Value::String(_) => Ok(()),
     }
+}
+
+/// Appends the RFC 8785 form of `value` to `out`.
+///
+/// Structure is written here, in one pass with no intermediate buffers: members sorted by the
+/// UTF-16 code units of their keys (RFC 8785 3.2.3), strings escaped as serde_json escapes them
+/// (exactly the escapes of RFC 8785 3.2.2.2), integers in decimal. Doubles are formatted by
+/// serde_json_canonicalizer (ECMAScript `Number.prototype.toString`, RFC 8785 3.2.2.3). The
+/// tests check the result against serde_json_canonicalizer on whole documents, which is several
+/// times slower because it re-parses every key and buffers every member.
+fn write_canonical(value: &Value, out: &mut Vec<u8>) -> Result<(), Failure> {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => write_number(n, out)?,
+        Value::String(s) => write_string(s, out)?,
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_canonical(item, out).map_err(|f| f.within(|| i.to_string()))?;
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            let mut members: Vec<(&String, &Value)> = map.iter().collect();
+            members.sort_unstable_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            out.push(b'{');
+            for (i, (key, item)) in members.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_string(key, out)?;
+                out.push(b':');
+                write_canonical(item, out).map_err(|f| f.within(|| key.clone()))?;
+            }
+            out.push(b'}');
+        }
+    }
+    Ok(())
+}
+
+fn write_string(s: &str, out: &mut Vec<u8>) -> Result<(), Failure> {
+    serde_json::to_writer(&mut *out, s).map_err(|e| Failure::Serializer(e.to_string()))
+}
+
+fn write_number(n: &Number, out: &mut Vec<u8>) -> Result<(), Failure> {
+    if let Some(u) = n.as_u64() {
+        if u > MAX_SAFE_INTEGER {
+            return Err(Failure::Unsafe(n.to_string(), Vec::new()));
+        }
+        out.extend_from_slice(u.to_string().as_bytes());
+    } else if let Some(i) = n.as_i64() {
+        if i.unsigned_abs() > MAX_SAFE_INTEGER {
+            return Err(Failure::Unsafe(n.to_string(), Vec::new()));
+        }
+        out.extend_from_slice(i.to_string().as_bytes());
+    } else if let Some(f) = n.as_f64() {
+        // JCS writes doubles below 1e21 without an exponent, so an integral double beyond the
+        // safe range would come out as an unsafe integer literal that `parse_strict` (rightly)
+        // refuses: canonical text must re-parse.
+        if f.abs() > MAX_SAFE_INTEGER as f64 && f.abs() < 1e21 {
+            return Err(Failure::Unsafe(n.to_string(), Vec::new()));
+        }
+        serde_json_canonicalizer::to_writer(&f, out)
+            .map_err(|e| Failure::Serializer(e.to_string()))?;
+    }
+    Ok(())
 }

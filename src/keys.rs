@@ -174,12 +174,20 @@ pub fn read_private_key(path: &Path) -> Result<SigningKey, KeyError> {
 pub fn admit_public_key(bytes: &[u8; 32]) -> Result<VerifyingKey, KeyError> {
     let key =
         VerifyingKey::from_bytes(bytes).map_err(|_| KeyError::NotOnCurve { key: hex(bytes) })?;
-    // `VerifyingKey` keeps the bytes it was given; re-encode the point itself.
-    let canonical = key.to_edwards().compress().to_bytes();
-    if canonical != *bytes {
-        return Err(KeyError::NonCanonical { key: hex(bytes), canonical: hex(&canonical) });
+    // `VerifyingKey` keeps the bytes it was given, so compare them with the re-encoded point.
+    // Re-encoding costs a field inversion, so it runs only where an encoding can differ: a
+    // y coordinate of p or more, or a sign bit on x = 0, which only the small-order points
+    // (0, 1) and (0, -1) have.
+    let y_unreduced =
+        bytes[31] & 0x7f == 0x7f && bytes[1..31].iter().all(|&b| b == 0xff) && bytes[0] >= 0xed;
+    let weak = key.is_weak();
+    if y_unreduced || weak {
+        let canonical = key.to_edwards().compress().to_bytes();
+        if canonical != *bytes {
+            return Err(KeyError::NonCanonical { key: hex(bytes), canonical: hex(&canonical) });
+        }
     }
-    if key.is_weak() {
+    if weak {
         return Err(KeyError::Weak { key: hex(bytes) });
     }
     Ok(key)
@@ -329,6 +337,40 @@ pub fn base58_decode(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn admission_agrees_with_re_encoding_for_all_edge_encodings() {
+        // Every y in 0..32 and p-16..2^255, with and without the sign bit: admission must
+        // refuse exactly the encodings whose point re-encodes differently, or is small-order.
+        let mut candidates = Vec::new();
+        for k in 0u8..32 {
+            let mut low = [0u8; 32];
+            low[0] = k;
+            let mut high = [0xffu8; 32];
+            high[31] = 0x7f;
+            high[0] = 0xe0 + k;
+            candidates.extend([low, high]);
+        }
+        for mut bytes in candidates.clone() {
+            bytes[31] |= 0x80;
+            candidates.push(bytes);
+        }
+        let mut non_canonical = 0;
+        for bytes in candidates {
+            let Ok(point) = VerifyingKey::from_bytes(&bytes) else {
+                assert!(matches!(admit_public_key(&bytes), Err(KeyError::NotOnCurve { .. })));
+                continue;
+            };
+            let canonical = point.to_edwards().compress().to_bytes() == bytes;
+            let expected_ok = canonical && !point.is_weak();
+            assert_eq!(admit_public_key(&bytes).is_ok(), expected_ok, "{}", hex(&bytes));
+            if !canonical {
+                non_canonical += 1;
+                assert!(matches!(admit_public_key(&bytes), Err(KeyError::NonCanonical { .. })));
+            }
+        }
+        assert!(non_canonical > 10, "{non_canonical}");
+    }
 
     #[test]
     fn base58_round_trips_and_keeps_leading_zeros() {

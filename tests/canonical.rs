@@ -187,6 +187,18 @@ fn strings_decode_like_serde_json() {
     assert_eq!(parse_strict(input).unwrap(), serde_json::from_slice::<Value>(input).unwrap());
 }
 
+#[test]
+fn members_sort_by_utf16_code_units() {
+    // U+10000 is D800 DC00 in UTF-16 and sorts before U+FFFF, unlike in UTF-8 or by scalar.
+    let value = json!({"\u{ffff}": 1, "\u{10000}": 2, "é": 3, "z": 4, "": 5, "a\u{0}": 6, "a": 7});
+    let canonical = String::from_utf8(canonicalize(&value).unwrap()).unwrap();
+    assert_eq!(
+        canonical,
+        "{\"\":5,\"a\":7,\"a\\u0000\":6,\"z\":4,\"é\":3,\"\u{10000}\":2,\"\u{ffff}\":1}"
+    );
+    assert_eq!(canonical.as_bytes(), serde_json_canonicalizer::to_vec(&value).unwrap());
+}
+
 /// Any JSON value whose numbers are I-JSON safe.
 fn arb_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -195,11 +207,12 @@ fn arb_json() -> impl Strategy<Value = Value> {
         (-(1i64 << 53) + 1..(1i64 << 53)).prop_map(|n| json!(n)),
         any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
         "\\PC{0,12}".prop_map(Value::String),
+        "(?s).{0,8}".prop_map(Value::String),
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::btree_map("\\PC{0,6}", inner, 0..6)
+            prop::collection::btree_map("(?s).{0,6}", inner, 0..6)
                 .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
@@ -213,8 +226,10 @@ proptest! {
             prop_assert_eq!(&strict, &serde_json::from_str::<Value>(&text).unwrap());
             prop_assert_eq!(&strict, &value);
         }
-        // Whatever canonicalizes re-parses strictly to the same value and canonical bytes.
+        // Whatever canonicalizes re-parses strictly to the same value and canonical bytes,
+        // and matches serde_json_canonicalizer byte for byte.
         if let Ok(canonical) = canonicalize(&value) {
+            prop_assert_eq!(&canonical, &serde_json_canonicalizer::to_vec(&value).unwrap());
             let reparsed = parse_strict(&canonical).unwrap();
             prop_assert_eq!(canonicalize(&reparsed).unwrap(), canonical);
         }
