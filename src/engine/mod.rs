@@ -541,28 +541,42 @@ impl<'a> Model<'a> {
     }
 
     /// The contribution tree of product `j`: its own items and, for each input product, what
-    /// the input contributes and (recursively) why; a loop is shown once.
+    /// the input contributes and (recursively) why; a loop is shown once. At most
+    /// [`TREE_NODES`] nodes are expanded; the rest are shown as leaves with their totals.
     pub fn contribution_tree(&self, j: usize) -> Contribution {
         let mut path = Vec::new();
-        self.tree(j, 1.0, &mut path, "product".into())
+        let mut budget = TREE_NODES;
+        self.tree(j, 1.0, &mut path, &mut budget)
     }
 
-    fn tree(&self, k: usize, amount: f64, path: &mut Vec<usize>, kind: String) -> Contribution {
+    fn tree(
+        &self,
+        k: usize,
+        amount: f64,
+        path: &mut Vec<usize>,
+        budget: &mut usize,
+    ) -> Contribution {
         let inv = self.inventory;
         let product = &inv.products[k];
-        let total = amount * self.unit_value(k, ch::COUNTED);
-        let mut children = Vec::new();
-        if path.contains(&k) || path.len() > 64 {
-            return Contribution {
-                name: format!("{} (loop: already expanded above)", product.name),
-                kind: "loop".into(),
-                process: Some(inv.processes[product.made_by.0].id.clone()),
-                amount: Some(amount),
-                unit: Some(product.unit.symbol().to_string()),
-                kg_co2e: total,
-                children,
-            };
+        let mut node = Contribution {
+            name: product.name.clone(),
+            kind: "product".into(),
+            process: Some(inv.processes[product.made_by.0].id.clone()),
+            amount: Some(amount),
+            unit: Some(product.unit.symbol().to_string()),
+            kg_co2e: amount * self.unit_value(k, ch::COUNTED),
+            children: Vec::new(),
+        };
+        if path.contains(&k) {
+            node.name = format!("{} (loop: already expanded above)", product.name);
+            node.kind = "loop".into();
+            return node;
         }
+        if *budget == 0 {
+            node.name = format!("{} (not expanded: tree size limit)", product.name);
+            return node;
+        }
+        *budget -= 1;
         path.push(k);
         // Own items, merged by label.
         let mut own: BTreeMap<(String, String), f64> = BTreeMap::new();
@@ -575,7 +589,7 @@ impl<'a> Model<'a> {
                 amount * r * item.channels(self.methodology)[ch::COUNTED];
         }
         for ((label, kind), v) in own {
-            children.push(Contribution {
+            node.children.push(Contribution {
                 name: label,
                 kind,
                 process: None,
@@ -586,21 +600,16 @@ impl<'a> Model<'a> {
             });
         }
         for (m, a, _) in &self.product_inputs[k] {
-            children.push(self.tree(*m, amount * a, path, "product".into()));
+            node.children.push(self.tree(*m, amount * a, path, budget));
         }
         path.pop();
-        children.sort_by(|a, b| b.kg_co2e.abs().total_cmp(&a.kg_co2e.abs()));
-        Contribution {
-            name: product.name.clone(),
-            kind,
-            process: Some(inv.processes[product.made_by.0].id.clone()),
-            amount: Some(amount),
-            unit: Some(product.unit.symbol().to_string()),
-            kg_co2e: total,
-            children,
-        }
+        node.children.sort_by(|a, b| b.kg_co2e.abs().total_cmp(&a.kg_co2e.abs()));
+        node
     }
 }
+
+/// How many product nodes a contribution tree expands at most.
+pub const TREE_NODES: usize = 2000;
 
 /// Allocation shares of a process's outputs (summing to 1; system expansion gives the
 /// reference product 1).
