@@ -76,7 +76,6 @@ def ratio(pcf, bw) -> str:
 
 
 def compare(results: Path, sizes: list) -> int:
-    failed = 0
     for n in sizes:
         bw = {}
         for solver in ("superlu", "pypardiso"):
@@ -101,8 +100,9 @@ def compare(results: Path, sizes: list) -> int:
             "all-product scores (incl. factorization)": s["factorize"] + s["product_scores"],
             "100 demands (incl. factorization)": s["factorize"] + s["product_scores"]
             + s["demand_scores"],
-            "whole process (wall, /usr/bin/time)": pcf_time.get("wall_s"),
-            "peak memory MiB (/usr/bin/time)": pcf_time.get("peak_mib"),
+            "end to end: start, load, build, 100 demands": pcf_time.get("wall_s"),
+            "peak memory MiB through 100 demands": pcf_time.get("peak_mib"),
+            "peak memory MiB, whole process (/usr/bin/time)": pcf_time.get("peak_mib"),
         }
         cols = {}
         for solver, r in bw.items():
@@ -123,8 +123,15 @@ def compare(results: Path, sizes: list) -> int:
                 "factorize": fact,
                 "all-product scores (incl. factorization)": allp,
                 "100 demands (incl. factorization)": solve,
-                "whole process (wall, /usr/bin/time)": r["time"].get("wall_s"),
-                "peak memory MiB (/usr/bin/time)": r["time"].get("peak_mib"),
+                # import bw2calc + load + build + 100 demands; bench_bw.py goes on with
+                # extra runs (naive loop, MultiLCA, FastScores, scipy) not counted here.
+                "end to end: start, load, build, 100 demands": ph.get("import_bw2calc", 0)
+                + ph.get("load_csv", 0) + ph.get("build_datapackage", 0)
+                + ph.get("bw_lci_matrices", 0) + ph.get("bw_lcia_matrices", 0) + solve,
+                "peak memory MiB through 100 demands": r["phases"].get("loop_100", {}).get(
+                    "peak_rss_mb"),
+                "peak memory MiB, whole process (/usr/bin/time)": r["time"].get("peak_mib"),
+                "other": r.get("other_processes_cores"),
             }
         names = list(cols)
         print(f"\n### n = {n}: {pcf['activities']} activities, {pcf['technosphere_exchanges']} "
@@ -134,7 +141,7 @@ def compare(results: Path, sizes: list) -> int:
         print("| " + " | ".join(head) + " |")
         print("|" + "---|" * len(head))
         for key, v in pcf_row.items():
-            mem = key.startswith("peak")
+            mem = key.startswith("peak memory")
             cells = [key]
             for x in names:
                 b = cols[x][key]
@@ -147,6 +154,9 @@ def compare(results: Path, sizes: list) -> int:
                 else:
                     cells.append(ratio(v, b))
             print("| " + " | ".join(cells) + " |")
+        load = ", ".join(f"{x} {cols[x]['other']}" for x in names)
+        print(f"\nother processes' load during the bw2calc runs (cores, of 2): {load}; the pcf "
+              "runs are too short for bench_bw.py's measure, see `uptime` in the log")
         print(f"\npcf vs scipy reference: max relative difference {d_prod:.1e} (products), "
               f"{d_dem:.1e} (demands); residual {pcf['residual']:.1e}")
         # The issue's targets.
@@ -154,21 +164,20 @@ def compare(results: Path, sizes: list) -> int:
                          if c["all-product scores (incl. factorization)"]), default=None)
         best_solve = min((c["100 demands (incl. factorization)"] for c in cols.values()),
                          default=None)
-        low_mem = min((c["peak memory MiB (/usr/bin/time)"] for c in cols.values()
-                       if c["peak memory MiB (/usr/bin/time)"]), default=None)
+        low_mem = min((c["peak memory MiB through 100 demands"] for c in cols.values()
+                       if c["peak memory MiB through 100 demands"]), default=None)
         targets = [
             ("all-product scores >= 10x faster than bw2calc's fastest path",
              best_allp is not None and best_allp >= 10 * pcf_row[
                  "all-product scores (incl. factorization)"]),
-            ("whole pcf lci process faster than bw2calc's solve alone",
+            ("whole pcf lci process (wall) faster than bw2calc's solve alone (100 demands)",
              best_solve is not None and pcf_time.get("wall_s", 1e9) < best_solve),
-            ("peak memory <= half of bw2calc's",
+            ("peak memory <= half of bw2calc's (its peak through the 100 demands)",
              low_mem is not None and pcf_time.get("peak_mib", 1e9) <= 0.5 * low_mem),
         ]
         for text, ok in targets:
             print(f"- [{'x' if ok else ' '}] {text}")
-            failed += 0 if ok else 0  # targets are reported, not enforced
-    return 1 if failed else 0
+    return 0  # targets are reported, not enforced; a score mismatch exits 1 in check()
 
 
 def scaling(results: Path, sizes: list) -> int:
@@ -190,24 +199,38 @@ def scaling(results: Path, sizes: list) -> int:
 
 def incremental(path: Path) -> int:
     r = json.loads(path.read_text())
-    full = r["full_seconds"]
-    print(f"\n{r['dataset']}: {r['activities']} activities; full recomputation "
-          f"{fmt_s(full)}, consumer index {fmt_s(r['index_seconds'])} (once)\n")
-    print("| activity | recomputed products | loops solved | seconds | vs full | exact |")
-    print("|---|---|---|---|---|---|")
+    full, full_t = r["full_seconds"], r["full_technosphere_seconds"]
+    print(f"\n{r['dataset']}: {r['activities']} activities. Full recomputation: {fmt_s(full)} "
+          f"after an emissions change (solve), {fmt_s(full_t)} after a technosphere change "
+          f"(build, factorize, solve); consumer index {fmt_s(r['index_seconds'])} (once)\n")
+    print("| activity | emissions x2: recomputed | loops | time | vs full | exact "
+          "| inputs x0.9: recomputed | loops | time | vs full | exact |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    ok = True
     for s in r["samples"]:
-        print(f"| {s['activity']} | {s['recomputed']} | {s['loops_solved']} | "
-              f"{fmt_s(s['seconds'])} | {full / max(s['seconds'], 1e-9):.1f}x | {s['exact']} |")
-    small = [s for s in r["samples"] if s["loops_solved"] == 0]
-    big = [s for s in r["samples"] if s["loops_solved"] > 0]
-    for name, group in (("changes outside the loops' upstream", small),
-                        ("changes that reach a loop", big)):
-        if group:
-            med = statistics.median(s["seconds"] for s in group)
-            print(f"\n{name}: {len(group)} samples, median {fmt_s(med)} "
-                  f"({full / max(med, 1e-9):.0f}x faster than full), median "
-                  f"{statistics.median(s['recomputed'] for s in group):.0f} products recomputed")
-    if not all(s["exact"] for s in r["samples"]):
+        t = s.get("technosphere")
+        cells = [str(s["activity"]), str(s["recomputed"]), str(s["loops_solved"]),
+                 fmt_s(s["seconds"]), f"{full / max(s['seconds'], 1e-9):.0f}x", str(s["exact"])]
+        ok &= s["exact"]
+        if t:
+            cells += [str(t["recomputed"]), str(t["loops_solved"]), fmt_s(t["seconds"]),
+                      f"{full_t / max(t['seconds'], 1e-9):.0f}x", str(t["exact"])]
+            ok &= t["exact"]
+        else:
+            cells += ["(no inputs)", "", "", "", ""]
+        print("| " + " | ".join(cells) + " |")
+    for kind, key, base in (("emissions", None, full), ("technosphere", "technosphere", full_t)):
+        rows = [s if key is None else s.get(key) for s in r["samples"]]
+        rows = [x for x in rows if x]
+        for name, group in (("outside the loops' reach", [x for x in rows if x["loops_solved"] == 0]),
+                            ("reaching a loop", [x for x in rows if x["loops_solved"] > 0])):
+            if group:
+                med = statistics.median(x["seconds"] for x in group)
+                print(f"\n{kind} changes {name}: {len(group)} samples, median {fmt_s(med)} "
+                      f"({base / max(med, 1e-9):.0f}x faster than full), median "
+                      f"{statistics.median(x['recomputed'] for x in group):.0f} products "
+                      "recomputed")
+    if not ok:
         print("MISMATCH: an incremental update differs from full recomputation")
         return 1
     return 0

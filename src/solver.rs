@@ -88,14 +88,19 @@ pub struct Technosphere {
 
 /// A technosphere condensed into components, with the LU factorization of every loop: solves
 /// any number of right-hand sides without refactorizing.
+#[derive(Clone)]
 pub struct Factorization {
     n: usize,
     /// `perm[p]` is the original index of the product at solve position `p`.
     perm: Vec<u32>,
     /// `pos[j]` is the solve position of original product `j`.
     pos: Vec<u32>,
-    /// Net output per run, by solve position.
+    /// Production per run, by solve position.
+    production: Vec<f64>,
+    /// Net output per run (production minus self-consumption), by solve position.
     diag: Vec<f64>,
+    /// How loops are solved.
+    method: LoopMethod,
     /// CSR by consumer in solve positions; each row sorted by supplier position, so the
     /// inputs from outside a block come before the inputs from inside it.
     ptr: Vec<usize>,
@@ -179,6 +184,15 @@ pub enum SolveError {
         /// The products of the loop, ascending.
         component: Vec<usize>,
     },
+    /// A technosphere update names an input the technosphere does not have (updates change
+    /// amounts; a new or removed input changes the loops and needs a new factorization).
+    #[error("product {consumer} has no input from product {supplier} to update")]
+    NotAnInput {
+        /// The consuming product.
+        consumer: usize,
+        /// The supplying product.
+        supplier: usize,
+    },
     /// The sparse LU failed for a reason other than singularity (for example out of memory).
     #[error("sparse lu of a loop of {size} products failed: {message}")]
     Factorization {
@@ -196,6 +210,29 @@ pub struct UpdateStats {
     pub recomputed: usize,
     /// Loops that were solved again.
     pub loops_solved: usize,
+}
+
+/// One change of a technosphere coefficient for [`Factorization::update_technosphere`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Change {
+    /// Product `product` is now made `amount > 0` units per run.
+    Production {
+        /// The product.
+        product: usize,
+        /// The new production per run.
+        amount: f64,
+    },
+    /// One run of `consumer` now consumes `amount` units of `supplier` (the sum over all its
+    /// inputs from that supplier). `consumer == supplier` sets the self-consumption
+    /// (`amount >= 0`); otherwise the input must exist and `amount > 0`.
+    Input {
+        /// The consuming product.
+        consumer: usize,
+        /// The supplying product.
+        supplier: usize,
+        /// The new amount per run of the consumer.
+        amount: f64,
+    },
 }
 
 /// How [`Technosphere::factorize_with`] solves the loops.
@@ -253,6 +290,10 @@ impl Technosphere {
         let mut diag = production.clone();
         let mut count = vec![0usize; n + 1];
         let mut seen = 0usize;
+        // Whether the inputs between different products come sorted by (consumer, supplier),
+        // as files usually are: then they go straight into the rows.
+        let mut sorted = true;
+        let mut last = (0usize, 0usize);
         for (input, (consumer, supplier, amount)) in inputs().enumerate() {
             seen += 1;
             if consumer >= n || supplier >= n {
@@ -268,11 +309,16 @@ impl Technosphere {
                 diag[consumer] -= amount;
             } else {
                 count[consumer + 1] += 1;
+                sorted &= (consumer, supplier) >= last;
+                last = (consumer, supplier);
             }
         }
         assert_eq!(seen, len, "inputs yielded a different number of items than announced");
         for j in 0..n {
             count[j + 1] += count[j];
+        }
+        if sorted {
+            return Ok(Self::from_sorted(production, diag, &count, inputs()));
         }
         // Second pass: bucket by consumer (validated above).
         let total = count[n];
@@ -309,6 +355,43 @@ impl Technosphere {
             ptr.push(supplier.len());
         }
         Ok(Technosphere { production, diag, ptr, supplier, amount })
+    }
+
+    /// The rows from inputs already validated and sorted by (consumer, supplier), with
+    /// `count[j]..count[j + 1]` the inputs of consumer `j` (self-consumption excluded).
+    fn from_sorted(
+        production: Vec<f64>,
+        diag: Vec<f64>,
+        count: &[usize],
+        inputs: impl Iterator<Item = (usize, usize, f64)>,
+    ) -> Self {
+        let n = production.len();
+        let mut ptr = vec![0usize; n + 1];
+        let mut supplier: Vec<u32> = Vec::with_capacity(count[n]);
+        let mut amount: Vec<f64> = Vec::with_capacity(count[n]);
+        let mut row = 0usize;
+        for (consumer, s, a) in inputs.filter(|e| e.0 != e.1) {
+            assert!(consumer >= row, "inputs yielded different items the second time");
+            while row < consumer {
+                row += 1;
+                ptr[row] = supplier.len();
+            }
+            // Indices were checked by the caller and fit in u32 (n <= u32::MAX - 1).
+            let s = s as u32;
+            if supplier.len() > ptr[row] && supplier.last() == Some(&s) {
+                if let Some(last) = amount.last_mut() {
+                    *last += a;
+                }
+            } else {
+                supplier.push(s);
+                amount.push(a);
+            }
+        }
+        while row < n {
+            row += 1;
+            ptr[row] = supplier.len();
+        }
+        Technosphere { production, diag, ptr, supplier, amount }
     }
 
     /// Number of products.
@@ -369,11 +452,14 @@ impl Technosphere {
             amount.extend(row.iter().map(|e| e.1));
             ptr.push(supplier.len());
         }
+        let production = perm.iter().map(|&j| self.production[j as usize]).collect();
         let mut fact = Factorization {
             n,
             perm,
             pos,
+            production,
             diag,
+            method,
             ptr,
             supplier,
             amount,
@@ -395,12 +481,7 @@ impl Technosphere {
             let mut component: Vec<usize> =
                 fact.perm[start..end].iter().map(|&j| j as usize).collect();
             component.sort_unstable();
-            let iterative = match method {
-                LoopMethod::Lu => false,
-                LoopMethod::Iterative => true,
-                LoopMethod::Auto => end - start > LU_MAX,
-            };
-            let block = fact.factorize_block(start, end, &component, iterative)?;
+            let block = fact.factorize_block(start, end, &component)?;
             fact.blocks.push(block);
             fact.cyclic.push(component);
         }
@@ -542,6 +623,143 @@ impl Factorization {
         worst
     }
 
+    /// Changes technosphere amounts in place (the structure stays: no input is added or
+    /// removed) and prepares again only the loops that hold a changed product. Returns the
+    /// changed products: pass them to [`Factorization::update_per_unit`] to bring a solution
+    /// up to date, recomputing only what lies downstream of them.
+    ///
+    /// Validated like [`Technosphere::new`]; on any error (including a loop that now
+    /// consumes more than it makes) nothing is changed.
+    pub fn update_technosphere(&mut self, changes: &[Change]) -> Result<Vec<usize>, SolveError> {
+        let n = self.n;
+        // Validate and locate every change first.
+        let mut edits: Vec<(usize, Option<usize>, f64)> = Vec::with_capacity(changes.len());
+        for (input, change) in changes.iter().enumerate() {
+            match *change {
+                Change::Production { product, amount } => {
+                    if product >= n {
+                        let (consumer, supplier) = (product, product);
+                        return Err(SolveError::BadIndex {
+                            input,
+                            consumer,
+                            supplier,
+                            products: n,
+                        });
+                    }
+                    if !(amount.is_finite() && amount > 0.0) {
+                        return Err(SolveError::NonPositiveProduction { product, value: amount });
+                    }
+                    edits.push((self.pos[product] as usize, None, amount));
+                }
+                Change::Input { consumer, supplier, amount } => {
+                    if consumer >= n || supplier >= n {
+                        return Err(SolveError::BadIndex {
+                            input,
+                            consumer,
+                            supplier,
+                            products: n,
+                        });
+                    }
+                    if !amount.is_finite() {
+                        return Err(SolveError::NonFinite { input, consumer, supplier, amount });
+                    }
+                    let p = self.pos[consumer] as usize;
+                    if consumer == supplier {
+                        if amount < 0.0 {
+                            return Err(SolveError::NonPositiveInput {
+                                input,
+                                consumer,
+                                supplier,
+                                amount,
+                            });
+                        }
+                        edits.push((p, None, -amount));
+                        continue;
+                    }
+                    if amount <= 0.0 {
+                        return Err(SolveError::NonPositiveInput {
+                            input,
+                            consumer,
+                            supplier,
+                            amount,
+                        });
+                    }
+                    let (lo, hi) = (self.ptr[p], self.ptr[p + 1]);
+                    let q = self.pos[supplier];
+                    match self.supplier[lo..hi].binary_search(&q) {
+                        Ok(k) => edits.push((p, Some(lo + k), amount)),
+                        Err(_) => return Err(SolveError::NotAnInput { consumer, supplier }),
+                    }
+                }
+            }
+        }
+        // Apply, remembering the old values. Production edits are marked by a positive value,
+        // self-consumption edits by a non-positive one (minus the amount).
+        let mut old_rows = Vec::new();
+        let mut old_amounts = Vec::new();
+        let mut touched: Vec<usize> = Vec::new();
+        for &(p, edge, value) in &edits {
+            old_rows.push((p, self.production[p], self.diag[p]));
+            match edge {
+                Some(e) => {
+                    old_amounts.push((e, self.amount[e]));
+                    self.amount[e] = value;
+                }
+                None if value > 0.0 => {
+                    let selfc = self.production[p] - self.diag[p];
+                    self.production[p] = value;
+                    self.diag[p] = value - selfc;
+                }
+                None => self.diag[p] = self.production[p] + value,
+            }
+            touched.push(p);
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        // Check single products and prepare the loops again.
+        let mut rebuilt: Vec<(usize, Block)> = Vec::new();
+        let mut result = Ok(());
+        for &p in &touched {
+            let i = self.blocks.partition_point(|b| b.end <= p);
+            match self.blocks.get(i).filter(|b| b.start <= p) {
+                Some(b) => {
+                    if rebuilt.iter().any(|(k, _)| *k == i) {
+                        continue;
+                    }
+                    match self.factorize_block(b.start, b.end, &self.cyclic[i]) {
+                        Ok(block) => rebuilt.push((i, block)),
+                        Err(e) => {
+                            result = Err(e);
+                            break;
+                        }
+                    }
+                }
+                None => {
+                    let d = self.diag[p];
+                    if !(d.is_finite() && d > 0.0) {
+                        let component = vec![self.perm[p] as usize];
+                        result = Err(SolveError::Singular { component });
+                        break;
+                    }
+                }
+            }
+        }
+        if let Err(e) = result {
+            for (p, production, diag) in old_rows.into_iter().rev() {
+                self.production[p] = production;
+                self.diag[p] = diag;
+            }
+            for (e, a) in old_amounts.into_iter().rev() {
+                self.amount[e] = a;
+            }
+            return Err(e);
+        }
+        for (i, block) in rebuilt {
+            self.blocks[i] = block;
+        }
+        Ok(touched.iter().map(|&p| self.perm[p] as usize).collect())
+    }
+
     /// Recomputes a solution `y = per_unit(direct_old, 1)` after the direct burdens of the
     /// products in `changed` were replaced, so that `y` becomes exactly (bit for bit)
     /// `per_unit(direct, 1)`, touching only the products downstream of a change: the
@@ -575,8 +793,27 @@ impl Factorization {
             self.blocks.get(i).filter(|b| b.start <= p)
         };
         let (mut buf, mut scratch) = (Vec::new(), Vec::new());
-        while let Some(Reverse(p)) = heap.pop() {
-            let p = p as usize;
+        // Dirty positions come off a heap in solve order. Once a loop has been solved again
+        // most of what follows usually depends on it, so the walk switches to a plain scan
+        // of the dirty flags from there on (`scan`), which costs no more than a full solve.
+        let mut scan: Option<usize> = None;
+        loop {
+            let p = match scan.as_mut() {
+                None => match heap.pop() {
+                    Some(Reverse(p)) => p as usize,
+                    None => break,
+                },
+                Some(next) => {
+                    while *next < n && !queued[*next] {
+                        *next += 1;
+                    }
+                    if *next == n {
+                        break;
+                    }
+                    *next += 1;
+                    *next - 1
+                }
+            };
             if let Some(b) = block_of(p) {
                 // Solve the loop again from its outside inputs and push all its consumers.
                 buf.clear();
@@ -594,17 +831,12 @@ impl Factorization {
                     y[self.perm[q] as usize] = v;
                     queued[q] = true;
                     for &c in consumers.of(q) {
-                        let c = c as usize;
-                        if c >= b.end && !queued[c] {
-                            queued[c] = true;
-                            heap.push(Reverse(c as u32));
-                        }
+                        queued[c as usize] |= c as usize >= b.end;
                     }
                 }
-                // Positions of this block still in the heap are already solved.
-                while heap.peek().is_some_and(|r| (r.0 as usize) < b.end) {
-                    heap.pop();
-                }
+                // Everything dirty is flagged in `queued`; scan from the loop's end on.
+                heap.clear();
+                scan = Some(b.end);
                 stats.recomputed += len;
                 stats.loops_solved += 1;
                 continue;
@@ -621,7 +853,9 @@ impl Factorization {
                 let c = c as usize;
                 if !queued[c] {
                     queued[c] = true;
-                    heap.push(Reverse(c as u32));
+                    if scan.is_none() {
+                        heap.push(Reverse(c as u32));
+                    }
                 }
             }
         }
@@ -725,16 +959,20 @@ impl Factorization {
     }
 
     /// Prepares the loop at positions `start..end` (`component` names it for errors) and
-    /// checks that it is a non-singular M-matrix: by a Gauss-Seidel certificate if
-    /// `iterative` (falling back to LU if none is found), else by LU and `M y = 1`.
+    /// checks that it is a non-singular M-matrix: by a Gauss-Seidel certificate for loops
+    /// solved iteratively (falling back to LU if none is found), else by LU and `M y = 1`.
     fn factorize_block(
         &self,
         start: usize,
         end: usize,
         component: &[usize],
-        iterative: bool,
     ) -> Result<Block, SolveError> {
         let len = end - start;
+        let iterative = match self.method {
+            LoopMethod::Lu => false,
+            LoopMethod::Iterative => true,
+            LoopMethod::Auto => len > LU_MAX,
+        };
         let split: Vec<usize> = (start..end)
             .map(|q| {
                 let (lo, hi) = (self.ptr[q], self.ptr[q + 1]);
@@ -997,6 +1235,7 @@ impl fmt::Debug for Factorization {
 }
 
 /// One loop: solve positions `start..end` and the LU of `A_c^T`.
+#[derive(Clone)]
 struct Block {
     start: usize,
     end: usize,
@@ -1010,6 +1249,7 @@ struct Block {
 
 /// `v > 0` and a rigorous lower bound `w > 0` of `M v` for a loop's `M = A_c^T`: proves `M`
 /// is a non-singular M-matrix and bounds the error of any approximate solution.
+#[derive(Clone)]
 struct Certificate {
     v: Vec<f64>,
     w: Vec<f64>,
@@ -1033,6 +1273,7 @@ fn gamma(m: usize) -> f64 {
 }
 
 /// Consumers of every product in solve positions (the transpose of the CSR structure).
+#[derive(Clone)]
 struct Consumers {
     ptr: Vec<usize>,
     consumer: Vec<u32>,

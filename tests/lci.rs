@@ -314,6 +314,10 @@ fn incremental_updates_equal_full_recomputation() {
     assert_eq!(report.activities, 300);
     assert_eq!(report.samples.len(), 30);
     assert!(report.samples.iter().all(|s| s.exact), "{report}");
+    let steps: Vec<_> = report.samples.iter().filter_map(|s| s.technosphere.as_ref()).collect();
+    assert!(steps.len() > 20, "{report}");
+    assert!(steps.iter().all(|t| t.exact), "{report}");
+    assert!(steps.iter().any(|t| t.loops_solved > 0), "{report}");
     assert!(report.samples.iter().all(|s| s.recomputed <= 300));
     // Some change touches only a few products (foreground), some a whole loop.
     assert!(report.samples.iter().any(|s| s.recomputed < 10), "{report}");
@@ -331,4 +335,5 @@ fn measure_incremental() {
     println!("{report}");
     println!("JSON {}", serde_json::to_string(&report).unwrap());
     assert!(report.samples.iter().all(|s| s.exact));
+    assert!(report.samples.iter().filter_map(|s| s.technosphere.as_ref()).all(|t| t.exact));
 }

@@ -4,7 +4,7 @@
 use petgraph::graph::DiGraph;
 use proptest::prelude::*;
 
-use pcf::solver::{LoopMethod, SolveError, Technosphere};
+use pcf::solver::{Change, LoopMethod, SolveError, Technosphere};
 
 /// Dense `A` (row-major n x n) from production and inputs, as the module docs define it.
 fn dense_a(production: &[f64], inputs: &[(usize, usize, f64)]) -> Vec<f64> {
@@ -354,6 +354,20 @@ proptest! {
     }
 
     #[test]
+    fn sorted_and_unsorted_inputs_build_the_same_rows((production, inputs, _d) in system(false, 0.9)) {
+        let mut sorted = inputs.clone();
+        sorted.sort_by_key(|e| (e.0, e.1));
+        let a = Technosphere::new(production.clone(), &inputs).unwrap();
+        let b = Technosphere::new(production, &sorted).unwrap();
+        // Summation order of duplicates may differ: compare per-unit results instead of bits.
+        prop_assert_eq!(a.inputs(), b.inputs());
+        let direct = vec![1.0; a.len()];
+        let ya = a.factorize().unwrap().per_unit(&direct, 1);
+        let yb = b.factorize().unwrap().per_unit(&direct, 1);
+        assert_close(&ya, &yb, 1e-13);
+    }
+
+    #[test]
     fn components_match_petgraph((production, inputs, _direct) in system(false, 0.9)) {
         let n = production.len();
         let fact = Technosphere::new(production, &inputs).unwrap().factorize().unwrap();
@@ -413,6 +427,104 @@ proptest! {
             full.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
         );
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    #[test]
+    fn technosphere_updates_equal_a_fresh_factorization(
+        (production, inputs, direct) in system(false, 0.9),
+        pick in any::<prop::sample::Index>(),
+        scale in 0.5f64..1.0,
+        iterative in any::<bool>(),
+    ) {
+        let method = if iterative { LoopMethod::Iterative } else { LoopMethod::Lu };
+        let n = production.len();
+        prop_assume!(!inputs.is_empty());
+        // Scale every input of one consumer (self-consumption included) and its production.
+        let consumer = inputs[pick.index(inputs.len())].0;
+        let mut changes = Vec::new();
+        let mut summed: Vec<(usize, f64)> = Vec::new();
+        for &(c, s, a) in inputs.iter().filter(|e| e.0 == consumer) {
+            match summed.iter_mut().find(|e| e.0 == s) {
+                Some(e) => e.1 += a,
+                None => summed.push((s, a)),
+            }
+            let _ = c;
+        }
+        let mut modified: Vec<(usize, usize, f64)> =
+            inputs.iter().copied().filter(|e| e.0 != consumer).collect();
+        for &(s, a) in &summed {
+            changes.push(Change::Input { consumer, supplier: s, amount: a * scale });
+            modified.push((consumer, s, a * scale));
+        }
+        let mut fact = Technosphere::new(production.clone(), &inputs)
+            .unwrap()
+            .factorize_with(method)
+            .unwrap();
+        let mut y = fact.per_unit(&direct, 1);
+        let touched = fact.update_technosphere(&changes).unwrap();
+        prop_assert_eq!(&touched, &vec![consumer]);
+        fact.update_per_unit(&direct, &mut y, &touched);
+        let fresh = Technosphere::new(production, &modified).unwrap().factorize_with(method).unwrap();
+        let want = fresh.per_unit(&direct, 1);
+        assert_close(&y, &want, 1e-13);
+        prop_assert!(fact.residual_per_unit(&direct, &y, 1) < 1e-14);
+        prop_assert_eq!(n, y.len());
+    }
+}
+
+#[test]
+fn technosphere_update_of_one_input_equals_a_fresh_factorization_bit_for_bit() {
+    let (production, inputs, direct) = supply_chain(20_000, 3);
+    let tech = Technosphere::new(production.clone(), &inputs).unwrap();
+    let mut fact = tech.factorize().unwrap();
+    let mut y = fact.per_unit(&direct, 1);
+    for &(c, s, _) in [inputs[10], inputs[77_000], inputs[inputs.len() - 1]].iter() {
+        let mut summed = 0.0;
+        let mut modified: Vec<(usize, usize, f64)> = Vec::new();
+        for &(cc, ss, a) in &inputs {
+            if (cc, ss) == (c, s) {
+                summed += a;
+            } else {
+                modified.push((cc, ss, a));
+            }
+        }
+        if c == s {
+            continue;
+        }
+        modified.push((c, s, summed * 0.5));
+        let mut y_here = y.clone();
+        let mut f = fact.clone();
+        let touched = f
+            .update_technosphere(&[Change::Input {
+                consumer: c,
+                supplier: s,
+                amount: summed * 0.5,
+            }])
+            .unwrap();
+        f.update_per_unit(&direct, &mut y_here, &touched);
+        let want = Technosphere::new(production.clone(), &modified)
+            .unwrap()
+            .factorize()
+            .unwrap()
+            .per_unit(&direct, 1);
+        assert!(y_here.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
+    // Updates that would make a loop over-consume are refused and change nothing.
+    let (c, s, _) = inputs.iter().copied().find(|&(c, s, _)| c != s && c % 2000 == 0).unwrap();
+    let err = fact.update_technosphere(&[Change::Input { consumer: c, supplier: s, amount: 1e6 }]);
+    assert!(matches!(err, Err(SolveError::Singular { .. })), "{err:?}");
+    let again = fact.per_unit(&direct, 1);
+    assert_eq!(again, y);
+    let err =
+        fact.update_technosphere(&[Change::Input { consumer: 0, supplier: 19_999, amount: 1.0 }]);
+    assert_eq!(err, Err(SolveError::NotAnInput { consumer: 0, supplier: 19_999 }));
+    assert_eq!(err.unwrap_err().to_string(), "product 0 has no input from product 19999 to update");
+    let _ = fact.update_technosphere(&[Change::Production { product: 5, amount: 2.0 }]).unwrap();
+    y = fact.per_unit(&direct, 1);
+    assert!(fact.residual_per_unit(&direct, &y, 1) < 1e-15);
 }
 
 #[test]
