@@ -1,35 +1,421 @@
-//! `pcf` subcommands for certify (placeholder until written).
+//! `pcf` subcommands for certification bodies and exporters: methodology diffs, approvals and
+//! revocations, approval checks, audits, certificate double counting, impact of upstream
+//! changes and the shipped emission-factor datasets. Each command parses its arguments, calls
+//! [`pcf::certification`] or [`pcf::dataset`], and prints text or `--json`.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
-/// Subcommands of this area.
+use pcf::certification::{self, approval, audit, certificates, diff, impact, time::Instant};
+use pcf::inventory::Inventory;
+use pcf::methodology::Methodology;
+
+/// `println!` that ignores a closed stdout.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` that ignores a closed stdout.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// Top-level subcommands of this area.
 #[derive(Subcommand)]
 pub enum Command {
-    /// (not yet written)
-    #[command(hide = true, name = "certify-placeholder")]
-    Placeholder,
+    /// Re-run a declaration from its inventory and pinned methodology; write the trace and a report.
+    Audit {
+        /// The declaration (or a bundle carrying it).
+        declaration: PathBuf,
+        /// The inventory disclosed to the auditor.
+        #[arg(long)]
+        inventory: PathBuf,
+        /// A bundle with the methodology file, if the declaration's is not shipped.
+        #[arg(long)]
+        bundle: Option<PathBuf>,
+        /// A methodology file (used if its digest is the pinned one; else reported and used).
+        #[arg(long, short)]
+        methodology: Option<PathBuf>,
+        /// The inventory product (default: the one with the declared product ids).
+        #[arg(long)]
+        product: Option<String>,
+        /// The trace filed with an earlier audit, to name the inputs and factors that changed.
+        #[arg(long)]
+        trace: Option<PathBuf>,
+        /// The issuer's register, to check certificate claims across its declarations.
+        #[arg(long)]
+        register: Option<PathBuf>,
+        /// Where to write trace.json, report.md and contributions.svg (never overwritten).
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+        /// Print the audit report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Which active declarations a supplier's new declaration or a new methodology affects.
+    Impact {
+        /// The issuer's register.
+        #[arg(long, default_value = pcf::register::DEFAULT_DIR)]
+        register: PathBuf,
+        /// The supplier's new declaration.
+        #[arg(long, conflicts_with = "methodology", required_unless_present = "methodology")]
+        supplier: Option<PathBuf>,
+        /// The new methodology version (a file or a shipped id).
+        #[arg(long, short)]
+        methodology: Option<String>,
+        /// Inventories of the declarations (matched by digest); repeatable.
+        #[arg(long = "inventory")]
+        inventories: Vec<PathBuf>,
+        /// Reissue when the declared figure moves by more than this percent (0: any change).
+        #[arg(long, default_value_t = 0.0)]
+        threshold: f64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Was a declaration's methodology approved by a trusted body when it was issued?
+    VerifyApproval {
+        /// The declaration (or a bundle carrying it).
+        declaration: PathBuf,
+        /// Approval and revocation files; repeatable.
+        #[arg(long = "approval")]
+        approvals: Vec<PathBuf>,
+        /// DID of a certification body the buyer trusts; repeatable.
+        #[arg(long = "trust-body")]
+        trust_bodies: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check green electricity certificates claimed across a register's declarations.
+    RegisterClaims {
+        /// The register directory.
+        #[arg(long, default_value = pcf::register::DEFAULT_DIR)]
+        dir: PathBuf,
+        /// Record the certificate quantities these inventories state first; repeatable.
+        #[arg(long = "record")]
+        record: Vec<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Subcommands added under `pcf methodology`.
 #[derive(Subcommand)]
 pub enum MethodologyCommand {
-    /// (not yet written)
-    #[command(hide = true, name = "methodology-placeholder")]
-    Placeholder,
+    /// Every rule and factor that differs between two versions and, with an inventory, the impact.
+    Diff {
+        /// The old version (a file or a shipped id).
+        a: String,
+        /// The new version (a file or a shipped id).
+        b: String,
+        /// Compute each product's footprint under both and attribute the change.
+        #[arg(long)]
+        inventory: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Issue a signed approval of a methodology version (certification bodies).
+    Approve {
+        /// The methodology (a file or a shipped id).
+        file: String,
+        /// The body's private key.
+        #[arg(long)]
+        key: PathBuf,
+        /// What the approval covers.
+        #[arg(long)]
+        scope: String,
+        /// Last day of validity (YYYY-MM-DD, through the end of that day UTC) or an RFC 3339 time.
+        #[arg(long)]
+        valid_until: String,
+        /// First day of validity (default: now).
+        #[arg(long)]
+        valid_from: Option<String>,
+        /// The body's name (default: its DID).
+        #[arg(long)]
+        body: Option<String>,
+        /// Where to write the approval (never overwritten).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Issue a signed revocation of an approval (by the body that issued it).
+    Revoke {
+        /// The approval file.
+        approval: PathBuf,
+        /// The body's private key.
+        #[arg(long)]
+        key: PathBuf,
+        /// Why.
+        #[arg(long)]
+        reason: Option<String>,
+        /// From when (YYYY-MM-DD or RFC 3339; default: now).
+        #[arg(long)]
+        effective: Option<String>,
+        /// Where to write the revocation (never overwritten).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Runs a `pcf methodology` subcommand of this area.
 pub fn run_methodology(command: MethodologyCommand) -> Result<ExitCode, pcf::Error> {
     match command {
-        MethodologyCommand::Placeholder => Err(pcf::Error::Usage("not written yet".into())),
+        MethodologyCommand::Diff { a, b, inventory, json } => {
+            let ma = Methodology::resolve(&a)?;
+            let mb = Methodology::resolve(&b)?;
+            let d = diff::diff(&ma, &mb);
+            let imp = match &inventory {
+                Some(path) => Some(diff::impact(&ma, &mb, &Inventory::load(path)?, &d)?),
+                None => None,
+            };
+            if json {
+                print_json(&serde_json::json!({ "diff": d, "impact": imp }));
+            } else {
+                out!("{d}");
+                if let Some(i) = imp {
+                    outln!();
+                    out!("{i}");
+                }
+            }
+        }
+        MethodologyCommand::Approve { file, key, scope, valid_until, valid_from, body, out } => {
+            let m = Methodology::resolve(&file)?;
+            let key = pcf::keys::read_private_key(&key)?;
+            let did = pcf::keys::did_key(&key.verifying_key());
+            let until = Instant::parse(&valid_until)
+                .map(|_| valid_until.clone())
+                .or_else(|| Instant::end_of(&valid_until).map(|i| i.as_str().to_string()))
+                .ok_or_else(|| usage_date("--valid-until", &valid_until))?;
+            let from = match valid_from {
+                None => None,
+                Some(v) => Some(
+                    Instant::parse_date_or_time(&v)
+                        .map(|i| i.as_str().to_string())
+                        .ok_or_else(|| usage_date("--valid-from", &v))?,
+                ),
+            };
+            let request = approval::ApprovalRequest {
+                body: body.unwrap_or_else(|| did.clone()),
+                scope,
+                valid_from: from,
+                valid_until: until,
+                created: None,
+            };
+            let doc = approval::approve(&m, &key, &request)?;
+            let out = out.unwrap_or_else(|| {
+                PathBuf::from(format!("approval-{}-{}.json", m.id(), m.version()))
+            });
+            write_new(&out, &doc)?;
+            outln!(
+                "approved {} {} ({}) by {} until {}",
+                m.id(),
+                m.version(),
+                m.digest(),
+                did,
+                request.valid_until
+            );
+            outln!("  file  {}", out.display());
+        }
+        MethodologyCommand::Revoke { approval: path, key, reason, effective, out } => {
+            let doc = certification::read_json(&path)?;
+            let key = pcf::keys::read_private_key(&key)?;
+            let effective = match effective {
+                None => None,
+                Some(v) => Some(
+                    Instant::parse_date_or_time(&v)
+                        .map(|i| i.as_str().to_string())
+                        .ok_or_else(|| usage_date("--effective", &v))?,
+                ),
+            };
+            let rev = approval::revoke(&doc, &key, reason.as_deref(), effective)?;
+            let out = out.unwrap_or_else(|| path.with_extension("revocation.json"));
+            write_new(&out, &rev)?;
+            outln!("revoked {} from {}", path.display(), rev["validFrom"].as_str().unwrap_or("?"));
+            outln!("  file  {}", out.display());
+        }
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs a subcommand.
 pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
     match command {
-        Command::Placeholder => Err(pcf::Error::Usage("not written yet".into())),
+        Command::Audit {
+            declaration,
+            inventory,
+            bundle,
+            methodology,
+            product,
+            trace,
+            register,
+            out_dir,
+            json,
+        } => {
+            let (doc, mut inner) =
+                certification::declaration_and_bundle(certification::read_json(&declaration)?);
+            if let Some(path) = &bundle {
+                let b = certification::read_json(path)?;
+                inner = Some(serde_json::from_value(b).map_err(|e| pcf::Error::Io {
+                    path: path.display().to_string(),
+                    message: format!("not a pcf bundle: {e}"),
+                })?);
+            }
+            let inv = Inventory::load(&inventory)?;
+            let m = match &methodology {
+                Some(p) => Some(Methodology::load(p)?),
+                None => None,
+            };
+            let previous: Option<audit::Trace> = match &trace {
+                Some(p) => {
+                    Some(serde_json::from_value(certification::read_json(p)?).map_err(|e| {
+                        pcf::Error::Io {
+                            path: p.display().to_string(),
+                            message: format!("not a pcf trace: {e}"),
+                        }
+                    })?)
+                }
+                None => None,
+            };
+            let reg = match &register {
+                Some(dir) => Some(open_register(dir)?),
+                None => None,
+            };
+            let options = audit::AuditOptions {
+                product,
+                methodology: m.as_ref(),
+                previous_trace: previous.as_ref(),
+                register: reg.as_ref(),
+            };
+            let result = audit::audit(&doc, inner.as_ref(), &inv, &options)?;
+            let dir = out_dir.unwrap_or_else(|| {
+                let id = result.report.pf_id.clone().unwrap_or_else(|| "declaration".into());
+                PathBuf::from(format!("audit-{}", id.get(..8).unwrap_or(&id)))
+            });
+            let written = audit::write(&result, &dir)?;
+            if json {
+                print_json(&result.report);
+            } else {
+                out!("{}", result.report);
+                for w in &written {
+                    outln!("  wrote {}", w.display());
+                }
+            }
+            return Ok(match result.report.verdict {
+                audit::AuditVerdict::Identical => ExitCode::SUCCESS,
+                audit::AuditVerdict::Differs => ExitCode::from(1),
+            });
+        }
+        Command::Impact { register, supplier, methodology, inventories, threshold, json } => {
+            if !(threshold.is_finite() && threshold >= 0.0) {
+                return Err(pcf::Error::Usage(format!(
+                    "--threshold {threshold}: give a percentage of 0 or more"
+                )));
+            }
+            let reg = open_register(&register)?;
+            let invs =
+                inventories.iter().map(|p| Inventory::load(p)).collect::<Result<Vec<_>, _>>()?;
+            let m = match &methodology {
+                Some(id) => Some(Methodology::resolve(id)?),
+                None => None,
+            };
+            let change = match (&supplier, &m) {
+                (Some(path), _) => impact::Change::Supplier(path),
+                (None, Some(m)) => impact::Change::Methodology(m),
+                (None, None) => {
+                    return Err(pcf::Error::Usage("give --supplier or --methodology".into()));
+                }
+            };
+            let report = impact::impact(&reg, change, &invs, threshold)?;
+            if json {
+                print_json(&report);
+            } else {
+                out!("{report}");
+            }
+        }
+        Command::VerifyApproval { declaration, approvals, trust_bodies, json } => {
+            let (doc, _) =
+                certification::declaration_and_bundle(certification::read_json(&declaration)?);
+            let docs = approvals
+                .iter()
+                .map(|p| Ok((p.display().to_string(), certification::read_json(p)?)))
+                .collect::<Result<Vec<_>, pcf::Error>>()?;
+            let report = approval::check(&doc, &docs, &trust_bodies)?;
+            if json {
+                print_json(&report);
+            } else {
+                out!("{report}");
+                if trust_bodies.is_empty() {
+                    outln!("  (no --trust-body given: no body is trusted)");
+                }
+            }
+            return Ok(match report.verdict {
+                approval::ApprovalVerdict::Approved => ExitCode::SUCCESS,
+                approval::ApprovalVerdict::NotApproved => ExitCode::from(1),
+            });
+        }
+        Command::RegisterClaims { dir, record, json } => {
+            let reg = open_register(&dir)?;
+            let mut findings = Vec::new();
+            for path in &record {
+                findings.extend(certificates::record(&reg, &Inventory::load(path)?)?);
+            }
+            findings.extend(certificates::double_counting(&reg)?);
+            let errors = findings.iter().filter(|f| f.is_error()).count();
+            if json {
+                print_json(&findings);
+            } else if findings.is_empty() {
+                outln!("no certificate is claimed beyond its quantity in {}", dir.display());
+            } else {
+                for f in &findings {
+                    out!("{f}");
+                }
+            }
+            return Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn open_register(dir: &Path) -> Result<pcf::register::Register, pcf::Error> {
+    if !dir.exists() {
+        return Err(pcf::Error::Usage(format!("{}: no register here", dir.display())));
+    }
+    Ok(pcf::register::Register::open(dir)?)
+}
+
+fn usage_date(option: &str, value: &str) -> pcf::Error {
+    pcf::Error::Usage(format!(
+        "{option} {value:?}: write a date (2026-12-31) or an RFC 3339 UTC time (2026-12-31T00:00:00Z)"
+    ))
+}
+
+fn write_new(path: &Path, doc: &serde_json::Value) -> Result<(), pcf::Error> {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| pcf::Error::io(dir, &e))?;
+    }
+    let text = serde_json::to_string_pretty(doc).unwrap_or_default() + "\n";
+    pcf::atomic::write_new(path, text.as_bytes(), pcf::atomic::Mode::Public).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            pcf::Error::Usage(format!("{}: already exists; choose another --out", path.display()))
+        } else {
+            pcf::Error::io(path, &e)
+        }
+    })
+}
+
+fn print_json<T: serde::Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => outln!("{s}"),
+        Err(e) => eprintln!("error: cannot serialize output: {e}"),
     }
 }

@@ -14,6 +14,7 @@
 
 pub mod atomic;
 pub mod canonical;
+pub mod certification;
 pub mod declaration;
 pub mod digest;
 pub mod engine;

@@ -3,6 +3,7 @@
 mod util;
 
 mod canonical;
+mod certification;
 mod footprint;
 mod lci;
 mod methodology;
