@@ -151,17 +151,21 @@ impl SupplyChain {
             };
             let mut label = format!("{} {}", num(flow.amount), flow.unit);
             let mut width = 1.0;
-            if let Some(c) = contribution.get(&(pi, flow.input)) {
+            let excluded = inv.processes[pi].inputs[flow.input].excluded.is_some();
+            if excluded {
+                label.push_str("\\nexcluded under cut-off");
+            } else if let Some(c) = contribution.get(&(pi, flow.input)) {
                 let share = if total != 0.0 { 100.0 * c / total } else { 0.0 };
                 label.push_str(&format!("\\n{} kg CO2e ({share:.1} %)", num(*c)));
                 width = 0.5 + 6.0 * (share.abs() / 100.0).min(1.0);
             }
             let _ = writeln!(
                 out,
-                "  n{} -> n{} [label=\"{}\", penwidth={width:.2}];",
+                "  n{} -> n{} [label=\"{}\", penwidth={width:.2}{}];",
                 a.index(),
                 b.index(),
-                escape(&label)
+                escape(&label),
+                if excluded { ", style=dashed" } else { "" }
             );
         }
         out.push_str("}\n");

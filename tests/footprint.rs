@@ -693,3 +693,71 @@ fn cyclic_example_matches_a_dense_solve() {
         close(product(&f, id).totals.excluding_uptake, a[i][4] / a[i][i]);
     }
 }
+
+#[test]
+fn graph_draws_every_flow_weighted_by_contribution() {
+    let root = util::root();
+    let out = util::pcf(
+        &root,
+        &["graph", "examples/steel-bracket/inventory.toml", "--product", "bracket"],
+    );
+    assert!(out.status.success(), "{}", util::stderr(&out));
+    let dot = util::stdout(&out);
+    assert!(dot.starts_with("digraph supply_chain {"));
+    // One edge per input of the two processes (3 + 5).
+    assert_eq!(dot.matches(" -> n").count(), 8, "{dot}");
+    // The supplier's coil carries most of the footprint and is drawn with its share.
+    let coil = dot
+        .lines()
+        .find(|l| l.contains("-> n") && l.contains("935000 kg"))
+        .unwrap_or_else(|| panic!("{dot}"));
+    assert!(coil.contains("kg CO2e (64.8 %)"), "{coil}");
+    let film = dot
+        .lines()
+        .find(|l| l.contains("-> n") && l.contains("2000.00 kg"))
+        .unwrap_or_else(|| panic!("{dot}"));
+    assert!(film.contains("excluded under cut-off") && film.contains("dashed"), "{film}");
+}
+
+#[test]
+fn methodology_commands_agree_with_the_library() {
+    let root = util::root();
+    let out = util::pcf(&root, &["methodology", "hash", "methodologies/eu-cbam-2026.toml"]);
+    assert!(out.status.success(), "{}", util::stderr(&out));
+    let digest = Methodology::shipped("eu-cbam-2026").unwrap().digest().to_string();
+    assert!(util::stdout(&out).starts_with(&digest), "{}", util::stdout(&out));
+    let out = util::pcf(&root, &["methodology", "list", "--json"]);
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.len(), pcf::methodology::shipped_ids().len());
+    let out = util::pcf(&root, &["methodology", "show", "no-such-rules"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(util::stderr(&out).trim_end(), @r#"error: unknown methodology "no-such-rules": pcf ships pact-3.0, iso-14067-2018, ghg-protocol-product-2011, eu-cbam-2026, gb-t-24067-2024; or give the path of a methodology file"#);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let root = util::root();
+    let out = util::pcf(&root, &["footprint"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = util::pcf(
+        &root,
+        &["footprint", "examples/steel-bracket/inventory.toml", "--product", "nut"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!(util::stderr(&out).trim_end(), @r#"error: examples/steel-bracket/inventory.toml: no product "nut"; the inventory has: bracket, blank, scrap"#);
+}
+
+#[test]
+fn example_supplier_declaration_still_verifies() {
+    // The bracket example consumes a declaration signed with a throw-away key that pins the
+    // shipped pact-3.0 digest: a rule change in pact-3.0 without re-issuing it breaks this.
+    let path = util::root().join("examples/steel-bracket/suppliers/hot-rolled-coil.json");
+    let doc = pcf::canonical::parse_strict(&std::fs::read(&path).unwrap()).unwrap();
+    let issuer = doc["issuer"]["id"].as_str().unwrap().to_string();
+    let options = pcf::declaration::VerifyOptions {
+        trust: vec![issuer],
+        danger_accept_unknown_methodology: false,
+    };
+    let report = pcf::declaration::verify::verify(&doc, None, &options);
+    assert_eq!(report.verdict, pcf::declaration::Verdict::Valid, "{report}");
+}
