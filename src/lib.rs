@@ -19,6 +19,7 @@ pub mod declaration;
 pub mod digest;
 pub mod engine;
 pub mod error;
+pub mod exchange;
 pub mod graph;
 pub mod inventory;
 pub mod keys;

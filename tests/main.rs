@@ -4,6 +4,7 @@ mod util;
 
 mod canonical;
 mod certification;
+mod exchange;
 mod footprint;
 mod lci;
 mod methodology;

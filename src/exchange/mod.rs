@@ -1,0 +1,93 @@
+//! PACT v3 data exchange: buyers pull an issuer's footprints over the PACT Technical
+//! Specifications v3 HTTP API, and the signed declaration behind each one.
+//!
+//! - [`server`]: the host (`pcf serve`) over the issuer's [`crate::register`], read only.
+//! - [`client`]: the buyer's side (`pcf fetch`): authenticate, page through, store, verify.
+//! - [`catalogue`]: the register's declarations as served ProductFootprints.
+//! - [`filters`], [`pagination`], [`events`]: the wire formats both sides share.
+//! - [`auth`]: the clients file (hashed secrets) and access tokens; [`tls`]: certificates.
+//!
+//! Each served footprint carries an extension ([`catalogue::DECLARATION_SCHEMA`]) with the URL
+//! and digest of its signed credential, so the buyer can fetch the credential and check it
+//! with [`crate::declaration::verify`].
+//!
+//! ```
+//! use pcf::exchange::filters::Criteria;
+//!
+//! let mut criteria = Criteria::default();
+//! criteria.push_parameter("productid", "urn:gtin:06901234567892").unwrap();
+//! criteria.push_parameter("status", "Active").unwrap();
+//! assert_eq!(criteria.product_ids, ["urn:gtin:06901234567892"]);
+//! ```
+
+pub mod auth;
+pub mod catalogue;
+pub mod client;
+pub mod events;
+pub mod filters;
+pub mod pagination;
+pub mod server;
+pub mod time;
+pub mod tls;
+
+use std::path::Path;
+
+use crate::canonical::JsonError;
+use crate::register::RegisterError;
+
+/// Why the server could not start or the client could not fetch.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExchangeError {
+    /// A request that does not fit (a bad URL, plain HTTP without the danger flag).
+    #[error("{0}")]
+    Usage(String),
+    /// A configuration file, certificate or key that cannot be used.
+    #[error("{0}")]
+    Config(String),
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What the operating system said.
+        message: String,
+    },
+    /// The register could not be read.
+    #[error(transparent)]
+    Register(#[from] RegisterError),
+    /// A declaration in the register or an upstream file is not strict JSON.
+    #[error(transparent)]
+    Json(#[from] JsonError),
+    /// An HTTP request failed (connection refused, TLS, timeout).
+    #[error("{url}: {message}")]
+    Http {
+        /// The URL.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The server refused the client's credentials.
+    #[error("authentication at {url} failed: {message}")]
+    Auth {
+        /// The token endpoint.
+        url: String,
+        /// What it said.
+        message: String,
+    },
+    /// The server answered something that does not follow the protocol.
+    #[error("{url}: {message}")]
+    Protocol {
+        /// The URL.
+        url: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl ExchangeError {
+    /// An I/O error on `path`.
+    pub fn io(path: impl AsRef<Path>, err: &std::io::Error) -> Self {
+        ExchangeError::Io { path: path.as_ref().display().to_string(), message: err.to_string() }
+    }
+}
