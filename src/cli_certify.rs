@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use pcf::certification::{self, approval, audit, certificates, diff, impact, time::Instant};
+use pcf::dataset::Dataset;
 use pcf::inventory::Inventory;
 use pcf::methodology::Methodology;
 
@@ -95,6 +96,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Emission-factor datasets shipped with pcf (GWP, China grid, IPCC fuels, EU CBAM defaults).
+    Dataset {
+        #[command(subcommand)]
+        command: DatasetCommand,
+    },
     /// Check green electricity certificates claimed across a register's declarations.
     RegisterClaims {
         /// The register directory.
@@ -106,6 +112,44 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+/// `pcf dataset` subcommands.
+#[derive(Subcommand)]
+pub enum DatasetCommand {
+    /// List the shipped datasets with version, licence and digest.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a dataset's source, licence and values.
+    Show {
+        /// Dataset id.
+        id: String,
+        /// Print the parsed dataset as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// An EU CBAM default value with the mark-up of a year, checked against the published one.
+    Cbam {
+        /// CN code (spaces allowed).
+        cn: String,
+        /// Country of origin (ISO 3166-1 alpha-2).
+        #[arg(long, default_value = "CN")]
+        country: String,
+        /// Year of import (the mark-up depends on it).
+        #[arg(long, default_value_t = 2026)]
+        year: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print an inventory with its `dataset:ID@FACTOR` references expanded into factors (JSON).
+    Expand {
+        /// Inventory file.
+        inventory: PathBuf,
     },
 }
 
@@ -363,6 +407,7 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
                 approval::ApprovalVerdict::NotApproved => ExitCode::from(1),
             });
         }
+        Command::Dataset { command } => return run_dataset(command),
         Command::RegisterClaims { dir, record, json } => {
             let reg = open_register(&dir)?;
             let mut findings = Vec::new();
@@ -381,6 +426,150 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
                 }
             }
             return Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_dataset(command: DatasetCommand) -> Result<ExitCode, pcf::Error> {
+    match command {
+        DatasetCommand::List { json } => {
+            let all = Dataset::all_shipped()?;
+            if json {
+                let list: Vec<serde_json::Value> = all
+                    .iter()
+                    .map(|d| {
+                        serde_json::json!({
+                            "id": d.id(), "version": d.version(), "digest": d.digest().to_string(),
+                            "title": d.file.dataset.title, "licence": d.file.dataset.licence,
+                        })
+                    })
+                    .collect();
+                print_json(&list);
+            } else {
+                let mut t = pcf::report::Table::new(&["id", "version", "entries", "digest"]);
+                for d in &all {
+                    let n = d.file.factors.len()
+                        + d.file.gwp.as_ref().map_or(0, |g| g.factors.len())
+                        + d.file.cbam.as_ref().map_or(0, |c| c.defaults.len());
+                    t.row(vec![
+                        d.id().into(),
+                        d.version().into(),
+                        n.to_string(),
+                        d.digest().to_string(),
+                    ]);
+                }
+                out!("{}", t.render(0));
+            }
+        }
+        DatasetCommand::Show { id, json } => {
+            let d = Dataset::shipped(&id)?;
+            if json {
+                print_json(&serde_json::json!({
+                    "id": d.id(), "version": d.version(), "digest": d.digest().to_string(),
+                    "dataset": d.document,
+                }));
+            } else {
+                let m = &d.file.dataset;
+                outln!("# {} {} ({})", d.id(), d.version(), d.digest());
+                outln!(
+                    "{}
+publisher: {}
+source: {}
+licence: {}",
+                    m.title,
+                    m.publisher,
+                    m.source,
+                    m.licence
+                );
+                if let Some(n) = &m.notes {
+                    outln!("notes: {n}");
+                }
+                for f in &d.file.factors {
+                    let mut v: Vec<String> = f
+                        .gases
+                        .iter()
+                        .map(|(g, x)| format!("{g} {}", pcf::report::num(*x)))
+                        .collect();
+                    if let Some(c) = f.co2e {
+                        v.push(format!("CO2e {}", pcf::report::num(c)));
+                    }
+                    outln!(
+                        "  dataset:{}@{}  {} per {}  ({})",
+                        d.id(),
+                        f.id,
+                        v.join(", "),
+                        f.per,
+                        f.name
+                    );
+                }
+                if let Some(g) = &d.file.gwp {
+                    outln!("  GWP{} {}:", g.horizon_years, g.set);
+                    for (gas, x) in &g.factors {
+                        outln!("    {gas} {}", pcf::report::num(*x));
+                    }
+                }
+                if let Some(c) = &d.file.cbam {
+                    for x in &c.defaults {
+                        outln!(
+                            "  CN {} from {}: {} t CO2e/t before mark-up; published {:?}",
+                            x.cn,
+                            x.country,
+                            x.direct,
+                            x.published
+                        );
+                    }
+                }
+            }
+        }
+        DatasetCommand::Cbam { cn, country, year, json } => {
+            let d = Dataset::shipped("eu-cbam-default-values")?;
+            let v = d.cbam(&cn, &country, year).ok_or_else(|| {
+                pcf::Error::Usage(format!(
+                    "no CBAM default value for CN {cn} from {country} in {}",
+                    d.id()
+                ))
+            })?;
+            let agrees = v.published.is_none_or(|p| (p - v.with_markup).abs() < 0.005);
+            if json {
+                print_json(&v);
+            } else {
+                outln!(
+                    "CN {} from {}, {}: {} t CO2e/t + {} % mark-up = {} t CO2e/t{}",
+                    v.cn,
+                    v.country,
+                    v.year,
+                    v.base,
+                    v.markup_percent,
+                    v.with_markup,
+                    match v.published {
+                        Some(p) if agrees => format!(" (published {p}: agrees)"),
+                        Some(p) => format!(
+                            " (published {p}: DIFFERS; the published base carries more digits)"
+                        ),
+                        None => " (no published value for this year in the dataset)".into(),
+                    }
+                );
+                outln!(
+                    "  source: {} ({} {}, {})",
+                    d.file.dataset.source,
+                    d.id(),
+                    d.version(),
+                    d.digest()
+                );
+            }
+            if !agrees {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        DatasetCommand::Expand { inventory } => {
+            let text =
+                std::fs::read_to_string(&inventory).map_err(|e| pcf::Error::io(&inventory, &e))?;
+            let (doc, used) = pcf::dataset::expanded_document(&inventory, &text)?;
+            print_json(&doc);
+            for u in &used {
+                eprintln!("uses dataset {} {} ({})", u.id, u.version, u.digest);
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

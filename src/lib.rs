@@ -15,6 +15,7 @@
 pub mod atomic;
 pub mod canonical;
 pub mod certification;
+pub mod dataset;
 pub mod declaration;
 pub mod digest;
 pub mod engine;

@@ -639,3 +639,83 @@ fn a_supplier_change_propagates_through_impact() {
     assert_eq!(m.affected[0].action, Action::Reissue);
     assert!(m.affected[0].change.unwrap() > 0.0);
 }
+
+#[test]
+fn cbam_default_value_with_its_2026_mark_up_matches_the_official_value() {
+    use pcf::dataset::Dataset;
+    // Implementing Regulation (EU) 2025/2621, country table for China, CN 7208 (hot-rolled flat
+    // products): 3.19 t CO2e/t before the mark-up, 3.51 with the 10 % mark-up of 2026.
+    const OFFICIAL_2026: f64 = 3.51;
+    let d = Dataset::shipped("eu-cbam-default-values").unwrap();
+    let v = d.cbam("7208 38 00", "CN", 2026).unwrap();
+    assert_eq!(v.base, 3.19);
+    assert_eq!(v.markup_percent, 10.0);
+    assert_eq!(v.with_markup, OFFICIAL_2026);
+    assert_eq!(v.published, Some(OFFICIAL_2026));
+    // 2027 and 2028 take 20 % and 30 %, and later years keep 30 %. The tables round a base
+    // with more digits than they print, so a recomputed value may be off by one cent.
+    for (year, pct) in [(2027, 20.0), (2028, 30.0), (2031, 30.0)] {
+        let v = d.cbam("72083800", "CN", year).unwrap();
+        assert_eq!(v.markup_percent, pct);
+        if let Some(p) = v.published {
+            assert!((p - v.with_markup).abs() <= 0.0100001, "{year}: {v:?}");
+        }
+    }
+    assert!(d.cbam("72083800", "IN", 2026).is_none());
+
+    let out = run_ok(&util::root(), &["dataset", "cbam", "7208 38 00", "--year", "2026"]);
+    insta::assert_snapshot!(out.lines().next().unwrap(), @"CN 72083800 from CN, 2026: 3.19 t CO2e/t + 10 % mark-up = 3.51 t CO2e/t (published 3.51: agrees)");
+}
+
+#[test]
+fn datasets_carry_source_licence_digest_and_are_referenced_from_inventories() {
+    use pcf::dataset::{self, Dataset};
+    let grid = Dataset::shipped("cn-grid").unwrap();
+    let co2 = |id: &str| grid.factor(id).unwrap().gases["co2-fossil"];
+    // MEE/NBS announcements (2021: April 2024; 2022: December 2024; 2023: January 2026).
+    assert_eq!(co2("2021"), 0.5568);
+    assert_eq!(co2("2021-excluding-market-non-fossil"), 0.5942);
+    assert_eq!(co2("2022"), 0.5366);
+    assert_eq!(co2("2022-excluding-market-non-fossil"), 0.5856);
+    assert_eq!(co2("2023"), 0.5306);
+    assert_eq!(co2("2023-excluding-market-non-fossil"), 0.6096);
+    assert_eq!(grid.factor("2023-footprint").unwrap().co2e, Some(0.6205));
+    assert!(grid.file.dataset.licence.contains("Copyright Law art. 5"));
+
+    // The GWP datasets are the tables the methodologies carry.
+    for (ds, m) in [("gwp-ar6", "pact-3.0"), ("gwp-ar5", "eu-cbam-2026")] {
+        let g = Dataset::shipped(ds).unwrap().file.gwp.unwrap();
+        assert_eq!(g.factors, Methodology::shipped(m).unwrap().rules.gwp.factors, "{ds}");
+    }
+    let ar4 = Dataset::shipped("gwp-ar4").unwrap().file.gwp.unwrap();
+    assert_eq!((ar4.factors["ch4-fossil"], ar4.factors["n2o"]), (25.0, 298.0));
+
+    // The digest covers values, not comments or formatting.
+    let text = fs::read_to_string(util::root().join("datasets/cn-grid.toml")).unwrap();
+    let reformatted = format!("# another comment\n{}", text.replace(" = ", "="));
+    let again = Dataset::from_text(Path::new("cn-grid.toml"), &reformatted, "test").unwrap();
+    assert_eq!(again.digest(), grid.digest());
+    let changed =
+        Dataset::from_text(Path::new("cn-grid.toml"), &text.replace("0.5306", "0.5307"), "test")
+            .unwrap();
+    assert_ne!(changed.digest(), grid.digest());
+
+    // An inventory refers to dataset factors; loading expands them with source and pin.
+    let tmp = example();
+    let dir = tmp.path();
+    let inv_text = fs::read_to_string(dir.join("inventory.toml")).unwrap();
+    fs::write(
+        dir.join("ds.toml"),
+        inv_text.replace("factor = \"cn-grid-2023\"", "factor = \"dataset:cn-grid@2023\""),
+    )
+    .unwrap();
+    let (inv, used) = dataset::load_inventory(&dir.join("ds.toml")).unwrap();
+    assert_eq!(used, vec![grid.reference()]);
+    let f = inv.factors.iter().find(|f| f.id == "dataset.cn-grid.2023").unwrap();
+    assert!(f.source.contains("0.5306"));
+    assert_eq!(f.dataset.as_deref(), Some(format!("cn-grid 2026.1 {}", grid.digest()).as_str()));
+    let fp = pcf::engine::footprint(&inv, &Methodology::shipped("pact-3.0").unwrap()).unwrap();
+    assert!(fp.products[0].totals.excluding_uptake > 0.0);
+    let expanded = run_ok(dir, &["dataset", "expand", "ds.toml"]);
+    assert!(expanded.contains("\"dataset.cn-grid.2023\""));
+}

@@ -216,7 +216,7 @@ pub fn impact(
 ) -> Result<Impact, Error> {
     let fa = per_product(inventory, a);
     let fb = per_product(inventory, b);
-    let mut effects: Vec<(String, Result<BTreeMap<String, f64>, String>)> = Vec::new();
+    let mut effects: Vec<(String, PerProduct)> = Vec::new();
     for unit in units(d) {
         let mut doc = a.document.clone();
         set_pointer(&mut doc, &unit, pointer(&b.document, &unit).cloned());
@@ -230,7 +230,7 @@ pub fn impact(
         .iter()
         .map(|p| {
             let id = p.id.0.clone();
-            let figure = |f: &Result<BTreeMap<String, f64>, String>| match f {
+            let figure = |f: &PerProduct| match f {
                 Ok(m) => Figure { kg_co2e: m.get(&id).copied(), error: None },
                 Err(e) => Figure { kg_co2e: None, error: Some(e.clone()) },
             };
@@ -277,7 +277,10 @@ pub fn impact(
     })
 }
 
-fn per_product(inv: &Inventory, m: &Methodology) -> Result<BTreeMap<String, f64>, String> {
+/// Each product's PCF excluding uptake, or why the methodology cannot be applied.
+type PerProduct = Result<BTreeMap<String, f64>, String>;
+
+fn per_product(inv: &Inventory, m: &Methodology) -> PerProduct {
     let f = engine::footprint(inv, m).map_err(|e| e.to_string())?;
     Ok(f.products.into_iter().map(|p| (p.product, p.totals.excluding_uptake)).collect())
 }
@@ -347,10 +350,10 @@ impl fmt::Display for Impact {
                     _ => {}
                 }
             }
-            if let Some(i) = p.interaction {
-                if !p.attribution.is_empty() {
-                    writeln!(f, "    {:40} {}", "(interaction)", signed(i))?;
-                }
+            if let Some(i) = p.interaction
+                && !p.attribution.is_empty()
+            {
+                writeln!(f, "    {:40} {}", "(interaction)", signed(i))?;
             }
         }
         Ok(())

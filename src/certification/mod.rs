@@ -89,10 +89,10 @@ pub fn read_json(path: &Path) -> Result<Value, Error> {
 
 /// A declaration given directly or inside a bundle: the declaration and the bundle, if any.
 pub fn declaration_and_bundle(document: Value) -> (Value, Option<Bundle>) {
-    if document["format"] == crate::declaration::bundle::FORMAT {
-        if let Ok(b) = serde_json::from_value::<Bundle>(document.clone()) {
-            return (b.declaration.clone(), Some(b));
-        }
+    if document["format"] == crate::declaration::bundle::FORMAT
+        && let Ok(b) = serde_json::from_value::<Bundle>(document.clone())
+    {
+        return (b.declaration.clone(), Some(b));
     }
     (document, None)
 }
@@ -111,21 +111,21 @@ pub fn pinned_methodology(
         }
     })?;
     let m = &prov.methodology;
-    if let Some(e) = explicit {
-        if e.digest() == m.digest {
-            return Ok(e.clone());
-        }
+    if let Some(e) = explicit
+        && e.digest() == m.digest
+    {
+        return Ok(e.clone());
     }
-    if let Ok(s) = Methodology::shipped(&m.id) {
-        if s.digest() == m.digest {
-            return Ok(s);
-        }
+    if let Ok(s) = Methodology::shipped(&m.id)
+        && s.digest() == m.digest
+    {
+        return Ok(s);
     }
     for text in bundle.map(|b| b.methodologies.as_slice()).unwrap_or_default() {
-        if let Ok(loaded) = text.load() {
-            if loaded.digest() == m.digest {
-                return Ok(loaded);
-            }
+        if let Ok(loaded) = text.load()
+            && loaded.digest() == m.digest
+        {
+            return Ok(loaded);
         }
     }
     Err(CertificationError::MethodologyNotFound {
