@@ -341,14 +341,24 @@ impl fmt::Display for Impact {
                 let pct = p.percent.map_or(String::new(), |x| format!(" ({x:+.2} %)"));
                 writeln!(f, "  change  {}{pct}", signed(c))?;
             }
+            let none: Vec<&str> = p
+                .attribution
+                .iter()
+                .filter(|e| e.delta == Some(0.0))
+                .map(|e| e.rule.as_str())
+                .collect();
             for e in &p.attribution {
                 match (e.delta, &e.error) {
+                    (Some(d), _) if d == 0.0 => {}
                     (Some(d), _) => writeln!(f, "    {:40} {}", e.rule, signed(d))?,
                     (None, Some(err)) => {
                         writeln!(f, "    {:40} not computable alone: {}", e.rule, first_line(err))?
                     }
                     _ => {}
                 }
+            }
+            if !none.is_empty() {
+                writeln!(f, "    no effect: {}", none.join(", "))?;
             }
             if let Some(i) = p.interaction
                 && !p.attribution.is_empty()
