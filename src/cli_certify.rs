@@ -42,9 +42,10 @@ pub enum Command {
         /// A bundle with the methodology file, if the declaration's is not shipped.
         #[arg(long)]
         bundle: Option<PathBuf>,
-        /// A methodology file (used if its digest is the pinned one; else reported and used).
+        /// A methodology, shipped id or file (used if its digest is the pinned one; else the
+        /// difference is reported and the figures recomputed with it).
         #[arg(long, short)]
-        methodology: Option<PathBuf>,
+        methodology: Option<String>,
         /// The inventory product (default: the one with the declared product ids).
         #[arg(long)]
         product: Option<String>,
@@ -316,7 +317,7 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
             }
             let inv = Inventory::load(&inventory)?;
             let m = match &methodology {
-                Some(p) => Some(Methodology::load(p)?),
+                Some(id) => Some(Methodology::resolve(id)?),
                 None => None,
             };
             let previous: Option<audit::Trace> = match &trace {

@@ -719,3 +719,92 @@ fn datasets_carry_source_licence_digest_and_are_referenced_from_inventories() {
     let expanded = run_ok(dir, &["dataset", "expand", "ds.toml"]);
     assert!(expanded.contains("\"dataset.cn-grid.2023\""));
 }
+
+#[test]
+fn audit_finds_an_unshipped_methodology_in_the_bundle_by_digest() {
+    let tmp = example();
+    let dir = tmp.path();
+    let m = pact_v110(dir);
+    let m = m.to_str().unwrap();
+    run_ok(dir, &["keygen", "--out", "issuer.key"]);
+    run_ok(
+        dir,
+        &[
+            "declare",
+            "inventory.toml",
+            "--product",
+            "bracket",
+            "-m",
+            m,
+            "--key",
+            "issuer.key",
+            "--out",
+            "b.json",
+            "--register",
+            "reg",
+        ],
+    );
+    run_ok(
+        dir,
+        &["bundle", "b.json", "--methodology", m, "--register", "reg", "--out", "b.bundle.json"],
+    );
+
+    // Without the bundle the pinned methodology cannot be found: an input error, not a guess.
+    let lost =
+        util::pcf(dir, &["audit", "b.json", "--inventory", "inventory.toml", "--out-dir", "x"]);
+    assert_eq!(lost.status.code(), Some(1));
+    assert!(
+        util::stderr(&lost).contains("pins methodology pact-3.0 1.1.0"),
+        "{}",
+        util::stderr(&lost)
+    );
+
+    // From the bundle (given as the declaration or with --bundle) it is identical.
+    let (ok, report) =
+        audit_json(dir, &["b.bundle.json", "--inventory", "inventory.toml", "--out-dir", "y"]);
+    assert!(ok, "{report:#?}");
+    let (ok, _) = audit_json(
+        dir,
+        &["b.json", "--bundle", "b.bundle.json", "--inventory", "inventory.toml", "--out-dir", "z"],
+    );
+    assert!(ok);
+
+    // Given the shipped pact-3.0 instead, the audit says the digests differ and what moves.
+    let (ok, report) = audit_json(
+        dir,
+        &["b.json", "-m", "pact-3.0", "--inventory", "inventory.toml", "--out-dir", "w"],
+    );
+    assert!(!ok);
+    let c = report.checks.iter().find(|c| c.name == "methodology").unwrap();
+    assert_eq!(c.result, CheckResult::Differs);
+    assert!(report.fields.iter().any(|f| f.field == "pcf/pcfExcludingBiogenicUptake" && !f.same));
+}
+
+#[test]
+fn methodology_diff_json_has_the_documented_shape() {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Output {
+        diff: diff::MethodologyDiff,
+        impact: Option<diff::Impact>,
+    }
+    let tmp = example();
+    let out = run_ok(
+        tmp.path(),
+        &[
+            "methodology",
+            "diff",
+            "iso-14067-2018",
+            "gb-t-24067-2024",
+            "--inventory",
+            "inventory.toml",
+            "--json",
+        ],
+    );
+    let parsed: Output = serde_json::from_str(&out).unwrap();
+    assert_eq!(parsed.diff.a.id, "iso-14067-2018");
+    assert!(parsed.diff.changes.iter().all(|c| c.old != c.new));
+    let impact = parsed.impact.unwrap();
+    assert_eq!(impact.products.len(), 3);
+    assert!(impact.method.starts_with("one-at-a-time"));
+}
