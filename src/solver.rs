@@ -246,8 +246,9 @@ pub enum LoopMethod {
     Lu,
     /// Certified Gauss-Seidel for every loop: `factorize` proves each loop is a non-singular
     /// M-matrix with a vector `v > 0`, `M v > 0` (rounding included), and every solve
-    /// iterates until the rigorous bound `|x - x*| <= max(|r| / M v) v` is below 1e-13 of
-    /// `|x|` in every entry. Where either fails within its budget, the loop falls back to
+    /// iterates to round-off and then proves a componentwise bound on `|x - x*|` below 1e-13
+    /// of `|x|` in every entry (of `M^-1 |b|` where the right-hand side `b` has both signs,
+    /// such as with negative emissions). Where either fails within its budget, the loop falls back to
     /// sparse LU, so results and errors are those of [`LoopMethod::Lu`].
     Iterative,
 }
@@ -1175,7 +1176,8 @@ impl Factorization {
     }
 
     /// Whether a rigorous componentwise bound on the forward error of `x` as a solution of
-    /// `M x = rhs` is below [`ITERATIVE_TOL`] relative in every entry.
+    /// `M x = rhs` is below [`ITERATIVE_TOL`] relative in every entry (relative to the
+    /// entry's gross magnitude `M^-1 |rhs|` where `rhs` has both signs).
     ///
     /// With `rt >= |rhs - M x|` (the computed residual plus a bound on its rounding error),
     /// the error `e = M^-1 (rhs - M x)` satisfies `|e| <= M^-1 rt` because `M^-1 >= 0`, and
@@ -1227,9 +1229,25 @@ impl Factorization {
         if !eta.is_finite() {
             return false;
         }
-        x.iter()
+        // The error is measured against |x|, or where the right-hand side has both signs,
+        // against the gross magnitude M^-1 |rhs| >= |x| (an entry that cancels to near zero
+        // cannot be known to better than that by any method).
+        let scale: Vec<f64> = if rhs.iter().any(|&r| r < 0.0) {
+            let gross: Vec<f64> = rhs.iter().map(|r| r.abs()).collect();
+            let mut s = vec![0.0; len];
+            for _ in 0..BOUND_SWEEPS {
+                if self.gauss_seidel_sweep(b, &gross, &mut s) <= 1e-3 {
+                    break;
+                }
+            }
+            s.iter().zip(x).map(|(&g, &xj)| g.max(xj.abs())).collect()
+        } else {
+            x.iter().map(|v| v.abs()).collect()
+        };
+        scale
+            .iter()
             .zip(z.iter().zip(&cert.v))
-            .all(|(&xj, (&zj, &vj))| (zj + eta * vj) * up <= ITERATIVE_TOL * xj.abs())
+            .all(|(&sj, (&zj, &vj))| (zj + eta * vj) * up <= ITERATIVE_TOL * sj)
     }
 }
 
