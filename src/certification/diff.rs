@@ -349,7 +349,7 @@ impl fmt::Display for Impact {
                 .collect();
             for e in &p.attribution {
                 match (e.delta, &e.error) {
-                    (Some(d), _) if d == 0.0 => {}
+                    (Some(0.0), _) => {}
                     (Some(d), _) => writeln!(f, "    {:40} {}", e.rule, signed(d))?,
                     (None, Some(err)) => {
                         writeln!(f, "    {:40} not computable alone: {}", e.rule, first_line(err))?
