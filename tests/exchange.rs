@@ -131,6 +131,7 @@ struct Options {
     events_urls: Vec<String>,
     transport_plain: bool,
     unlimited_rate: bool,
+    limits: Option<pcf::exchange::server::Limits>,
 }
 
 impl Default for Options {
@@ -140,6 +141,7 @@ impl Default for Options {
             events_urls: Vec::new(),
             transport_plain: false,
             unlimited_rate: false,
+            limits: None,
         }
     }
 }
@@ -163,6 +165,9 @@ async fn start(options: Options) -> Running {
     config.reload_interval = None;
     config.delivery.first_backoff = Duration::from_millis(100);
     config.delivery.attempts = 3;
+    if let Some(limits) = options.limits {
+        config.limits = limits;
+    }
     if options.unlimited_rate {
         config.limits.requests_per_second = 1e9;
         config.limits.burst = 1e9;
@@ -697,6 +702,103 @@ async fn bad_input_never_takes_the_server_down() {
     // Still up.
     assert_eq!(s.get("/3/footprints", &t).await.0, 200);
     s.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rates_and_connections_are_bounded() {
+    let limits = pcf::exchange::server::Limits {
+        requests_per_second: 0.5,
+        burst: 3.0,
+        max_connections: 2,
+        ..Default::default()
+    };
+    let s = start(Options { limits: Some(limits), ..Options::default() }).await;
+    let t = s.token().await; // 1 of the burst
+    assert_eq!(s.get("/3/footprints", &t).await.0, 200); // 2
+    assert_eq!(s.get("/3/footprints", &t).await.0, 200); // 3
+    let r = s.http.get(format!("{}/3/footprints", s.url)).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    assert_error(&r.json::<Value>().await.unwrap(), "BadRequest");
+
+    // Two idle connections fill the server; a third is closed without an answer.
+    let addr = s.server.local_addr();
+    let _a = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let _b = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(Duration::from_secs(5), c.read(&mut buf)).await;
+    assert!(matches!(n, Ok(Ok(0)) | Ok(Err(_))), "the third connection stayed open: {n:?}");
+    s.server.shutdown().await;
+}
+
+#[test]
+fn parsers_of_untrusted_input_never_panic() {
+    use proptest::prelude::*;
+    let tokens = pcf::exchange::auth::Tokens::new(Duration::from_secs(60)).unwrap();
+    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        cases: 2000,
+        ..Default::default()
+    });
+    runner
+        .run(&(any::<Vec<u8>>(), ".{0,80}"), |(bytes, text)| {
+            let _ = pcf::exchange::events::parse(&bytes);
+            let _ = pcf::exchange::events::parse(text.as_bytes());
+            let _ = pcf::exchange::time::Instant::parse(&text);
+            let _ = pcf::exchange::pagination::parse_next_link(&text);
+            let _ = tokens.check(&text);
+            let _ = pcf::exchange::auth::Clients::parse(&text);
+            let mut criteria = pcf::exchange::filters::Criteria::default();
+            for name in pcf::exchange::filters::CRITERIA {
+                let _ = criteria.push_parameter(name, &text);
+            }
+            Ok(())
+        })
+        .unwrap();
+    // Near misses of the formats, which random text rarely reaches.
+    for t in [
+        "2025-02-29",
+        "2024-02-29T24:00:00Z",
+        "2025-01-01T00:00:00.Z",
+        "9999-12-31T23:59:60+23:59",
+        "0000-01-01",
+        "2025-01-01T00:00:00+24:00",
+        "<a>; rel=",
+        "<a",
+        ">; rel=\"next\"",
+        "a.b",
+        ".",
+        "x.y.z",
+    ] {
+        let _ = pcf::exchange::time::Instant::parse(t);
+        let _ = pcf::exchange::pagination::parse_next_link(t);
+        let _ = tokens.check(t);
+    }
+}
+
+#[test]
+fn error_messages_name_the_bad_value() {
+    let mut c = pcf::exchange::filters::Criteria::default();
+    insta::assert_snapshot!(
+        c.push_parameter("validOn", "yesterday").unwrap_err(),
+        @r#"validOn "yesterday": not an RFC 3339 date-time (write 2025-04-01T00:00:00Z)"#
+    );
+    let p = pcf::exchange::pagination::Paging::parse(Some("0"), None, 100).unwrap_err();
+    insta::assert_snapshot!(p, @r#"limit "0": must be a positive integer"#);
+    let e = pcf::exchange::events::parse(
+        br#"{"type":"x","specversion":"1.0","id":"1","source":"s","data":{}}"#,
+    )
+    .unwrap_err();
+    insta::assert_snapshot!(e, @r#"malformed event: type "x": not a PACT v3 event (expected one of org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3, org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3, org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3, org.wbcsd.pact.ProductFootprint.PublishedEvent.3)"#);
+    let e = pcf::exchange::events::parse(
+        br#"{"type":"org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3","specversion":"1.0","id":"1","source":"s","data":{"productIds":["x"]}}"#,
+    )
+    .unwrap_err();
+    insta::assert_snapshot!(e, @r#"malformed event: data.productIds "[\"x\"]": not a criterion; use productId, companyId, geography, classification, validOn, validAfter, validBefore, status"#);
+    let e = pcf::exchange::auth::Clients::parse("[[client]]\nid = \"a b\"\nsecret_hash = \"x\"\n")
+        .unwrap_err();
+    insta::assert_snapshot!(e, @r#"client 1: client id "a b": use 1 to 64 characters from A-Z a-z 0-9 . _ ~ -"#);
 }
 
 // ---------------------------------------------------------------------------------------------

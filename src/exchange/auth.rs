@@ -98,7 +98,7 @@ impl Clients {
         let mut clients = Vec::new();
         for (i, c) in raw.client.into_iter().enumerate() {
             let at = format!("client {} ({:?})", i + 1, c.id);
-            check_client_id(&c.id).map_err(|e| format!("{at}: {e}"))?;
+            check_client_id(&c.id).map_err(|e| format!("client {}: {e}", i + 1))?;
             if clients.iter().any(|x: &Client| x.id == c.id) {
                 return Err(format!("{at}: the id is used twice"));
             }
