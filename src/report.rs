@@ -264,28 +264,6 @@ fn walk(c: &Contribution, depth: usize, out: &mut String) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_have_six_significant_digits() {
-        assert_eq!(num(2.231712), "2.23171");
-        assert_eq!(num(2659.4), "2659.40");
-        assert_eq!(num(0.0012345678), "0.00123457");
-        assert_eq!(num(0.00001234), "1.23400e-5");
-        assert_eq!(num(-12.5), "-12.5000");
-        assert_eq!(num(0.0), "0");
-    }
-
-    #[test]
-    fn tables_align() {
-        let mut t = Table::new(&["a", "bb"]);
-        t.row(vec!["long name".into(), "1".into()]);
-        assert_eq!(t.render(0), "a          bb\n-------------\nlong name   1\n");
-    }
-}
-
 /// An SVG bar chart of what contributes to one declared unit of a product: by process, then the
 /// largest hotspots. Self-contained (no scripts, no external fonts).
 pub fn contribution_svg(p: &Footprint) -> String {
@@ -364,4 +342,26 @@ fn truncate(s: &str, n: usize) -> String {
 
 fn xml(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_have_six_significant_digits() {
+        assert_eq!(num(2.231712), "2.23171");
+        assert_eq!(num(2659.4), "2659.40");
+        assert_eq!(num(0.0012345678), "0.00123457");
+        assert_eq!(num(0.00001234), "1.23400e-5");
+        assert_eq!(num(-12.5), "-12.5000");
+        assert_eq!(num(0.0), "0");
+    }
+
+    #[test]
+    fn tables_align() {
+        let mut t = Table::new(&["a", "bb"]);
+        t.row(vec!["long name".into(), "1".into()]);
+        assert_eq!(t.render(0), "a          bb\n-------------\nlong name   1\n");
+    }
 }
