@@ -12,7 +12,7 @@
 //! events_urls = ["https://buyer.example.com/3/events"]
 //! ```
 //!
-//! Access tokens are stateless: `base64url(expiry:nonce:client) "." base64url(HMAC-SHA256)`
+//! Access tokens are stateless: `base64url(expiry-in-unix-ms:nonce:client) "." base64url(HMAC-SHA256)`
 //! under a key drawn at start-up, so they need no storage, expire on their own and die with the
 //! process. A token whose MAC checks but whose expiry has passed is reported as expired.
 
@@ -235,10 +235,8 @@ impl Tokens {
 
     /// A token for `client_id`.
     pub fn issue(&self, client_id: &str) -> Result<String, ExchangeError> {
-        // Whole seconds, rounded up: a zero lifetime gives tokens that are already expired.
-        let secs = self.lifetime.as_secs() + u64::from(self.lifetime.subsec_nanos() > 0);
-        let expires =
-            Instant::now().unix_seconds().saturating_add(i64::try_from(secs).unwrap_or(i64::MAX));
+        let lifetime = i64::try_from(self.lifetime.as_millis()).unwrap_or(i64::MAX);
+        let expires = Instant::now().unix_millis().saturating_add(lifetime);
         let mut nonce = [0u8; 8];
         getrandom::fill(&mut nonce)
             .map_err(|e| ExchangeError::Config(format!("no randomness for a token: {e}")))?;
@@ -261,7 +259,7 @@ impl Tokens {
         let expires: i64 =
             parts.next().and_then(|e| e.parse().ok()).ok_or(AuthFailure::InvalidToken)?;
         let client = parts.nth(1).ok_or(AuthFailure::InvalidToken)?;
-        if Instant::now().unix_seconds() >= expires {
+        if Instant::now().unix_millis() >= expires {
             return Err(AuthFailure::Expired);
         }
         Ok(client.to_string())

@@ -806,6 +806,10 @@ async fn reload_loop(state: Shared, every: Duration, mut stop: watch::Receiver<b
         let current = state.snapshot();
         let check = current.clone();
         let changed = tokio::task::spawn_blocking(move || {
+            // Register::open would create a missing register: never do that from here.
+            if !check.dir().join("entries").is_dir() {
+                return None;
+            }
             let register = crate::register::Register::open(check.dir()).ok()?;
             let head = register.head().ok()?;
             if head == check.head() { None } else { Some(check.reload()) }

@@ -93,6 +93,11 @@ impl Instant {
         self.secs
     }
 
+    /// Milliseconds since the Unix epoch.
+    pub fn unix_millis(&self) -> i64 {
+        self.secs.saturating_mul(1000).saturating_add(i64::from(self.nanos / 1_000_000))
+    }
+
     /// The same wall-clock time `years` calendar years later (29 February becomes
     /// 28 February in a year that has none).
     pub fn plus_years(&self, years: i64) -> Instant {
