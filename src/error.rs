@@ -2,6 +2,7 @@
 //! sub-error per area, so callers can match on what went wrong and tests can assert it exactly.
 
 use crate::canonical::JsonError;
+use crate::certification::CertificationError;
 use crate::declaration::DeclarationError;
 use crate::engine::EngineError;
 use crate::inventory::InventoryError;
@@ -25,6 +26,9 @@ pub enum Error {
     /// The methodology could not be applied to the inventory.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// A certification document or request was refused.
+    #[error(transparent)]
+    Certification(#[from] CertificationError),
     /// A declaration could not be issued.
     #[error(transparent)]
     Declaration(#[from] DeclarationError),

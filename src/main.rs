@@ -160,6 +160,13 @@ enum Command {
         /// Accept a methodology pcf does not ship and the bundle does not carry.
         #[arg(long)]
         danger_accept_unknown_methodology: bool,
+        /// A certification body's approval (or revocation) of methodology versions; repeatable.
+        #[arg(long = "approval")]
+        approvals: Vec<PathBuf>,
+        /// DID of a certification body whose approvals the buyer trusts; repeatable. With it,
+        /// the declaration's methodology version must have been approved when it was issued.
+        #[arg(long = "trust-body")]
+        trust_bodies: Vec<String>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -450,6 +457,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
                 now.clone(),
             )?;
+            // Remember what each certificate holds, so double counting can be found later.
+            for f in pcf::certification::certificates::record(&reg, &inv)? {
+                outln!("  WARNING   {f}");
+            }
             if let (Some(old), Some(doc)) = (d.supersedes, &options.supersedes) {
                 let old_id =
                     doc["credentialSubject"]["id"].as_str().unwrap_or_default().to_string();
@@ -484,7 +495,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             outln!("next: pcf bundle {} --inventory {}", out.display(), inventory.display());
         }
-        Command::Verify { file, bundle, trust, danger_accept_unknown_methodology, json } => {
+        Command::Verify {
+            file,
+            bundle,
+            trust,
+            danger_accept_unknown_methodology,
+            approvals,
+            trust_bodies,
+            json,
+        } => {
             let doc = read_json_usage(&file)?;
             let mut b = match &bundle {
                 Some(path) => Some(parse_bundle(path, read_json_usage(path)?)?),
@@ -502,7 +521,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let options =
                 pcf::declaration::VerifyOptions { trust, danger_accept_unknown_methodology };
-            let report = pcf::declaration::verify::verify(&declaration, b.as_ref(), &options);
+            let mut report = pcf::declaration::verify::verify(&declaration, b.as_ref(), &options);
+            if !approvals.is_empty() || !trust_bodies.is_empty() {
+                let docs = approvals
+                    .iter()
+                    .map(|p| Ok((p.display().to_string(), read_json_usage(p)?)))
+                    .collect::<Result<Vec<_>>>()?;
+                let a = pcf::certification::approval::check(&declaration, &docs, &trust_bodies)?;
+                report.checks.push(pcf::certification::approval::as_check(&a));
+                if a.verdict == pcf::certification::approval::ApprovalVerdict::NotApproved {
+                    report.verdict = pcf::declaration::Verdict::Invalid;
+                }
+            }
             if json {
                 print_json(&report);
             } else {
@@ -632,8 +662,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 RegisterCommand::Show { seq } => print_json(&reg.entry(seq)?),
                 RegisterCommand::Verify { json } => {
                     let rep = reg.verify()?;
+                    let findings = pcf::certification::certificates::double_counting(&reg)?;
+                    let failed = findings.iter().any(|f| f.is_error());
                     if json {
-                        print_json(&rep);
+                        print_json(&serde_json::json!({ "chain": rep, "certificates": findings }));
                     } else {
                         outln!(
                             "register {} is intact: {} entries, {} declarations ({} deprecated){}",
@@ -652,6 +684,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                                 rep.stray_temp_files
                             );
                         }
+                        for f in &findings {
+                            outln!("  {f}");
+                        }
+                        if findings.is_empty() {
+                            outln!(
+                                "  no green electricity certificate is claimed beyond its quantity"
+                            );
+                        }
+                    }
+                    if failed {
+                        return Ok(ExitCode::from(1));
                     }
                 }
             }

@@ -65,18 +65,6 @@ pub enum CertificationError {
     },
 }
 
-impl From<CertificationError> for Error {
-    fn from(e: CertificationError) -> Self {
-        // `Error` has no certification variant yet (error.rs belongs to the lead); both kinds
-        // are invalid input (exit 1), which `Error::Io` carries.
-        match e {
-            CertificationError::Document { file, problem } => {
-                Error::Io { path: file, message: problem }
-            }
-            other => Error::Io { path: "methodology".into(), message: other.to_string() },
-        }
-    }
-}
 
 /// Reads a JSON file with the strict parser; the error names the file.
 pub fn read_json(path: &Path) -> Result<Value, Error> {

@@ -48,6 +48,9 @@ pub struct Provenance {
     pub supersedes: Option<Digest>,
     /// Green electricity certificates claimed, in kWh.
     pub certificates: Vec<CertificateClaim>,
+    /// Shipped emission-factor datasets the inventory used, pinned by digest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub datasets: Vec<crate::dataset::DatasetRef>,
     /// The software that computed it.
     pub engine: String,
 }
@@ -432,6 +435,7 @@ pub fn issue(
         upstream: upstream.clone(),
         supersedes,
         certificates: certificates.clone(),
+        datasets: inv.datasets.clone(),
         engine: format!("pcf {}", env!("CARGO_PKG_VERSION")),
     };
     let mut extensions = vec![Extension {
@@ -485,6 +489,12 @@ pub fn issue(
         "id": format!("urn:pcf:methodology:{}:{}", methodology.id(), methodology.version()),
         "digestSRI": sri(&methodology.digest()),
     })];
+    for ds in &inv.datasets {
+        related.push(json!({
+            "id": format!("urn:pcf:dataset:{}:{}", ds.id, ds.version),
+            "digestSRI": sri(&ds.digest),
+        }));
+    }
     for u in &upstream {
         related.push(json!({
             "id": u.pf_id.as_ref().map_or_else(|| format!("urn:pcf:declaration:{}", u.digest.hex()), |id| format!("urn:uuid:{id}")),

@@ -144,6 +144,19 @@ fn verify_at(
 
     // 2. Proof.
     match proof::verify(document, &|_| None) {
+        // Data Integrity lets a holder append `@context` entries after signing (the proof
+        // covers its own `@context`, a prefix of the document's). pcf declarations are signed
+        // whole: anything unsigned would also give one declaration many digests.
+        Ok(v) if v.document.get("@context") != document.get("@context") => r.add(
+            "proof",
+            Fail,
+            format!(
+                "@context {} has entries the proof does not cover (it signed {}); a declaration \
+                 is signed as a whole",
+                document.get("@context").map_or_else(|| "null".into(), Value::to_string),
+                v.document.get("@context").map_or_else(|| "null".into(), Value::to_string),
+            ),
+        ),
         Ok(v) => {
             let did = super::did_of(&v.verification_method);
             if r.issuer.as_deref() == Some(did.as_str()) {
@@ -178,6 +191,11 @@ fn verify_at(
             r.add("methodology", Fail, "no provenance extension: the methodology is not pinned")
         }
         Some(p) => methodology_check(&mut r, document, p, bundle, options),
+    }
+
+    // 4b. Datasets.
+    if let Some(p) = &prov {
+        datasets_check(&mut r, document, p);
     }
 
     // 5. Upstream.
@@ -372,6 +390,38 @@ fn methodology_check(
                 "{label}: unknown (not shipped, not in the bundle); its rules cannot be checked"
             ),
         );
+    }
+}
+
+fn datasets_check(r: &mut Report, doc: &Value, p: &Provenance) {
+    use CheckStatus::*;
+    if p.datasets.is_empty() {
+        return;
+    }
+    let mut problems = Vec::new();
+    let mut known = Vec::new();
+    for ds in &p.datasets {
+        let label = format!("{} {} ({})", ds.id, ds.version, ds.digest);
+        let pinned = doc["relatedResource"].as_array().is_some_and(|a| {
+            a.iter().any(|x| {
+                x["id"] == format!("urn:pcf:dataset:{}:{}", ds.id, ds.version).as_str()
+                    && x["digestSRI"] == sri(&ds.digest).as_str()
+            })
+        });
+        let shipped =
+            crate::dataset::Dataset::shipped(&ds.id).is_ok_and(|d| d.digest() == ds.digest);
+        if !pinned {
+            problems.push(format!("{label}: not pinned in relatedResource"));
+        } else if !shipped {
+            problems.push(format!("{label}: unknown (not shipped with this pcf)"));
+        } else {
+            known.push(label);
+        }
+    }
+    if problems.is_empty() {
+        r.add("datasets", Pass, format!("shipped: {}", known.join(", ")));
+    } else {
+        r.add("datasets", Fail, problems.join("; "));
     }
 }
 

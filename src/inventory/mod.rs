@@ -29,7 +29,8 @@ pub struct Inventory {
     /// SHA-256 of the RFC 8785 canonical JSON of the file's content (formatting and comments
     /// do not change it).
     pub digest: Digest,
-    /// The file's content as JSON (what the digest covers).
+    /// The file's content as JSON, as written (what the digest covers; dataset references
+    /// unexpanded).
     pub document: serde_json::Value,
     /// Reporting metadata.
     pub meta: Meta,
@@ -41,6 +42,8 @@ pub struct Inventory {
     pub factors: Vec<Factor>,
     /// Suppliers' declarations read for `supplier` inputs, one per distinct file.
     pub suppliers: Vec<SupplierDeclaration>,
+    /// Shipped datasets whose factors the inventory references (`dataset:ID@FACTOR`).
+    pub datasets: Vec<crate::dataset::DatasetRef>,
 }
 
 /// Reporting metadata.

@@ -18,19 +18,30 @@ const MAX_SCHEMA_PROBLEMS: usize = 20;
 
 pub(super) fn load(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
     let file = path.display().to_string();
-    let document = parse_document(&file, path, text)?;
+    let original = parse_document(&file, path, text)?;
+    // `dataset:ID@FACTOR` references become ordinary factors carrying the shipped dataset's
+    // value, source and licence; the datasets used are pinned by digest.
+    let mut document = original.clone();
+    let datasets = crate::dataset::expand(&mut document).map_err(|e| InventoryError::Invalid {
+        file: file.clone(),
+        pointer: "/processes".into(),
+        problem: e.to_string(),
+        help: "reference shipped datasets as dataset:ID@FACTOR (see `pcf dataset list`)".into(),
+    })?;
     check_schema(&file, &document)?;
     let raw: RawInventory = serde_json::from_value(document.clone()).map_err(|e| {
         InventoryError::Schema { file: file.clone(), problems: vec![format!("/: {e}")] }
     })?;
-    let digest = crate::canonical::digest(&document).map_err(|e| InventoryError::Invalid {
+    let digest = crate::canonical::digest(&original).map_err(|e| InventoryError::Invalid {
         file: file.clone(),
         pointer: "/".into(),
         problem: e.to_string(),
         help: "keep numbers within the range JSON tools agree on".into(),
     })?;
     let base = path.parent().unwrap_or(Path::new("."));
-    Resolver { file, base, raw: &raw }.resolve(path, digest, document.clone())
+    let mut inventory = Resolver { file, base, raw: &raw }.resolve(path, digest, original)?;
+    inventory.datasets = datasets;
+    Ok(inventory)
 }
 
 /// Parses TOML (by default) or JSON (`.json`), as JSON values.
@@ -579,6 +590,7 @@ impl Resolver<'_> {
             processes,
             factors,
             suppliers,
+            datasets: Vec::new(),
         })
     }
 
