@@ -11,6 +11,19 @@
 //! and digest of its signed credential, so the buyer can fetch the credential and check it
 //! with [`crate::declaration::verify`].
 //!
+//! Why some choices:
+//!
+//! - *Why is a served footprint not exactly the signed subject?* Its `status` comes from the
+//!   register (a declaration is never edited; a later entry deprecates it) and it gains the
+//!   link extension. Everything else is the signed subject; `pcf fetch` checks exactly that.
+//! - *Why stateless tokens?* An HMAC over expiry and client id needs no token store that
+//!   requests could fill, and a restart revokes every token.
+//! - *Why are answers sent only to registered events URLs?* A `RequestCreated` event names
+//!   where to answer; sending there unchecked would let any client make the server post to
+//!   any address (server-side request forgery). The clients file lists each client's URLs.
+//! - *Why rustls with the `ring` provider?* One Rust TLS stack for server and client, no
+//!   OpenSSL or native-tls, and a crypto core that builds in seconds (aws-lc-rs takes minutes).
+//!
 //! ```
 //! use pcf::exchange::filters::Criteria;
 //!
