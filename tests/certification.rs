@@ -124,8 +124,8 @@ fn declare_then_audit_is_identical_and_files_a_trace() {
     // exclusion and the primary data share.
     let trace: Trace = serde_json::from_value(read(&dir.join("audit/trace.json"))).unwrap();
     assert_eq!(trace.format, "pcf-trace/1");
-    let grid = trace.factors.iter().find(|f| f.id == "cn-grid-2023").unwrap();
-    assert!(grid.source.contains("Ministry of Ecology and Environment"));
+    let grid = trace.factors.iter().find(|f| f.id == "dataset.cn-grid.2022").unwrap();
+    assert!(grid.source.contains("MEE"), "{}", grid.source);
     assert!(!grid.licence.is_empty());
     assert_eq!(trace.certificates.len(), 2);
     assert!(trace.certificates.iter().all(|c| c.quantity_kwh.is_some()));
@@ -138,7 +138,7 @@ fn declare_then_audit_is_identical_and_files_a_trace() {
     let md = fs::read_to_string(dir.join("audit/report.md")).unwrap();
     assert!(md.contains("**Verdict: IDENTICAL"));
     assert!(md.contains("![Contribution chart](contributions.svg)"));
-    assert!(md.contains("| cn-grid-2023 |"));
+    assert!(md.contains("| dataset.cn-grid.2022 |"), "{md}");
     let svg = fs::read_to_string(dir.join("audit/contributions.svg")).unwrap();
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert!(svg.contains("<rect"));
@@ -159,13 +159,9 @@ fn audit_names_a_changed_factor() {
     declare(dir, "bracket", "bracket.json");
     run_ok(dir, &["audit", "bracket.json", "--inventory", "inventory.toml", "--out-dir", "filed"]);
 
-    // The exporter "corrects" the grid factor after declaring.
+    // The exporter "corrects" the zinc factor after declaring.
     let text = fs::read_to_string(dir.join("inventory.toml")).unwrap();
-    fs::write(
-        dir.join("inventory.toml"),
-        text.replace("\"co2-fossil\" = 0.5366", "\"co2-fossil\" = 0.5306"),
-    )
-    .unwrap();
+    fs::write(dir.join("inventory.toml"), text.replace("co2e = 3.6\n", "co2e = 3.7\n")).unwrap();
 
     let (ok, report) = audit_json(
         dir,
@@ -190,13 +186,13 @@ fn audit_names_a_changed_factor() {
         .iter()
         .map(|c| format!("{} {} {}: {:?} -> {:?}", c.what, c.id, c.field, c.old, c.new))
         .collect();
-    insta::assert_snapshot!(changes.join("\n"), @r#"factor cn-grid-2023 gases/co2-fossil: Some(Number(0.5366)) -> Some(Number(0.5306))"#);
+    insta::assert_snapshot!(changes.join("\n"), @"factor zinc-shg co2e: Some(Number(3.6)) -> Some(Number(3.7))");
     let total = report.fields.iter().find(|f| f.field == "pcf/pcfExcludingBiogenicUptake").unwrap();
     assert!(!total.same);
-    // 0.006 kg/kWh less on the uncovered (1200-400 + 800-200 MWh, mass share) grid electricity.
-    assert!(total.difference.unwrap() < 0.0, "{total:?}");
+    // 0.1 kg CO2e/kg more on 30 t of zinc for a million brackets: +0.003 kg per bracket.
+    assert!((total.difference.unwrap() - 0.003).abs() < 1e-6, "{total:?}");
     let md = fs::read_to_string(dir.join("again/report.md")).unwrap();
-    assert!(md.contains("| factor | cn-grid-2023 | gases/co2-fossil | 0.5366 | 0.5306 |"), "{md}");
+    assert!(md.contains("| factor | zinc-shg | co2e | 3.6 | 3.7 |"), "{md}");
 }
 
 /// pact-3.0 as a version 1.1.0 that moves to location-based electricity and an AR5 N2O value.
@@ -706,11 +702,12 @@ fn datasets_carry_source_licence_digest_and_are_referenced_from_inventories() {
     let inv_text = fs::read_to_string(dir.join("inventory.toml")).unwrap();
     fs::write(
         dir.join("ds.toml"),
-        inv_text.replace("factor = \"cn-grid-2023\"", "factor = \"dataset:cn-grid@2023\""),
+        inv_text.replace("factor = \"dataset:cn-grid@2022\"", "factor = \"dataset:cn-grid@2023\""),
     )
     .unwrap();
     let (inv, used) = dataset::load_inventory(&dir.join("ds.toml")).unwrap();
-    assert_eq!(used, vec![grid.reference()]);
+    let combustion = Dataset::shipped("ipcc-2006-stationary-combustion").unwrap();
+    assert_eq!(used, vec![grid.reference(), combustion.reference()]);
     let f = inv.factors.iter().find(|f| f.id == "dataset.cn-grid.2023").unwrap();
     assert!(f.source.contains("0.5306"));
     assert_eq!(f.dataset.as_deref(), Some(format!("cn-grid 2026.1 {}", grid.digest()).as_str()));
