@@ -912,6 +912,61 @@ async fn fetch_round_trips_and_verifies_declarations() {
     assert_eq!(snapshot(&f.register), before);
 }
 
+/// The README's example: the bundled register served with the demo client verifies end to end
+/// (it fails when the example inventory or supplier declaration changed without
+/// `examples/register/regenerate.sh` being run).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bundled_example_register_serves_and_verifies() {
+    let root = crate::util::root();
+    let register = root.join("examples/register");
+    let before = snapshot(&register);
+    let clients = Clients::load(&register.join("clients.toml")).unwrap();
+    let identity = Identity::self_signed(&["127.0.0.1".to_string()]).unwrap();
+    let ca = tempfile::tempdir().unwrap();
+    let cert_file = ca.path().join("cert.pem");
+    std::fs::write(&cert_file, &identity.certificate_pem).unwrap();
+    let mut config = ServerConfig::new(
+        register.clone(),
+        clients,
+        Transport::Tls(identity.server_config().unwrap()),
+    );
+    config.upstream = vec![root.join("examples/steel-bracket/suppliers")];
+    let server = Server::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    assert!(server.footprints() >= 2);
+    let did = |path: &Path| -> String {
+        let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        v["issuer"]["id"].as_str().or(v["issuer"].as_str()).unwrap().to_string()
+    };
+    let issuer = did(&register.join("issued/bracket-v2.json"));
+    let supplier = did(&root.join("examples/steel-bracket/suppliers/hot-rolled-coil.json"));
+    let readme = std::fs::read_to_string(register.join("README.md")).unwrap();
+    assert!(readme.contains(&issuer) && readme.contains(&supplier), "README names stale DIDs");
+    let options = pcf::exchange::client::FetchOptions {
+        url: server.url(),
+        client_id: "demo".into(),
+        client_secret: "demo-secret".into(),
+        out: ca.path().join("fetched"),
+        trust: vec![issuer, supplier],
+        ca_cert: Some(cert_file),
+        danger_plain_http: false,
+        page_size: None,
+        timeout: Duration::from_secs(30),
+    };
+    let report = pcf::exchange::client::fetch(&options).await.unwrap();
+    for f in &report.footprints {
+        assert!(
+            matches!(f.declaration, pcf::exchange::client::Signed::Valid { .. }),
+            "{} {:?}: run examples/register/regenerate.sh",
+            f.pf_id,
+            f.declaration
+        );
+    }
+    assert_eq!(report.valid(), report.footprints.len());
+    assert!(report.footprints.iter().any(|f| f.status.as_deref() == Some("Deprecated")));
+    server.shutdown().await;
+    assert_eq!(snapshot(&register), before, "serving changed the example register");
+}
+
 /// A deceitful PACT endpoint: one footprint without a declaration, one whose announced digest
 /// is not the credential's.
 async fn deceitful_server() -> String {
