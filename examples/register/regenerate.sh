@@ -9,7 +9,9 @@ pcf=${PCF:-target/debug/pcf}
 dir=examples/register
 key_dir=$(mktemp -d)
 trap 'rm -rf "$key_dir"' EXIT
-rm -rf "$dir/entries" "$dir/declarations" "$dir/issued"
+# Everything but this script, the README and the clients file is the register's or issued.
+find "$dir" -mindepth 1 -maxdepth 1 ! -name regenerate.sh ! -name README.md ! -name clients.toml \
+    -exec rm -rf {} +
 mkdir -p "$dir/issued"
 "$pcf" keygen --out "$key_dir/issuer.key" | grep 'issuer DID'
 "$pcf" declare examples/steel-bracket/inventory.toml --product bracket --key "$key_dir/issuer.key" \
