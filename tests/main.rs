@@ -4,6 +4,7 @@ mod util;
 
 mod canonical;
 mod certification;
+mod declaration;
 mod exchange;
 mod footprint;
 mod lci;
