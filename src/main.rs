@@ -555,10 +555,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             match &methodology {
                 Some(path) => b.add_methodology(&Methodology::load(path)?),
                 None => {
-                    if let Ok(m) = Methodology::shipped(&prov.methodology.id) {
-                        if m.digest() == prov.methodology.digest {
-                            b.add_methodology(&m);
-                        }
+                    if let Ok(m) = Methodology::shipped(&prov.methodology.id)
+                        && m.digest() == prov.methodology.digest
+                    {
+                        b.add_methodology(&m);
                     }
                 }
             }

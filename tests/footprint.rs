@@ -2,6 +2,9 @@
 //! (linearity, contributions sum to the total, sweep vs matrix solve, allocation shares), the
 //! bundled examples, and the error message of every kind of bad input.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use pcf::engine::{self, Footprint, Footprints};
@@ -680,11 +683,12 @@ fn cyclic_example_matches_a_dense_solve() {
     for c in 0..4 {
         let p = (c..4).max_by(|&x, &y| a[x][c].abs().total_cmp(&a[y][c].abs())).unwrap();
         a.swap(c, p);
-        for r in 0..4 {
+        let pivot = a[c];
+        for (r, row) in a.iter_mut().enumerate() {
             if r != c {
-                let k = a[r][c] / a[c][c];
-                for j in c..5 {
-                    a[r][j] -= k * a[c][j];
+                let k = row[c] / pivot[c];
+                for (x, p) in row.iter_mut().zip(pivot.iter()).skip(c) {
+                    *x -= k * p;
                 }
             }
         }
