@@ -65,7 +65,6 @@ pub enum CertificationError {
     },
 }
 
-
 /// Reads a JSON file with the strict parser; the error names the file.
 pub fn read_json(path: &Path) -> Result<Value, Error> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;

@@ -155,7 +155,7 @@ impl Item {
             + self.luc
     }
 
-    /// The solver channels of this item (see [`super::ch`]).
+    /// The solver channels of this item (the channel indices of the engine's `ch` module).
     pub fn channels(&self, m: &Methodology) -> [f64; ch::K] {
         let mut c = [0.0; ch::K];
         if self.outside.is_some() {

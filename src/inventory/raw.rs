@@ -1,6 +1,6 @@
 //! The inventory file as written: serde + schemars types that mirror TOML/JSON one to one.
 //! `schemas/inventory.schema.json` is generated from these types; nothing here is validated
-//! beyond its shape (that happens in [`super::resolve`]).
+//! beyond its shape (that happens when the inventory is resolved).
 
 use std::collections::BTreeMap;
 
