@@ -1589,6 +1589,12 @@ fn bench_verify_throughput() {
     let shipped = rate(t, || {
         black_box(Methodology::shipped("pact-3.0")).unwrap();
     });
+    let datasets = pcf::declaration::provenance(&doc).unwrap().datasets;
+    let dataset = rate(t, || {
+        for ds in &datasets {
+            black_box(pcf::dataset::Dataset::shipped(black_box(&ds.id))).unwrap();
+        }
+    });
     let schema = pcf::declaration::verify::schema();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let validate = rate(t, || {
@@ -1612,6 +1618,7 @@ fn bench_verify_throughput() {
         ("verify(): supplier declaration alone (1 signature)", leaf),
         ("  part: canonical::digest of the declaration", digest),
         ("  part: Methodology::shipped(\"pact-3.0\")", shipped),
+        ("  part: Dataset::shipped, each dataset the declaration pins", dataset),
         ("  part: ProductFootprint JSON Schema validation", validate),
         ("  part: register::verify_excerpt", register),
         ("  part: Bundle::find of the supplier's declaration", find),
