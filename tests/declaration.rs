@@ -678,6 +678,40 @@ inputs = [
     }
 }
 
+/// `n` × 10^-`places` written as a decimal string, trailing zeros kept.
+fn decimal_text(n: i64, places: u32) -> String {
+    let digits = format!("{:0>width$}", n.unsigned_abs(), width = places as usize + 1);
+    let (int, frac) = digits.split_at(digits.len() - places as usize);
+    let sign = if n < 0 { "-" } else { "" };
+    if places == 0 { format!("{sign}{int}") } else { format!("{sign}{int}.{frac}") }
+}
+
+proptest::proptest! {
+    /// The sums the issuer writes (totals from their rounded parts) are exact decimal sums,
+    /// written plainly: no exponent, no trailing zeros, never `-0`.
+    #[test]
+    fn decimal_sums_and_differences_are_exact(
+        a in -10i64.pow(15)..10i64.pow(15),
+        b in -10i64.pow(15)..10i64.pow(15),
+        pa in 0u32..7,
+        pb in 0u32..7,
+    ) {
+        use pcf::declaration::pact::Decimal;
+        let (x, y) = (Decimal(decimal_text(a, pa)), Decimal(decimal_text(b, pb)));
+        let scale = |n: i64, p: u32| i128::from(n) * 10i128.pow(6 - p);
+        for (result, expected) in [
+            (x.checked_add(&y).unwrap(), scale(a, pa) + scale(b, pb)),
+            (x.checked_sub(&y).unwrap(), scale(a, pa) - scale(b, pb)),
+        ] {
+            proptest::prop_assert_eq!(units(&result.0, 6), Some(expected), "{:?} {:?}", x, y);
+            proptest::prop_assert!(result.0 != "-0" && !result.0.contains('e'), "{:?}", result);
+            if result.0.contains('.') {
+                proptest::prop_assert!(!result.0.ends_with('0'), "{:?}", result);
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. Tampering and parsing
 
