@@ -434,14 +434,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(dir) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| pcf::Error::io(dir, &e))?;
             }
-            let text = serde_json::to_string_pretty(&d.document).unwrap_or_default() + "\n";
-            pcf::atomic::write_new(&out, text.as_bytes(), pcf::atomic::Mode::Public).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    pcf::Error::Usage(format!("{}: already exists; a declaration is never overwritten, choose another --out", out.display()))
-                } else {
-                    pcf::Error::io(&out, &e)
-                }
-            })?;
+            // Refuse an existing --out before anything is recorded; the register accepts the
+            // entry first, so a refused entry never leaves a signed file behind.
+            if out.exists() {
+                return Err(pcf::Error::Usage(format!(
+                    "{}: already exists; a declaration is never overwritten, choose another --out",
+                    out.display()
+                )));
+            }
             let canonical = pcf::canonical::canonicalize(&d.document)?;
             reg.store_declaration(&canonical)?;
             let now: pcf::register::Timestamp = pcf::proof::utc_now()
@@ -457,6 +457,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
                 now.clone(),
             )?;
+            let text = serde_json::to_string_pretty(&d.document).unwrap_or_default() + "\n";
+            pcf::atomic::write_new(&out, text.as_bytes(), pcf::atomic::Mode::Public).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    pcf::Error::Usage(format!("{}: already exists; a declaration is never overwritten, choose another --out", out.display()))
+                } else {
+                    pcf::Error::io(&out, &e)
+                }
+            })?;
             // Remember what each certificate holds, so double counting can be found later.
             for f in pcf::certification::certificates::record(&reg, &inv)? {
                 outln!("  WARNING   {f}");

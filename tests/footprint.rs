@@ -504,6 +504,7 @@ fn committed_schemas_match_the_code() {
     for (file, schema) in [
         ("schemas/inventory.schema.json", pcf::inventory::schema()),
         ("schemas/methodology.schema.json", pcf::methodology::schema()),
+        ("schemas/declaration.schema.json", pcf::declaration::verify::schema()),
     ] {
         let expected = serde_json::to_string_pretty(&schema).unwrap() + "\n";
         let path = util::root().join(file);
