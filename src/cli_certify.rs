@@ -13,22 +13,6 @@ use pcf::dataset::Dataset;
 use pcf::inventory::Inventory;
 use pcf::methodology::Methodology;
 
-/// `println!` that ignores a closed stdout.
-macro_rules! outln {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
-
-/// `print!` that ignores a closed stdout.
-macro_rules! out {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = write!(std::io::stdout(), $($arg)*);
-    }};
-}
-
 /// Top-level subcommands of this area.
 #[derive(Subcommand)]
 pub enum Command {

@@ -2,20 +2,6 @@
 //! people (or JSON for machines), and picks the exit code: 0 ok, 1 invalid input or a failed
 //! check, 2 usage error.
 
-mod cli_certify;
-mod cli_exchange;
-
-use std::path::PathBuf;
-use std::process::ExitCode;
-
-use clap::{Parser, Subcommand, ValueEnum};
-
-use pcf::engine;
-use pcf::graph::SupplyChain;
-use pcf::inventory::Inventory;
-use pcf::methodology::{self, Methodology};
-use pcf::report;
-
 /// `print!` that ignores a closed stdout (`pcf ... | head` must not panic).
 macro_rules! out {
     ($($arg:tt)*) => {{
@@ -31,6 +17,21 @@ macro_rules! outln {
         let _ = writeln!(std::io::stdout(), $($arg)*);
     }};
 }
+
+// After the macros, so the subcommand modules can use them.
+mod cli_certify;
+mod cli_exchange;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use pcf::engine;
+use pcf::graph::SupplyChain;
+use pcf::inventory::Inventory;
+use pcf::methodology::{self, Methodology};
+use pcf::report;
 
 /// Product carbon footprints from supply-chain inventories, issued as signed declarations.
 #[derive(Parser)]
