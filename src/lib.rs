@@ -30,6 +30,7 @@ pub mod proof;
 pub mod register;
 pub mod report;
 pub mod solver;
+pub mod time;
 pub mod units;
 
 pub use error::Error;
