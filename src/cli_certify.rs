@@ -69,8 +69,13 @@ pub enum Command {
     },
     /// Was a declaration's methodology approved by a trusted body when it was issued?
     VerifyApproval {
-        /// The declaration (or a bundle carrying it).
+        /// The declaration (or a bundle carrying it). It is verified as by `pcf verify` first:
+        /// a declaration that is not genuine is never approved.
         declaration: PathBuf,
+        /// DID of a trusted issuer of the declaration; repeatable (shown in the report; trust
+        /// in the issuer is judged by `pcf verify`).
+        #[arg(long)]
+        trust: Vec<String>,
         /// Approval and revocation files; repeatable.
         #[arg(long = "approval")]
         approvals: Vec<PathBuf>,
@@ -324,6 +329,7 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
                 methodology: m.as_ref(),
                 previous_trace: previous.as_ref(),
                 register: reg.as_ref(),
+                verify: pcf::declaration::VerifyOptions::default(),
             };
             let result = audit::audit(&doc, inner.as_ref(), &inv, &options)?;
             let dir = out_dir.unwrap_or_else(|| {
@@ -371,14 +377,16 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
                 out!("{report}");
             }
         }
-        Command::VerifyApproval { declaration, approvals, trust_bodies, json } => {
-            let (doc, _) =
-                certification::declaration_and_bundle(certification::read_json(&declaration)?);
+        Command::VerifyApproval { declaration, trust, approvals, trust_bodies, json } => {
+            let (doc, bundle) = certification::declaration_and_bundle(
+                pcf::declaration::bundle::read_document(&declaration)?,
+            );
             let docs = approvals
                 .iter()
                 .map(|p| Ok((p.display().to_string(), certification::read_json(p)?)))
                 .collect::<Result<Vec<_>, pcf::Error>>()?;
-            let report = approval::check(&doc, &docs, &trust_bodies)?;
+            let options = pcf::declaration::VerifyOptions { trust, ..Default::default() };
+            let report = approval::check(&doc, bundle.as_ref(), &options, &docs, &trust_bodies)?;
             if json {
                 print_json(&report);
             } else {

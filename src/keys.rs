@@ -203,7 +203,11 @@ pub fn multikey(key: &VerifyingKey) -> String {
 
 /// Parses and admits a Multikey (`z6Mk…`) Ed25519 public key.
 pub fn parse_multikey(value: &str) -> Result<VerifyingKey, KeyError> {
-    let err = |reason: &str| KeyError::Multikey { value: value.to_string(), reason: reason.into() };
+    let shown: String = value.chars().take(80).collect();
+    let err = |reason: &str| KeyError::Multikey { value: shown.clone(), reason: reason.into() };
+    if value.len() > MAX_BASE58_CHARS {
+        return Err(err(&format!("{} characters; an ed25519 multikey has 48", value.len())));
+    }
     let encoded = value
         .strip_prefix('z')
         .ok_or_else(|| err("expected multibase base58btc, which starts with 'z'"))?;
@@ -288,6 +292,10 @@ pub fn did_web_document(domain: &str, key: &VerifyingKey) -> Value {
 /// The Bitcoin base58 alphabet used by multibase `z` (base58btc).
 const BASE58: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
+/// The longest base58 text [`base58_decode`] accepts: 256 characters, far above a key (48)
+/// or a signature (88).
+pub const MAX_BASE58_CHARS: usize = 256;
+
 /// base58btc encoding, without the multibase `z` prefix.
 pub fn base58_encode(bytes: &[u8]) -> String {
     let zeros = bytes.iter().take_while(|&&b| b == 0).count();
@@ -314,6 +322,11 @@ pub fn base58_encode(bytes: &[u8]) -> String {
 /// base58btc decoding, without the multibase `z` prefix; `None` on a character outside the
 /// alphabet. The encoding is canonical: `base58_encode` of the result gives `text` back.
 pub fn base58_decode(text: &str) -> Option<Vec<u8>> {
+    // Decoding is quadratic in the length; pcf decodes keys and signatures (under 100
+    // characters), so anything longer is refused before any work.
+    if text.len() > MAX_BASE58_CHARS {
+        return None;
+    }
     let zeros = text.bytes().take_while(|&c| c == b'1').count();
     // Little-endian base-256 bytes of the number.
     let mut bytes: Vec<u8> = Vec::with_capacity(text.len() * 733 / 1000 + 1);

@@ -149,6 +149,7 @@ enum Command {
         danger_accept_unverified_upstream: bool,
     },
     /// Verify a declaration (or a bundle) offline and print every check.
+    #[command(after_help = VERIFY_HELP)]
     Verify {
         /// The declaration or bundle file.
         file: PathBuf,
@@ -168,6 +169,10 @@ enum Command {
         /// the declaration's methodology version must have been approved when it was issued.
         #[arg(long = "trust-body")]
         trust_bodies: Vec<String>,
+        /// Judge validity and status at this instant (an ISO date or an RFC 3339 time, for
+        /// example the day a shipment was received) instead of now.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -265,6 +270,25 @@ enum RegisterCommand {
         json: bool,
     },
 }
+
+/// What `pcf verify` answers, for `--help`.
+const VERIFY_HELP: &str = "\
+Verdicts and exit codes:
+  VALID           0  genuine and current: every check passed, it is within its validity
+                     period at the instant judged (now, or --at), and the bundle's register
+                     excerpt shows it active
+  INVALID         1  a check failed: not genuine (proof, issuer, schema, numbers, methodology,
+                     datasets, suppliers' declarations, supersession chain or register excerpt)
+  (usage error)   2  a file could not be read or an option is wrong
+  NOT CURRENT     3  genuine, but superseded, deprecated, expired or not yet valid; the report
+                     gives the reason and, where known, the id of the declaration replacing it
+  STATUS UNKNOWN  3  genuine and within its validity period, but nothing given shows that it
+                     is still current (no register excerpt in the bundle): ask for a bundle
+
+What a bundle proves: the declaration, its suppliers' declarations and superseded versions are
+signed by their issuers; the methodology and datasets are the ones pinned. Its register excerpt
+is the issuer's unsigned record, complete from the declaration's entry up to the head it names:
+it shows the status as of that head, not any later change.";
 
 #[derive(Clone, Copy, ValueEnum)]
 enum SchemaKind {
@@ -511,8 +535,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             danger_accept_unknown_methodology,
             approvals,
             trust_bodies,
+            at,
             json,
         } => {
+            let at = at.as_deref().map(parse_at).transpose()?;
             let doc = read_json_usage(&file)?;
             let mut b = match &bundle {
                 Some(path) => Some(parse_bundle(path, read_json_usage(path)?)?),
@@ -529,28 +555,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 doc
             };
             let options =
-                pcf::declaration::VerifyOptions { trust, danger_accept_unknown_methodology };
+                pcf::declaration::VerifyOptions { trust, danger_accept_unknown_methodology, at };
             let mut report = pcf::declaration::verify::verify(&declaration, b.as_ref(), &options);
             if !approvals.is_empty() || !trust_bodies.is_empty() {
                 let docs = approvals
                     .iter()
                     .map(|p| Ok((p.display().to_string(), read_json_usage(p)?)))
                     .collect::<Result<Vec<_>>>()?;
-                let a = pcf::certification::approval::check(&declaration, &docs, &trust_bodies)?;
-                report.checks.push(pcf::certification::approval::as_check(&a));
-                if a.verdict == pcf::certification::approval::ApprovalVerdict::NotApproved {
-                    report.verdict = pcf::declaration::Verdict::Invalid;
-                }
+                let a = pcf::certification::approval::check(
+                    &declaration,
+                    b.as_ref(),
+                    &options,
+                    &docs,
+                    &trust_bodies,
+                )?;
+                report.push_check(pcf::certification::approval::as_check(&a));
             }
             if json {
                 print_json(&report);
             } else {
                 out!("{report}");
             }
-            return Ok(match report.verdict {
-                pcf::declaration::Verdict::Valid => ExitCode::SUCCESS,
-                pcf::declaration::Verdict::Invalid => ExitCode::from(1),
-            });
+            return Ok(ExitCode::from(report.verdict.exit_code()));
         }
         Command::Bundle { declaration, inventory, upstream, methodology, register, out } => {
             let doc = read_json(&declaration)?;
@@ -574,7 +600,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(inv) = &inventory {
                 let inv = Inventory::load(inv)?;
                 for s in &inv.suppliers {
-                    b.add_upstream(s.document.clone());
+                    b.add_upstream(s.bundle.clone().unwrap_or_else(|| s.document.clone()));
                 }
             }
             for path in &upstream {
@@ -784,12 +810,12 @@ fn read_json(path: &std::path::Path) -> Result<serde_json::Value> {
 /// Reads a JSON file for verification: an unreadable file is a usage error (exit 2), a file
 /// that is not strict JSON is invalid input (exit 1).
 fn read_json_usage(path: &std::path::Path) -> Result<serde_json::Value> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| pcf::Error::Usage(format!("{}: cannot read: {e}", path.display())))?;
-    pcf::canonical::parse_strict(&bytes).map_err(|e| pcf::Error::Io {
-        path: path.display().to_string(),
-        message: format!("rejected: {e}"),
-    })
+    pcf::declaration::bundle::read_document(path)
+}
+
+/// `--at`: an ISO date (its midnight UTC) or an RFC 3339 time.
+fn parse_at(text: &str) -> Result<pcf::time::Instant> {
+    pcf::time::Instant::parse_date_or_time(text).map_err(|e| pcf::Error::Usage(format!("--at {e}")))
 }
 
 fn parse_bundle(path: &std::path::Path, v: serde_json::Value) -> Result<pcf::declaration::Bundle> {

@@ -489,8 +489,20 @@ fn string_field<'a>(
     }
 }
 
+/// The most base58 characters 64 bytes encode to.
+const MAX_SIGNATURE_BASE58: usize = 88;
+
 fn decode_proof_value(value: &str) -> Result<Signature, ProofError> {
     let err = |reason: &str| ProofError::ProofValue { reason: reason.to_string() };
+    // 64 bytes are at most 88 base58 characters; refuse longer text before decoding it
+    // (base58 decoding is quadratic in the length).
+    if value.len() > 1 + MAX_SIGNATURE_BASE58 {
+        return Err(err(&format!(
+            "{} characters; an Ed25519 signature in base58btc has at most {}",
+            value.len(),
+            1 + MAX_SIGNATURE_BASE58
+        )));
+    }
     let encoded = value
         .strip_prefix('z')
         .ok_or_else(|| err("expected multibase base58btc, which starts with 'z'"))?;

@@ -443,9 +443,27 @@ pub enum Violation {
         /// What the entry hashes to.
         actual: Digest,
     },
-    /// An excerpt entry about none of the excerpt's declarations.
-    #[error("it mentions none of the excerpt's declarations")]
-    Unrelated,
+    /// An excerpt skips entries: every entry from the first up to the head must be there, so
+    /// that no status change can be left out.
+    #[error(
+        "it does not follow entry {after}: an excerpt holds every entry from its first up to \
+         the head (ask the issuer for a new bundle)"
+    )]
+    Gap {
+        /// The entry before the gap.
+        after: u64,
+    },
+    /// An excerpt stops before the head it names.
+    #[error(
+        "the excerpt ends at entry {last} but names head {head}: the entries between are \
+         missing (ask the issuer for a new bundle)"
+    )]
+    EndsBeforeHead {
+        /// Its last entry.
+        last: u64,
+        /// The head it names.
+        head: u64,
+    },
     /// A field has a value it may not have.
     #[error("{field} {value} is invalid: expected {expected}")]
     Field {
@@ -732,8 +750,11 @@ impl Register {
             // Only reachable with no declarations asked for: a declared one implies an entry.
             return Err(RegisterError::NoSuchEntry { seq: 0, len: 0 });
         };
-        let entries =
-            chain.entries.into_iter().filter(|e| e.kind.mentions_any(declarations)).collect();
+        // Every entry from the first that mentions one of them up to the head: linked by
+        // `prev` without a gap, so no later status change can be left out.
+        let first =
+            chain.entries.iter().position(|e| e.kind.mentions_any(declarations)).unwrap_or(0);
+        let entries = chain.entries.into_iter().skip(first).collect();
         Ok(RegisterExcerpt { declarations: declarations.to_vec(), entries, head })
     }
 
@@ -952,6 +973,11 @@ pub fn verify_excerpt(excerpt: &RegisterExcerpt) -> Result<ExcerptReport, Regist
         if seq > head.seq {
             return Err(broken(Violation::BeyondHead { head: head.seq }));
         }
+        if let Some((after, _)) = previous
+            && seq != after + 1
+        {
+            return Err(broken(Violation::Gap { after }));
+        }
         let digest = entry.digest()?;
         match (seq, entry.prev, previous) {
             (0, Some(found), _) => return Err(broken(Violation::GenesisHasPrev { found })),
@@ -971,9 +997,6 @@ pub fn verify_excerpt(excerpt: &RegisterExcerpt) -> Result<ExcerptReport, Regist
             return Err(broken(Violation::HeadMismatch { head: head.digest, actual: digest }));
         }
         entry.kind.check_fields().map_err(broken)?;
-        if !entry.kind.mentions_any(&excerpt.declarations) {
-            return Err(broken(Violation::Unrelated));
-        }
         match &entry.kind {
             EntryKind::Declared { declaration, pf_id, .. } => {
                 if let Some(&(first, _)) = declared.get(declaration) {
@@ -1009,6 +1032,15 @@ pub fn verify_excerpt(excerpt: &RegisterExcerpt) -> Result<ExcerptReport, Regist
             }
         }
         previous = Some((seq, digest));
+    }
+    match previous {
+        Some((last, _)) if last != head.seq => {
+            return Err(RegisterError::BrokenExcerpt {
+                seq: last,
+                violation: Violation::EndsBeforeHead { last, head: head.seq },
+            });
+        }
+        _ => {}
     }
     let mut statuses = BTreeMap::new();
     for declaration in &excerpt.declarations {

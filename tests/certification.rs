@@ -108,7 +108,7 @@ fn declare_then_audit_is_identical_and_files_a_trace() {
     assert!(ok, "{report:#?}");
     assert_eq!(report.verdict, AuditVerdict::Identical);
     insta::assert_snapshot!(checks(&report), @r"
-    declaration proof: Same
+    declaration: Same
     methodology: Same
     inventory: Same
     product: Same
@@ -290,7 +290,12 @@ fn did(key: &ed25519_dalek::SigningKey) -> String {
 #[test]
 fn approvals_from_untrusted_bodies_expired_or_revoked_are_refused() {
     let tmp = example();
-    let decl = declaration_at(tmp.path(), "2026-06-01T00:00:00Z");
+    let decl = declaration_at(tmp.path(), "2026-12-01T00:00:00Z");
+    // With the supplier's declaration it consumed: a declaration must verify to be approved.
+    let mut bundled = pcf::declaration::Bundle::new(decl.clone());
+    for s in &Inventory::load(&tmp.path().join("inventory.toml")).unwrap().suppliers {
+        bundled.add_upstream(s.document.clone());
+    }
     let body = pcf::keys::generate().unwrap();
     let other = pcf::keys::generate().unwrap();
     let valid = approval_by(&body, "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
@@ -299,20 +304,41 @@ fn approvals_from_untrusted_bodies_expired_or_revoked_are_refused() {
     };
 
     // Trusted and valid.
-    let r = approval::check(&decl, &docs(&[&valid]), &[did(&body)]).unwrap();
+    let r = approval::check(
+        &decl,
+        Some(&bundled),
+        &pcf::declaration::VerifyOptions::default(),
+        &docs(&[&valid]),
+        &[did(&body)],
+    )
+    .unwrap();
     assert_eq!(r.verdict, ApprovalVerdict::Approved, "{r}");
 
     // Untrusted body.
-    let r = approval::check(&decl, &docs(&[&valid]), &[did(&other)]).unwrap();
+    let r = approval::check(
+        &decl,
+        Some(&bundled),
+        &pcf::declaration::VerifyOptions::default(),
+        &docs(&[&valid]),
+        &[did(&other)],
+    )
+    .unwrap();
     assert_eq!(r.verdict, ApprovalVerdict::NotApproved);
     assert_eq!(r.approvals[0].status, ApprovalStatus::Untrusted);
 
     // Expired before the declaration.
     let old = approval_by(&body, "2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z");
-    let r = approval::check(&decl, &docs(&[&old]), &[did(&body)]).unwrap();
+    let r = approval::check(
+        &decl,
+        Some(&bundled),
+        &pcf::declaration::VerifyOptions::default(),
+        &docs(&[&old]),
+        &[did(&body)],
+    )
+    .unwrap();
     assert_eq!(r.verdict, ApprovalVerdict::NotApproved);
     assert_eq!(r.approvals[0].status, ApprovalStatus::Expired);
-    insta::assert_snapshot!(r.approvals[0].detail, @"expired 2026-01-01T00:00:00Z, before the declaration was issued 2026-06-01T00:00:00Z");
+    insta::assert_snapshot!(r.approvals[0].detail, @"expired 2026-01-01T00:00:00Z, before the declaration was issued 2026-12-01T00:00:00Z");
 
     // Revoked before the declaration: refused. Revoked after: the declaration stands.
     let before = approval::revoke(
@@ -322,12 +348,26 @@ fn approvals_from_untrusted_bodies_expired_or_revoked_are_refused() {
         Some("2026-03-01T00:00:00Z".into()),
     )
     .unwrap();
-    let r = approval::check(&decl, &docs(&[&valid, &before]), &[did(&body)]).unwrap();
+    let r = approval::check(
+        &decl,
+        Some(&bundled),
+        &pcf::declaration::VerifyOptions::default(),
+        &docs(&[&valid, &before]),
+        &[did(&body)],
+    )
+    .unwrap();
     assert_eq!(r.verdict, ApprovalVerdict::NotApproved);
     assert_eq!(r.approvals[0].status, ApprovalStatus::Revoked);
     assert!(r.approvals[0].detail.contains("scope withdrawn"));
-    let after = approval::revoke(&valid, &body, None, Some("2026-09-01T00:00:00Z".into())).unwrap();
-    let r = approval::check(&decl, &docs(&[&valid, &after]), &[did(&body)]).unwrap();
+    let after = approval::revoke(&valid, &body, None, Some("2026-12-15T00:00:00Z".into())).unwrap();
+    let r = approval::check(
+        &decl,
+        Some(&bundled),
+        &pcf::declaration::VerifyOptions::default(),
+        &docs(&[&valid, &after]),
+        &[did(&body)],
+    )
+    .unwrap();
     assert_eq!(r.verdict, ApprovalVerdict::Approved);
     assert_eq!(r.approvals[0].status, ApprovalStatus::RevokedLater);
 
@@ -335,7 +375,14 @@ fn approvals_from_untrusted_bodies_expired_or_revoked_are_refused() {
     assert!(approval::revoke(&valid, &other, None, None).is_err());
     let mut tampered = valid.clone();
     tampered["validUntil"] = "2099-01-01T00:00:00Z".into();
-    let r = approval::check(&decl, &docs(&[&tampered]), &[did(&body)]).unwrap();
+    let r = approval::check(
+        &decl,
+        Some(&bundled),
+        &pcf::declaration::VerifyOptions::default(),
+        &docs(&[&tampered]),
+        &[did(&body)],
+    )
+    .unwrap();
     assert_eq!(r.verdict, ApprovalVerdict::NotApproved);
     assert_eq!(r.rejected[0].status, ApprovalStatus::Rejected);
 
@@ -349,7 +396,14 @@ fn approvals_from_untrusted_bodies_expired_or_revoked_are_refused() {
         created: None,
     };
     let wrong = approval::approve(&cbam, &body, &request).unwrap();
-    let r = approval::check(&decl, &docs(&[&wrong]), &[did(&body)]).unwrap();
+    let r = approval::check(
+        &decl,
+        Some(&bundled),
+        &pcf::declaration::VerifyOptions::default(),
+        &docs(&[&wrong]),
+        &[did(&body)],
+    )
+    .unwrap();
     assert_eq!(r.approvals[0].status, ApprovalStatus::OtherMethodology);
 }
 
@@ -359,7 +413,7 @@ fn approve_revoke_and_verify_approval_from_the_command_line() {
     let dir = tmp.path();
     fs::write(
         dir.join("bracket.json"),
-        serde_json::to_string_pretty(&declaration_at(dir, "2026-06-01T00:00:00Z")).unwrap(),
+        serde_json::to_string_pretty(&declaration_at(dir, "2026-12-01T00:00:00Z")).unwrap(),
     )
     .unwrap();
     run_ok(dir, &["keygen", "--out", "cb.key"]);
@@ -389,14 +443,22 @@ fn approve_revoke_and_verify_approval_from_the_command_line() {
     assert_eq!(a["credentialSubject"]["methodology"]["id"], "pact-3.0");
     assert_eq!(a["proof"]["proofPurpose"], "assertionMethod");
 
+    util::pcf(dir, &["bundle", "bracket.json", "--inventory", "inventory.toml"]);
     let ok = util::pcf(
         dir,
-        &["verify-approval", "bracket.json", "--approval", "approval.json", "--trust-body", &body],
+        &[
+            "verify-approval",
+            "bracket.bundle.json",
+            "--approval",
+            "approval.json",
+            "--trust-body",
+            &body,
+        ],
     );
     assert_eq!(ok.status.code(), Some(0), "{}", util::stdout(&ok));
     assert!(util::stdout(&ok).starts_with("APPROVED"));
     let untrusted =
-        util::pcf(dir, &["verify-approval", "bracket.json", "--approval", "approval.json"]);
+        util::pcf(dir, &["verify-approval", "bracket.bundle.json", "--approval", "approval.json"]);
     assert_eq!(untrusted.status.code(), Some(1));
 
     run_ok(
@@ -419,7 +481,7 @@ fn approve_revoke_and_verify_approval_from_the_command_line() {
         dir,
         &[
             "verify-approval",
-            "bracket.json",
+            "bracket.bundle.json",
             "--approval",
             "approval.json",
             "--approval",

@@ -176,8 +176,9 @@ fn expected(upstream: CheckStatus) -> Vec<(String, CheckStatus)> {
         ("datasets".into(), Pass),
         (format!("upstream {}", supplier_pf_id()), upstream),
         ("supersession".into(), Pass),
-        ("register".into(), Pass),
         ("numbers".into(), Pass),
+        ("validity".into(), Pass),
+        ("register".into(), Pass),
     ]
 }
 
@@ -185,6 +186,7 @@ fn trusting(dids: &[&str]) -> VerifyOptions {
     VerifyOptions {
         trust: dids.iter().map(|d| d.to_string()).collect(),
         danger_accept_unknown_methodology: false,
+        at: None,
     }
 }
 
@@ -327,7 +329,43 @@ fn indented(v: &Value, indent: &[u8]) -> String {
 
 /// Replaces each needle with its label (for snapshots of text with random values in it).
 fn scrub(text: &str, labels: &[(String, &str)]) -> String {
-    labels.iter().fold(text.to_string(), |t, (needle, label)| t.replace(needle.as_str(), label))
+    let t = labels
+        .iter()
+        .fold(text.to_string(), |t, (needle, label)| t.replace(needle.as_str(), label));
+    scrub_times(&t)
+}
+
+/// `text` with every RFC 3339 UTC time (`2026-12-02T13:44:10.52Z`) replaced by `[time]`.
+fn scrub_times(text: &str) -> String {
+    let b = text.as_bytes();
+    let shape = b"dddd-dd-ddTdd:dd:dd";
+    let mut out = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        let is_time = b.len() - i >= shape.len()
+            && shape
+                .iter()
+                .zip(&b[i..])
+                .all(|(s, c)| if *s == b'd' { c.is_ascii_digit() } else { s == c });
+        if is_time {
+            let mut j = i + shape.len();
+            if b.get(j) == Some(&b'.') {
+                j += 1;
+                while b.get(j).is_some_and(u8::is_ascii_digit) {
+                    j += 1;
+                }
+            }
+            if b.get(j) == Some(&b'Z') {
+                out.push_str("[time]");
+                i = j + 1;
+                continue;
+            }
+        }
+        let ch = text[i..].chars().next().unwrap();
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
 }
 
 /// `text` with `from`, which must occur exactly once, replaced by `to`.
@@ -374,7 +412,13 @@ fn round_trip_keygen_declare_bundle_verify() {
         ws.verify(&["bracket.bundle.json", "--trust", &ws.did, "--trust", &supplier]);
     assert_eq!((code, report.verdict), (0, Verdict::Valid), "{report}");
     assert_eq!(statuses(&report), expected(Pass), "{report}");
-    assert_eq!(check(&report, "upstream").detail, format!("valid, issued by trusted {supplier}"));
+    assert_eq!(
+        check(&report, "upstream").detail,
+        format!(
+            "genuine, issued by trusted {supplier}, valid when consumed at {}",
+            doc["validFrom"].as_str().unwrap()
+        )
+    );
 
     // The declaration with the bundle beside it says the same as the bundle alone.
     let (code, beside) = ws.verify(&[
@@ -386,7 +430,12 @@ fn round_trip_keygen_declare_bundle_verify() {
         "--trust",
         &supplier,
     ]);
-    assert_eq!((code, &beside), (0, &report));
+    // (judged a moment apart)
+    let same_instant = |r: &Report| Report {
+        status: pcf::declaration::verify::Status { at: String::new(), ..r.status.clone() },
+        ..r.clone()
+    };
+    assert_eq!((code, same_instant(&beside)), (0, same_instant(&report)));
 
     // Without --trust the issuer check fails and says how to trust.
     let (code, report) = ws.verify(&["bracket.bundle.json"]);
@@ -423,10 +472,17 @@ fn verify_json_is_the_library_report() {
         for t in &trust {
             args.extend(["--trust", t]);
         }
+        // One instant for both, a day from now (the declaration was issued just now).
+        let at = pcf::time::Instant::now().plus_days(1).unwrap();
+        let at_text = at.to_string();
+        args.extend(["--at", &at_text]);
         let (code, from_cli) = ws.verify(&args);
-        let from_library = pcf::declaration::verify::verify(&doc, Some(&bundle), &trusting(&trust));
+        let options = VerifyOptions { at: Some(at), ..trusting(&trust) };
+        let from_library = pcf::declaration::verify::verify(&doc, Some(&bundle), &options);
         assert_eq!(from_cli, from_library);
-        assert_eq!(code, if from_library.verdict == Verdict::Valid { 0 } else { 1 });
+        assert_eq!(code, i32::from(from_library.verdict.exit_code()));
+        let expected = if trust.is_empty() { Verdict::Invalid } else { Verdict::Valid };
+        assert_eq!(from_library.verdict, expected, "{from_library}");
     }
     // deny_unknown_fields holds: a report with an extra member is refused.
     let out = ws.run(&["verify", "bracket.bundle.json", "--json"]);
@@ -1094,8 +1150,8 @@ fn supplier_declaration_altered_after_signing_is_refused() {
     let err = stderr(&out);
     assert!(
         err.starts_with(&format!(
-            "error: supplier declaration suppliers/hot-rolled-coil.json: signature does not verify \
-             under verification method \"{did}#"
+            "error: supplier declaration suppliers/hot-rolled-coil.json: proof: signature does not \
+             verify under verification method \"{did}#"
         )),
         "{err}"
     );
@@ -1112,7 +1168,7 @@ fn supplier_declaration_altered_after_signing_is_refused() {
             .unverified_reason
             .as_deref()
             .unwrap()
-            .starts_with("signature does not verify")
+            .starts_with("proof: signature does not verify")
     );
 }
 
@@ -1124,7 +1180,10 @@ fn supplier_issuer_untrusted_is_a_warning_naming_its_did() {
     assert_eq!(report.verdict, Verdict::Valid);
     let upstream = check(&report, "upstream");
     assert_eq!(upstream.status, CheckStatus::Warn);
-    assert_eq!(upstream.detail, format!("valid, but its issuer {} is not trusted", supplier_did()));
+    assert_eq!(
+        upstream.detail,
+        format!("genuine, but its issuer {} is not trusted", supplier_did())
+    );
 
     // Trusting only the supplier: the declaration's own issuer fails, the upstream passes.
     let report =
@@ -1182,13 +1241,16 @@ fn supersession_records_deprecates_and_bundles_the_earlier_version() {
     assert_eq!(statuses(&report), expected(CheckStatus::Pass));
     assert_eq!(check(&report, "supersession").detail, format!("supersedes {id1} ({d1})"));
 
-    // v1's bundle made after v2: still valid, but the register says it is deprecated.
+    // v1's bundle made after v2: genuine, but not current: the register shows v2 replaced it.
     ws.ok(&["bundle", "v1.json", "--inventory", "inventory.toml"]);
     let (code, report) = ws.verify(&["v1.bundle.json", "--trust", &ws.did, "--trust", &supplier]);
-    assert_eq!((code, report.verdict), (0, Verdict::Valid), "{report}");
+    assert_eq!((code, report.verdict), (3, Verdict::NotCurrent), "{report}");
+    assert_eq!(report.status.standing, pcf::declaration::verify::Standing::Superseded);
+    let id2 = v2["credentialSubject"]["id"].as_str().unwrap();
+    assert_eq!(report.status.superseded_by.as_deref(), Some(id2), "{report}");
     let register = check(&report, "register");
     assert_eq!(register.status, CheckStatus::Warn);
-    assert_eq!(register.detail, "registered, but deprecated by a later declaration");
+    assert!(register.detail.contains(&format!("superseded by {id2}")), "{}", register.detail);
 
     // v2 verified with a bundle lacking v1: a warning, not a pass.
     let mut without = b2.clone();
@@ -1503,6 +1565,7 @@ fn snapshots_of_the_verify_report_text_and_json() {
                 assert_eq!(v.as_str(), Some(pf_id.as_str()));
                 "[pf id]"
             }),
+            ".status.at" => "[time]",
             ".checks[].name" => scrubbing(labels.clone()),
             ".checks[].detail" => scrubbing(labels),
         });

@@ -578,7 +578,8 @@ fn excerpt_round_trip() {
     let s = sample(dir.path());
     let excerpt = s.register.excerpt(&[s.a]).unwrap();
     let seqs: Vec<u64> = excerpt.entries.iter().map(|e| e.seq).collect();
-    assert_eq!(seqs, [0, 2, 3], "declared, superseded by A2, deprecated");
+    // Every entry from A's declaration to the head, so that no status change can be left out.
+    assert_eq!(seqs, [0, 1, 2, 3, 4], "declared, ..., superseded by A2, deprecated, ... head");
     assert_eq!(Some(excerpt.head), s.register.head().unwrap());
     let report = verify_excerpt(&excerpt).unwrap();
     assert_eq!(report.head, excerpt.head);
@@ -591,7 +592,7 @@ fn excerpt_round_trip() {
 
     // The head entry itself is checked against the head digest when included.
     let excerpt = s.register.excerpt(&[s.c, s.b]).unwrap();
-    assert_eq!(excerpt.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 4]);
+    assert_eq!(excerpt.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
     let report = verify_excerpt(&excerpt).unwrap();
     assert_eq!(report.statuses[&s.b], Status::Active);
     assert_eq!(report.statuses[&s.c], Status::Active);
@@ -606,33 +607,42 @@ fn tampered_excerpts_are_detected() {
     let s = sample(dir.path());
     let good = s.register.excerpt(&[s.a]).unwrap();
 
+    let err = |e: &pcf::register::RegisterExcerpt| verify_excerpt(e).unwrap_err().to_string();
+
     // Entry 2 edited: entry 3, which follows it directly, no longer links to it.
     let mut excerpt = good.clone();
-    excerpt.entries[1].time = time(59);
-    let err = verify_excerpt(&excerpt).unwrap_err();
-    insta::assert_snapshot!(err, @"register excerpt entry 3 is inconsistent: prev is sha256:69e6ca9a2a2b1faee1e799060a99f74743c18e5aca9af0b117380c323809ea2a but entry 2 hashes to sha256:f98171993b66f5edb4b0dbe2e5090208b324afa0deec5ffd6294b389e47fe3f9 (entry 2 was altered, or this entry does not follow it)");
+    excerpt.entries[2].time = time(59);
+    let e = err(&excerpt);
+    assert!(e.starts_with("register excerpt entry 3 is inconsistent: prev is sha256:"), "{e}");
+    assert!(e.contains("but entry 2 hashes to"), "{e}");
 
-    // The deprecation left out: still consistent, but the status shown is only what is there.
+    // The deprecation (entry 3) left out: a gap, refused; the excerpt cannot hide it.
     let mut excerpt = good.clone();
-    excerpt.entries.pop();
-    assert_eq!(verify_excerpt(&excerpt).unwrap().statuses[&s.a], Status::Active);
+    excerpt.entries.remove(3);
+    insta::assert_snapshot!(err(&excerpt), @"register excerpt entry 4 is inconsistent: it does not follow entry 2: an excerpt holds every entry from its first up to the head (ask the issuer for a new bundle)");
+
+    // The entries after the declaration cut off while the head is kept: refused.
+    let mut excerpt = good.clone();
+    excerpt.entries.truncate(1);
+    insta::assert_snapshot!(err(&excerpt), @"register excerpt entry 0 is inconsistent: the excerpt ends at entry 0 but names head 4: the entries between are missing (ask the issuer for a new bundle)");
 
     // The declaring entry left out.
     let mut excerpt = good.clone();
     excerpt.entries.remove(0);
-    let err = verify_excerpt(&excerpt).unwrap_err();
-    insta::assert_snapshot!(err, @"register excerpt entry 3 is inconsistent: declaration sha256:00264af78149a573a38ebac92b500ddcc171fbf6309710aeed2c70db76db2564 is not declared by an earlier entry");
+    let e = err(&excerpt);
+    assert!(e.contains("is not declared by an earlier entry"), "{e}");
 
-    // Entries out of order, past the head, or about something else.
+    // Entries out of order, repeated, or past the head.
     let mut excerpt = good.clone();
     excerpt.entries.swap(1, 2);
-    insta::assert_snapshot!(verify_excerpt(&excerpt).unwrap_err(), @"register excerpt entry 2 is inconsistent: it follows entry 3: excerpt entries must be in increasing seq order");
-    let mut excerpt = good.clone();
-    excerpt.head.seq = 1;
-    insta::assert_snapshot!(verify_excerpt(&excerpt).unwrap_err(), @"register excerpt entry 2 is inconsistent: it comes after the excerpt's head, entry 1");
+    insta::assert_snapshot!(err(&excerpt), @"register excerpt entry 2 is inconsistent: it does not follow entry 0: an excerpt holds every entry from its first up to the head (ask the issuer for a new bundle)");
     let mut excerpt = good.clone();
     excerpt.entries.insert(1, s.register.entry(1).unwrap());
-    insta::assert_snapshot!(verify_excerpt(&excerpt).unwrap_err(), @"register excerpt entry 1 is inconsistent: it mentions none of the excerpt's declarations");
+    insta::assert_snapshot!(err(&excerpt), @"register excerpt entry 1 is inconsistent: it follows entry 1: excerpt entries must be in increasing seq order");
+    let mut excerpt = good.clone();
+    excerpt.head.seq = 1;
+    let e = err(&excerpt);
+    assert!(e.starts_with("register excerpt entry 1 is inconsistent: it is the head but"), "{e}");
 
     // The head entry edited.
     let mut excerpt = s.register.excerpt(&[s.c]).unwrap();

@@ -314,11 +314,41 @@ pub struct ApprovalReport {
 
 /// Checks a declaration's methodology against approval and revocation documents (each with a
 /// name for the report) and the DIDs of bodies the buyer trusts.
+///
+/// The declaration is verified first, by the same [`crate::declaration::verify::verify`] as
+/// `pcf verify` (with `bundle` and `options`): the issue time an approval is judged against is
+/// only meaningful in a genuine declaration. One that is not genuine (any failed check but
+/// issuer trust, which is the caller's to judge) is never approved.
 pub fn check(
     declaration: &Value,
+    bundle: Option<&crate::declaration::Bundle>,
+    options: &crate::declaration::VerifyOptions,
     documents: &[(String, Value)],
     trusted_bodies: &[String],
 ) -> Result<ApprovalReport, Error> {
+    let verified = crate::declaration::verify::verify(declaration, bundle, options);
+    if !verified.is_genuine() {
+        let pinned = crate::declaration::provenance(declaration).map(|p| p.methodology);
+        return Ok(ApprovalReport {
+            verdict: ApprovalVerdict::NotApproved,
+            methodology: pinned.map_or_else(
+                || "(not pinned)".into(),
+                |m| format!("{} {} ({})", m.id, m.version, m.digest),
+            ),
+            issued: declaration["validFrom"].as_str().unwrap_or("(unknown)").to_string(),
+            approvals: Vec::new(),
+            rejected: vec![ApprovalFinding {
+                source: "declaration".into(),
+                status: ApprovalStatus::Rejected,
+                issuer: verified.issuer.clone(),
+                body: None,
+                detail: format!(
+                    "the declaration does not verify, so no approval applies to it: {}",
+                    verified.failure_summary(&["issuer"])
+                ),
+            }],
+        });
+    }
     let prov = crate::declaration::provenance(declaration).ok_or_else(|| {
         CertificationError::Document {
             file: "declaration".into(),

@@ -46,6 +46,8 @@ pub struct AuditOptions<'a> {
     pub previous_trace: Option<&'a Trace>,
     /// The issuer's register, to check certificate claims across its declarations.
     pub register: Option<&'a Register>,
+    /// How the declaration itself is verified first (as by `pcf verify`).
+    pub verify: crate::declaration::VerifyOptions,
 }
 
 /// Whether the declaration is reproduced.
@@ -329,14 +331,29 @@ pub fn audit(
         checks.push(AuditCheck { name: name.into(), result, detail });
     };
 
-    // The declaration itself.
-    match crate::proof::verify(declaration, &|_| None) {
-        Ok(v) => add(
-            "declaration proof",
+    // The declaration itself, verified as `pcf verify` does (issuer trust is not the audit's
+    // question; that the named issuer signed it is).
+    // The suppliers' declarations the inventory names stand in for a bundle's.
+    let mut carried = bundle.cloned().unwrap_or_else(|| Bundle::new(declaration.clone()));
+    for s in &inventory.suppliers {
+        carried.add_upstream(s.bundle.clone().unwrap_or_else(|| s.document.clone()));
+    }
+    let verified = declaration::verify::verify(declaration, Some(&carried), &options.verify);
+    if verified.is_genuine() {
+        add(
+            "declaration",
             CheckResult::Same,
-            format!("eddsa-jcs-2022 proof verifies ({})", v.verification_method),
-        ),
-        Err(e) => add("declaration proof", CheckResult::Differs, e.to_string()),
+            format!(
+                "genuine: signed by its issuer {}, every check of pcf verify passes",
+                verified.issuer.as_deref().unwrap_or("?")
+            ),
+        );
+    } else {
+        add(
+            "declaration",
+            CheckResult::Differs,
+            format!("does not verify: {}", verified.failure_summary(&["issuer"])),
+        );
     }
 
     // Methodology, found by digest.

@@ -106,9 +106,16 @@ pub fn impact(
             let sd = SupplierDeclaration::load(path).map_err(|problem| {
                 super::CertificationError::Document { file: path.display().to_string(), problem }
             })?;
-            let verifies = match crate::proof::verify(&doc, &|_| None) {
-                Ok(_) => "its proof verifies".to_string(),
-                Err(e) => format!("its proof does NOT verify: {e}"),
+            let (doc, bundle) = super::declaration_and_bundle(doc);
+            let report = crate::declaration::verify::verify(
+                &doc,
+                bundle.as_ref(),
+                &crate::declaration::VerifyOptions::default(),
+            );
+            let verifies = if report.is_genuine() {
+                format!("genuine, issued by {}", report.issuer.as_deref().unwrap_or("?"))
+            } else {
+                format!("it does NOT verify: {}", report.failure_summary(&["issuer"]))
             };
             (
                 format!(
@@ -256,6 +263,30 @@ fn supplier_reason(
     new_sd: &SupplierDeclaration,
     inventories: &[Inventory],
 ) -> Option<String> {
+    let reason = supplier_match(upstream, new_doc, new_sd, inventories)?;
+    // A replacement from another issuer is not a new version of the same supplier's claim.
+    let new_issuer = match &new_doc["issuer"] {
+        Value::String(s) => Some(s.as_str()),
+        other => other["id"].as_str(),
+    };
+    let (reason, replaced) = reason;
+    match (new_issuer, replaced.issuer.as_deref()) {
+        (Some(new), Some(old)) if new != old => Some(format!(
+            "{reason}; WARNING: the replacement is issued by {new}, not by {old} who issued the \
+             declaration consumed"
+        )),
+        (None, _) => Some(format!("{reason}; WARNING: the replacement names no issuer (unsigned)")),
+        _ => Some(reason),
+    }
+}
+
+/// Why `new_doc` replaces one of `upstream`, and which.
+fn supplier_match<'a>(
+    upstream: &'a [crate::declaration::UpstreamRef],
+    new_doc: &Value,
+    new_sd: &SupplierDeclaration,
+    inventories: &[Inventory],
+) -> Option<(String, &'a crate::declaration::UpstreamRef)> {
     let subject = new_doc.get("credentialSubject").unwrap_or(new_doc);
     let preceding = strings(&subject["precedingPfIds"]);
     let new_products = strings(&subject["productIds"]);
@@ -264,8 +295,9 @@ fn supplier_reason(
             continue; // already consumes the new one
         }
         if let Some(id) = u.pf_id.as_ref().filter(|id| preceding.contains(id)) {
-            return Some(format!(
-                "consumed supplier declaration {id}, which the new one supersedes"
+            return Some((
+                format!("consumed supplier declaration {id}, which the new one supersedes"),
+                u,
             ));
         }
         let old = inventories.iter().flat_map(|i| &i.suppliers).find(|s| s.digest == u.digest);
@@ -276,10 +308,13 @@ fn supplier_reason(
                 .filter(|p| new_products.contains(p))
                 .collect();
             if !shared.is_empty() {
-                return Some(format!(
-                    "consumed supplier declaration {} of the same product ({})",
-                    u.pf_id.as_deref().unwrap_or("?"),
-                    shared.join(", ")
+                return Some((
+                    format!(
+                        "consumed supplier declaration {} of the same product ({})",
+                        u.pf_id.as_deref().unwrap_or("?"),
+                        shared.join(", ")
+                    ),
+                    u,
                 ));
             }
         }

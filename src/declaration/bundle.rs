@@ -50,6 +50,34 @@ pub struct MethodologyText {
     pub text: String,
 }
 
+/// Reads a declaration or bundle file for verification: at most
+/// [`super::verify::MAX_BUNDLE_BYTES`], parsed strictly (no duplicate keys, no unsafe
+/// integers). An unreadable file is a usage error; a file too large or not strict JSON is
+/// refused input.
+pub fn read_document(path: &Path) -> Result<Value, crate::Error> {
+    use std::io::Read;
+    let limit = super::verify::MAX_BUNDLE_BYTES;
+    let file = std::fs::File::open(path)
+        .map_err(|e| crate::Error::Usage(format!("{}: cannot read: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| crate::Error::Usage(format!("{}: cannot read: {e}", path.display())))?;
+    if bytes.len() as u64 > limit {
+        return Err(crate::Error::Io {
+            path: path.display().to_string(),
+            message: format!(
+                "rejected: larger than {limit} bytes, the most pcf verifies (a declaration is a \
+                 few kB; a bundle carries its suppliers' declarations)"
+            ),
+        });
+    }
+    crate::canonical::parse_strict(&bytes).map_err(|e| crate::Error::Io {
+        path: path.display().to_string(),
+        message: format!("rejected: {e}"),
+    })
+}
+
 impl MethodologyText {
     /// Parses the text and computes its digest.
     pub fn load(&self) -> Result<Methodology, MethodologyError> {

@@ -202,9 +202,36 @@ pub fn issue(
             }
             let sd = &inv.suppliers[s];
             let (verified, issuer, reason) = if sd.signed {
-                match proof::verify(&sd.document, &|_| None) {
-                    Ok(v) => (true, Some(did_of(&v.verification_method)), None),
-                    Err(e) => (false, issuer_of(&sd.document), Some(e.to_string())),
+                // The same verification a buyer runs, at the instant of issue; trust in the
+                // supplier is recorded (its DID), not judged here.
+                let bundle =
+                    sd.bundle.clone().and_then(|b| serde_json::from_value::<Bundle>(b).ok());
+                let at = match &options.created {
+                    Some(t) => crate::time::Instant::parse(t).ok(),
+                    None => None,
+                };
+                let report = verify::verify(
+                    &sd.document,
+                    bundle.as_ref(),
+                    &VerifyOptions { at, ..VerifyOptions::default() },
+                );
+                let issuer = report.issuer.clone();
+                if !report.is_genuine() {
+                    (false, issuer, Some(report.failure_summary(&["issuer"])))
+                } else if matches!(
+                    report.status.standing,
+                    verify::Standing::Deprecated
+                        | verify::Standing::Superseded
+                        | verify::Standing::Expired
+                        | verify::Standing::NotYetValid
+                ) {
+                    (
+                        false,
+                        issuer,
+                        Some(format!("not current: {}", report.status.reasons.join("; "))),
+                    )
+                } else {
+                    (true, issuer, None)
                 }
             } else {
                 (false, None, Some("it carries no proof (unsigned)".to_string()))

@@ -42,7 +42,7 @@ impl Decimal {
                 && int.bytes().all(|b| b.is_ascii_digit())
                 && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
         };
-        if ok { self.0.parse().ok() } else { None }
+        if ok { self.0.parse().ok().filter(|x: &f64| x.is_finite()) } else { None }
     }
 
     /// The exact decimal sum `self + other`, or `None` if either is not a decimal or the sum

@@ -1,7 +1,14 @@
 //! Offline verification of a declaration: every check a buyer needs, each reported with its
-//! result, and a verdict that is valid only when no check failed.
+//! result, and a verdict that says both whether the declaration is genuine and whether it is
+//! still the one to rely on (current). This is the one verification path: `pcf verify`,
+//! `pcf verify-approval`, `pcf audit`, `pcf declare` (for suppliers' declarations), `pcf impact`
+//! and `pcf fetch` all call [`verify`].
+//!
+//! Work is bounded on hostile input: documents above [`MAX_DOCUMENT_BYTES`] are refused, the
+//! bundle is indexed by digest once, each upstream declaration is verified once however many
+//! paths reach it (supply chains are DAGs), and the chain may be at most [`MAX_DEPTH`] deep.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
@@ -14,6 +21,15 @@ use super::{CBAM_SCHEMA, CREDENTIAL_TYPE, Provenance, VC_CONTEXT, provenance, sr
 use crate::digest::Digest;
 use crate::methodology::Methodology;
 use crate::proof;
+use crate::register::{EntryKind, RegisterExcerpt};
+use crate::time::Instant;
+
+/// The largest declaration pcf verifies, as canonical JSON (a declaration is a few kB).
+pub const MAX_DOCUMENT_BYTES: usize = 1 << 20;
+/// The largest file `pcf verify` reads: a bundle with its suppliers' declarations.
+pub const MAX_BUNDLE_BYTES: u64 = 16 << 20;
+/// The deepest chain of suppliers' declarations pcf follows.
+pub const MAX_DEPTH: usize = 16;
 
 /// How to verify.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +38,9 @@ pub struct VerifyOptions {
     pub trust: Vec<String>,
     /// Accept a methodology whose digest is neither shipped nor in the bundle.
     pub danger_accept_unknown_methodology: bool,
+    /// The instant at which validity and status are judged (for example the day a shipment
+    /// was received); now when `None`.
+    pub at: Option<Instant>,
 }
 
 /// The result of one check.
@@ -52,12 +71,71 @@ pub struct Check {
 
 /// The verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Verdict {
-    /// Every check passed (or warned).
+    /// Genuine, and current at the instant of verification: no check failed, it is within
+    /// its validity period, and the bundle's status evidence shows it active.
     Valid,
-    /// At least one check failed.
+    /// Genuine, but not current: superseded, deprecated, expired or not yet valid.
+    NotCurrent,
+    /// Genuine and within its validity period, but nothing given shows whether it is still
+    /// current (no register excerpt): not a verdict to rely on alone.
+    StatusUnknown,
+    /// At least one check failed: not genuine, or not what it claims.
     Invalid,
+}
+
+impl Verdict {
+    /// The exit code `pcf verify` uses: 0 valid and current, 1 invalid, 3 genuine but not
+    /// (shown to be) current. 2 is kept for usage errors.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Valid => 0,
+            Verdict::Invalid => 1,
+            Verdict::NotCurrent | Verdict::StatusUnknown => 3,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Verdict::Valid => "VALID",
+            Verdict::NotCurrent => "NOT CURRENT",
+            Verdict::StatusUnknown => "STATUS UNKNOWN",
+            Verdict::Invalid => "INVALID",
+        }
+    }
+}
+
+/// Where a declaration stands at the instant of verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Standing {
+    /// Within its validity period and shown active.
+    Current,
+    /// Within its validity period; no evidence of its status was given.
+    Unknown,
+    /// Its validity period has not begun.
+    NotYetValid,
+    /// Its validity period has ended.
+    Expired,
+    /// Its issuer marked it Deprecated.
+    Deprecated,
+    /// A later declaration of its issuer replaced it.
+    Superseded,
+}
+
+/// The status part of a report: where the declaration stands, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Status {
+    /// The standing.
+    pub standing: Standing,
+    /// Every reason, in words.
+    pub reasons: Vec<String>,
+    /// The ProductFootprint id of the declaration that replaced it, where known.
+    pub superseded_by: Option<String>,
+    /// The instant it was judged at (RFC 3339).
+    pub at: String,
 }
 
 /// A verification report.
@@ -66,6 +144,8 @@ pub enum Verdict {
 pub struct Report {
     /// The verdict.
     pub verdict: Verdict,
+    /// Where the declaration stands at the instant of verification.
+    pub status: Status,
     /// Digest of the declaration's canonical JSON.
     pub digest: Option<String>,
     /// Issuer DID.
@@ -84,6 +164,35 @@ impl Report {
     fn add(&mut self, name: &str, status: CheckStatus, detail: impl Into<String>) {
         self.checks.push(Check { name: name.into(), status, detail: detail.into() });
     }
+
+    /// The failed checks, except those named (for example `issuer` where the caller decides
+    /// trust itself).
+    pub fn failures_except(&self, names: &[&str]) -> Vec<&Check> {
+        self.checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Fail && !names.contains(&c.name.as_str()))
+            .collect()
+    }
+
+    /// Whether the declaration is genuine: no check failed but, possibly, issuer trust.
+    pub fn is_genuine(&self) -> bool {
+        self.failures_except(&["issuer"]).is_empty()
+    }
+
+    /// Adds a check from outside verification (an approval) and recomputes the verdict.
+    pub fn push_check(&mut self, check: Check) {
+        self.checks.push(check);
+        self.verdict = verdict_of(&self.checks, &self.status);
+    }
+
+    /// The failed checks as one line, `name: detail; ...`.
+    pub fn failure_summary(&self, except: &[&str]) -> String {
+        self.failures_except(except)
+            .iter()
+            .map(|c| format!("{}: {}", c.name, c.detail))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 /// The JSON Schema of the ProductFootprint pcf declares.
@@ -93,27 +202,93 @@ pub fn schema() -> Value {
 
 /// Verifies `document` (already parsed strictly) with what `bundle` carries.
 pub fn verify(document: &Value, bundle: Option<&Bundle>, options: &VerifyOptions) -> Report {
-    let mut seen = BTreeSet::new();
-    verify_at(document, bundle, options, 0, &mut seen)
+    let at = options.at.unwrap_or_else(Instant::now);
+    let mut ctx = Context {
+        options,
+        index: Index::new(bundle),
+        excerpt: bundle.and_then(|b| b.register_excerpt.as_ref()),
+        memo: HashMap::new(),
+    };
+    verify_node(&mut ctx, document, at, &mut Vec::new())
 }
 
-const MAX_DEPTH: usize = 16;
+/// What one verification carries through the chain of suppliers' declarations.
+struct Context<'a> {
+    options: &'a VerifyOptions,
+    index: Index<'a>,
+    excerpt: Option<&'a RegisterExcerpt>,
+    /// Upstream reports by digest and the instant they were judged at: a declaration reached
+    /// by several paths is verified once.
+    memo: HashMap<(Digest, Instant), Report>,
+}
 
-fn verify_at(
+/// The bundle's documents by digest, hashed once.
+struct Index<'a> {
+    by_digest: HashMap<Digest, &'a Value>,
+    /// The bundle's methodology files, each parsed (and its digest recomputed) at most once,
+    /// and only when a declaration claims its digest.
+    methodologies: &'a [super::bundle::MethodologyText],
+    recomputed: std::cell::RefCell<HashMap<Digest, bool>>,
+    /// Declarations of the bundle that supersede the declaration with this digest.
+    successors: HashMap<Digest, Vec<&'a Value>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(bundle: Option<&'a Bundle>) -> Index<'a> {
+        let mut by_digest = HashMap::new();
+        let mut successors: HashMap<Digest, Vec<&Value>> = HashMap::new();
+        if let Some(b) = bundle {
+            for doc in b.upstream.iter().chain(&b.superseded).chain([&b.declaration]) {
+                if let Ok(d) = crate::canonical::digest(doc) {
+                    by_digest.entry(d).or_insert(doc);
+                }
+                if let Some(old) = provenance(doc).and_then(|p| p.supersedes) {
+                    successors.entry(old).or_default().push(doc);
+                }
+            }
+        }
+        let methodologies = bundle.map_or(&[][..], |b| b.methodologies.as_slice());
+        Index { by_digest, methodologies, recomputed: Default::default(), successors }
+    }
+
+    /// Whether the bundle carries a methodology file whose recomputed digest is `digest`.
+    fn has_methodology(&self, digest: &Digest) -> bool {
+        if let Some(&known) = self.recomputed.borrow().get(digest) {
+            return known;
+        }
+        let found = self
+            .methodologies
+            .iter()
+            .filter(|t| &t.digest == digest)
+            .any(|t| t.load().is_ok_and(|m| &m.digest() == digest));
+        self.recomputed.borrow_mut().insert(*digest, found);
+        found
+    }
+
+    fn find(&self, digest: &Digest) -> Option<&'a Value> {
+        self.by_digest.get(digest).copied()
+    }
+}
+
+fn verify_node(
+    ctx: &mut Context<'_>,
     document: &Value,
-    bundle: Option<&Bundle>,
-    options: &VerifyOptions,
-    depth: usize,
-    seen: &mut BTreeSet<Digest>,
+    at: Instant,
+    path: &mut Vec<Digest>,
 ) -> Report {
     use CheckStatus::*;
-    let digest = crate::canonical::digest(document).ok();
-    if let Some(d) = digest {
-        seen.insert(d);
-    }
+    let depth = path.len();
+    let canonical = crate::canonical::canonicalize(document).ok();
+    let digest = canonical.as_deref().map(Digest::of);
     let subject = &document["credentialSubject"];
     let mut r = Report {
         verdict: Verdict::Invalid,
+        status: Status {
+            standing: Standing::Unknown,
+            reasons: Vec::new(),
+            superseded_by: None,
+            at: at.to_string(),
+        },
         digest: digest.map(|d| d.to_string()),
         issuer: super::issuer_of(document),
         pf_id: subject["id"].as_str().map(String::from),
@@ -127,6 +302,19 @@ fn verify_at(
         }),
         checks: Vec::new(),
     };
+
+    // 0. Size: refused before any further work.
+    if let Some(len) = canonical.as_ref().map(Vec::len)
+        && len > MAX_DOCUMENT_BYTES
+    {
+        r.add(
+            "size",
+            Fail,
+            format!("{len} bytes of canonical JSON; pcf verifies declarations of at most {MAX_DOCUMENT_BYTES}"),
+        );
+        r.verdict = Verdict::Invalid;
+        return r;
+    }
 
     // 1. Schema.
     let schema_problems = shape(document);
@@ -177,9 +365,10 @@ fn verify_at(
 
     // 3. Issuer trust.
     let issuer = r.issuer.clone().unwrap_or_default();
-    if options.trust.iter().any(|t| t == &issuer) {
+    let trust = &ctx.options.trust;
+    if trust.iter().any(|t| t == &issuer) {
         r.add("issuer", Pass, format!("{issuer} is trusted"));
-    } else if options.trust.is_empty() {
+    } else if trust.is_empty() {
         r.add("issuer", Fail, format!("{issuer} is not trusted: no --trust given (compare this DID with the one the issuer publishes, then pass --trust {issuer})"));
     } else {
         r.add("issuer", Fail, format!("{issuer} is not among the trusted issuers"));
@@ -190,7 +379,7 @@ fn verify_at(
         None => {
             r.add("methodology", Fail, "no provenance extension: the methodology is not pinned")
         }
-        Some(p) => methodology_check(&mut r, document, p, bundle, options),
+        Some(p) => methodology_check(&mut r, document, p, &ctx.index, ctx.options),
     }
 
     // 4b. Datasets.
@@ -198,115 +387,373 @@ fn verify_at(
         datasets_check(&mut r, document, p);
     }
 
-    // 5. Upstream.
-    match &prov {
-        None => r.add("upstream", Skip, "no provenance extension"),
-        Some(p) if p.upstream.is_empty() => {
+    // 5. Upstream: each supplier's declaration is judged at the instant this one was issued.
+    let issued = document["validFrom"].as_str().and_then(|t| Instant::parse(t).ok());
+    match (&prov, issued, digest) {
+        (None, _, _) => r.add("upstream", Skip, "no provenance extension"),
+        (Some(p), _, _) if p.upstream.is_empty() => {
             r.add("upstream", Pass, "no suppliers' declarations consumed")
         }
-        Some(p) => {
+        (Some(_), None, _) | (Some(_), _, None) => r.add(
+            "upstream",
+            Fail,
+            "the declaration has no valid validFrom or digest to judge its suppliers' declarations at",
+        ),
+        (Some(p), Some(issued), Some(d)) => {
+            path.push(d);
             for u in &p.upstream {
-                let name =
-                    format!("upstream {}", u.pf_id.as_deref().unwrap_or(&u.digest.to_string()));
-                if !u.verified {
-                    r.add(
-                        &name,
-                        Fail,
-                        format!(
-                            "recorded as unverified when issued: {}",
-                            u.unverified_reason.as_deref().unwrap_or("no reason given")
-                        ),
-                    );
-                    continue;
-                }
-                if depth >= MAX_DEPTH || seen.contains(&u.digest) {
-                    r.add(&name, Fail, "the chain of upstream declarations loops or is too deep");
-                    continue;
-                }
-                let found = bundle.and_then(|b| b.find(&u.digest));
-                match found {
-                    None => r.add(
-                        &name,
-                        Fail,
-                        format!(
-                            "{} is not in the bundle; ask the issuer for a bundle (pcf bundle)",
-                            u.digest
-                        ),
-                    ),
-                    Some(doc) => {
-                        let sub = verify_at(doc, bundle, options, depth + 1, seen);
-                        let failed: Vec<&Check> = sub
-                            .checks
-                            .iter()
-                            .filter(|c| c.status == Fail && c.name != "issuer")
-                            .collect();
-                        let trusted =
-                            sub.checks.iter().any(|c| c.name == "issuer" && c.status == Pass);
-                        if !failed.is_empty() {
-                            let why: Vec<String> = failed
-                                .iter()
-                                .map(|c| format!("{}: {}", c.name, c.detail))
-                                .collect();
-                            r.add(&name, Fail, why.join("; "));
-                        } else if !trusted {
-                            r.add(
-                                &name,
-                                Warn,
-                                format!(
-                                    "valid, but its issuer {} is not trusted",
-                                    sub.issuer.as_deref().unwrap_or("?")
-                                ),
-                            );
-                        } else {
-                            r.add(
-                                &name,
-                                Pass,
-                                format!(
-                                    "valid, issued by trusted {}",
-                                    sub.issuer.as_deref().unwrap_or("?")
-                                ),
-                            );
-                        }
-                    }
-                }
+                upstream_check(ctx, &mut r, u, issued, path);
             }
+            path.pop();
         }
     }
 
     // 6. Supersession.
-    supersession_check(&mut r, document, prov.as_ref(), bundle);
+    supersession_check(&mut r, document, prov.as_ref(), &ctx.index);
 
-    // 7. Register.
-    // The bundle's register excerpt is the top-level issuer's; suppliers keep their own.
-    let excerpt = if depth == 0 { bundle.and_then(|b| b.register_excerpt.as_ref()) } else { None };
-    match excerpt {
-        None if depth > 0 => r.add("register", Skip, "a supplier's register is the supplier's own"),
-        None => r.add("register", Skip, "no register excerpt given"),
-        Some(ex) => match crate::register::verify_excerpt(ex) {
-            Err(e) => r.add("register", Fail, e.to_string()),
-            Ok(rep) => {
-                let status = digest.and_then(|d| rep.statuses.get(&d).copied());
-                match status {
-                    Some(crate::register::Status::Active) => r.add(
-                        "register",
-                        Pass,
-                        format!("registered and active (register head {})", rep.head.seq),
-                    ),
-                    Some(crate::register::Status::Deprecated) => {
-                        r.add("register", Warn, "registered, but deprecated by a later declaration")
-                    }
-                    None => r.add("register", Fail, "the excerpt does not record this declaration"),
-                }
-            }
-        },
-    }
-
-    // 8. Numbers.
+    // 7. Numbers.
     numbers_check(&mut r, subject, document);
 
-    r.verdict =
-        if r.checks.iter().any(|c| c.status == Fail) { Verdict::Invalid } else { Verdict::Valid };
+    // 8. Validity period and status at `at`.
+    let mut standing = Vec::new();
+    validity_check(&mut r, document, at, &mut standing);
+    // The bundle's register excerpt is the top-level issuer's; suppliers keep their own.
+    let excerpt = if depth == 0 { ctx.excerpt } else { None };
+    status_check(&mut r, document, digest, &ctx.index, excerpt, depth, at, &mut standing);
+    standing.sort_by(|a, b| b.0.cmp(&a.0));
+    match standing.first() {
+        Some((s, _)) => r.status.standing = *s,
+        None => r.status.standing = Standing::Current,
+    }
+    r.status.reasons = standing.into_iter().map(|(_, why)| why).collect();
+    r.verdict = verdict_of(&r.checks, &r.status);
     r
+}
+
+fn verdict_of(checks: &[Check], status: &Status) -> Verdict {
+    if checks.iter().any(|c| c.status == CheckStatus::Fail) {
+        return Verdict::Invalid;
+    }
+    match status.standing {
+        Standing::Current => Verdict::Valid,
+        Standing::Unknown => Verdict::StatusUnknown,
+        _ => Verdict::NotCurrent,
+    }
+}
+
+fn upstream_check(
+    ctx: &mut Context<'_>,
+    r: &mut Report,
+    u: &super::UpstreamRef,
+    issued: Instant,
+    path: &mut Vec<Digest>,
+) {
+    use CheckStatus::*;
+    let name = format!("upstream {}", u.pf_id.as_deref().unwrap_or(&u.digest.to_string()));
+    if !u.verified {
+        let why = u.unverified_reason.as_deref().unwrap_or("no reason given");
+        r.add(&name, Fail, format!("recorded as unverified when issued: {why}"));
+        return;
+    }
+    if let Some(i) = path.iter().position(|d| d == &u.digest) {
+        let cycle: Vec<String> = path[i..].iter().map(Digest::to_string).collect();
+        r.add(
+            &name,
+            Fail,
+            format!(
+                "the chain of suppliers' declarations loops: {} -> {}",
+                cycle.join(" -> "),
+                u.digest
+            ),
+        );
+        return;
+    }
+    if path.len() >= MAX_DEPTH {
+        r.add(
+            &name,
+            Fail,
+            format!("the chain of suppliers' declarations is deeper than {MAX_DEPTH}"),
+        );
+        return;
+    }
+    let Some(doc) = ctx.index.find(&u.digest) else {
+        r.add(
+            &name,
+            Fail,
+            format!("{} is not in the bundle; ask the issuer for a bundle (pcf bundle)", u.digest),
+        );
+        return;
+    };
+    let key = (u.digest, issued);
+    let sub = match ctx.memo.get(&key) {
+        Some(sub) => sub.clone(),
+        None => {
+            let sub = verify_node(ctx, doc, issued, path);
+            ctx.memo.insert(key, sub.clone());
+            sub
+        }
+    };
+    let failed = sub.failure_summary(&["issuer"]);
+    let issuer = sub.issuer.as_deref().unwrap_or("?");
+    let trusted = sub.checks.iter().any(|c| c.name == "issuer" && c.status == Pass);
+    let recorded = u.issuer.as_deref();
+    if !failed.is_empty() {
+        r.add(&name, Fail, failed);
+    } else if recorded.is_some_and(|i| i != issuer) {
+        r.add(
+            &name,
+            Fail,
+            format!("recorded as issued by {}, but issued by {issuer}", recorded.unwrap_or("?")),
+        );
+    } else if matches!(
+        sub.status.standing,
+        Standing::NotYetValid | Standing::Expired | Standing::Deprecated | Standing::Superseded
+    ) {
+        r.add(
+            &name,
+            Fail,
+            format!("was not current when consumed at {issued}: {}", sub.status.reasons.join("; ")),
+        );
+    } else if !trusted {
+        r.add(&name, Warn, format!("genuine, but its issuer {issuer} is not trusted"));
+    } else {
+        r.add(
+            &name,
+            Pass,
+            format!("genuine, issued by trusted {issuer}, valid when consumed at {issued}"),
+        );
+    }
+}
+
+/// Checks the validity windows at `at`; pushes a standing for each window `at` is outside.
+fn validity_check(
+    r: &mut Report,
+    doc: &Value,
+    at: Instant,
+    standing: &mut Vec<(Standing, String)>,
+) {
+    use CheckStatus::*;
+    let subject = &doc["credentialSubject"];
+    let proof = &doc["proof"];
+    let mut problems = Vec::new();
+    let mut time = |what: &str, v: &Value, required: bool| -> Option<Instant> {
+        match v {
+            Value::Null if !required => None,
+            Value::String(s) => match Instant::parse(s) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    problems.push(format!("{what}: {e}"));
+                    None
+                }
+            },
+            other => {
+                problems.push(format!("{what} is {other}, not an RFC 3339 date-time"));
+                None
+            }
+        }
+    };
+    let valid_from = time("validFrom", &doc["validFrom"], true);
+    let valid_until = time("validUntil", &doc["validUntil"], false);
+    let created = time("credentialSubject.created", &subject["created"], true);
+    let period_start =
+        time("credentialSubject.validityPeriodStart", &subject["validityPeriodStart"], false);
+    let period_end =
+        time("credentialSubject.validityPeriodEnd", &subject["validityPeriodEnd"], false);
+    let reference_end = time(
+        "credentialSubject.pcf.referencePeriodEnd",
+        &subject["pcf"]["referencePeriodEnd"],
+        true,
+    );
+    let proof_created = time("proof.created", &proof["created"], false);
+    let proof_expires = time("proof.expires", &proof["expires"], false);
+    if let (Some(a), Some(b)) = (valid_from, valid_until)
+        && b <= a
+    {
+        problems.push(format!("validUntil {b} is not after validFrom {a}"));
+    }
+    if !problems.is_empty() {
+        r.add("validity", Fail, problems.join("; "));
+        return;
+    }
+    let mut not_yet = |what: &str, t: Option<Instant>| {
+        if let Some(t) = t
+            && t > at
+        {
+            standing.push((Standing::NotYetValid, format!("{what} {t} is after {at}")));
+        }
+    };
+    not_yet("validFrom", valid_from);
+    not_yet("created", created);
+    not_yet("validityPeriodStart", period_start);
+    not_yet("proof created", proof_created);
+    // PACT: without a validity period end, a footprint is valid for three years after the
+    // end of its reference period.
+    let (pact_end, pact_what) = match (period_end, reference_end) {
+        (Some(e), _) => (Some(e), "validityPeriodEnd".to_string()),
+        (None, Some(r)) => (
+            Some(r.plus_years(3)),
+            format!("the PACT default validity end (referencePeriodEnd {r} + 3 years)"),
+        ),
+        (None, None) => (None, String::new()),
+    };
+    for (what, end) in [
+        ("validUntil".to_string(), valid_until),
+        (pact_what, pact_end),
+        ("proof expires".to_string(), proof_expires),
+    ] {
+        if let Some(end) = end
+            && end <= at
+        {
+            standing.push((Standing::Expired, format!("{what} {end} is not after {at}")));
+        }
+    }
+    let window = format!(
+        "valid from {} until {}",
+        valid_from.map_or_else(|| "?".into(), |t| t.to_string()),
+        [valid_until, pact_end, proof_expires]
+            .into_iter()
+            .flatten()
+            .min()
+            .map_or_else(|| "(no end)".into(), |t| t.to_string())
+    );
+    if standing.is_empty() {
+        r.add("validity", Pass, window);
+    } else {
+        let why: Vec<&str> = standing.iter().map(|(_, w)| w.as_str()).collect();
+        r.add("validity", Warn, format!("{window}: {}", why.join("; ")));
+    }
+}
+
+/// Reads every piece of status evidence: the status the issuer signed, a later declaration of
+/// the issuer in the bundle, and the register excerpt.
+#[allow(clippy::too_many_arguments)]
+fn status_check(
+    r: &mut Report,
+    doc: &Value,
+    digest: Option<Digest>,
+    index: &Index<'_>,
+    excerpt: Option<&RegisterExcerpt>,
+    depth: usize,
+    at: Instant,
+    standing: &mut Vec<(Standing, String)>,
+) {
+    use CheckStatus::*;
+    let mut evidence = Vec::new();
+    match doc["credentialSubject"]["status"].as_str() {
+        Some("Active") => {}
+        Some("Deprecated") => {
+            standing
+                .push((Standing::Deprecated, "its issuer signed it with status Deprecated".into()));
+            evidence.push("signed status Deprecated".to_string());
+        }
+        other => {
+            r.add(
+                "status",
+                Fail,
+                format!("credentialSubject.status is {other:?}; PACT allows Active or Deprecated"),
+            );
+            return;
+        }
+    }
+    let issuer = super::issuer_of(doc);
+    let Some(digest) = digest else { return };
+    for newer in index.successors.get(&digest).into_iter().flatten() {
+        let genuine = proof::verify(newer, &|_| None)
+            .is_ok_and(|v| Some(super::did_of(&v.verification_method)) == issuer);
+        let newer_from = newer["validFrom"].as_str().and_then(|t| Instant::parse(t).ok());
+        if genuine && super::issuer_of(newer) == issuer && newer_from.is_some_and(|t| t <= at) {
+            let id = newer["credentialSubject"]["id"].as_str().unwrap_or("?").to_string();
+            standing
+                .push((Standing::Superseded, format!("superseded by {id}, carried in the bundle")));
+            r.status.superseded_by.get_or_insert(id);
+            evidence.push("a later declaration in the bundle".to_string());
+        }
+    }
+    match excerpt {
+        None if depth > 0 => {}
+        None => {
+            if standing.iter().all(|(s, _)| *s == Standing::NotYetValid || *s == Standing::Expired)
+            {
+                standing.push((
+                    Standing::Unknown,
+                    "the bundle carries no register excerpt: nothing shows whether a later declaration replaced it".into(),
+                ));
+            }
+            r.add("register", Skip, "no register excerpt given: the status is unknown");
+        }
+        Some(ex) => match crate::register::verify_excerpt(ex) {
+            Err(e) => r.add("register", Fail, e.to_string()),
+            Ok(rep) if !rep.statuses.contains_key(&digest) => {
+                r.add("register", Fail, "the excerpt does not record this declaration")
+            }
+            Ok(rep) => excerpt_standing(r, ex, &rep.head, digest, at, standing),
+        },
+    }
+}
+
+/// The standing of `digest` at `at` from a verified excerpt (contiguous up to its head).
+fn excerpt_standing(
+    r: &mut Report,
+    ex: &RegisterExcerpt,
+    head: &crate::register::Head,
+    digest: Digest,
+    at: Instant,
+    standing: &mut Vec<(Standing, String)>,
+) {
+    use CheckStatus::*;
+    let head_time = ex.entries.last().map(|e| e.time.to_string()).unwrap_or_default();
+    let caveat = "the excerpt is the issuer's unsigned record, complete up to its head; a later entry \
+                  would not be in it";
+    let mut registered = None;
+    let mut replaced = None;
+    for e in &ex.entries {
+        let Ok(t) = Instant::parse(e.time.as_str()) else { continue };
+        match &e.kind {
+            EntryKind::Declared { declaration, .. } if *declaration == digest => {
+                registered = Some((e.seq, t))
+            }
+            EntryKind::Declared { supersedes: Some(old), pf_id, .. }
+                if *old == digest && t <= at =>
+            {
+                replaced.get_or_insert((Standing::Superseded, e.seq, t, Some(pf_id.clone())));
+            }
+            EntryKind::StatusChanged { declaration, .. } if *declaration == digest && t <= at => {
+                replaced.get_or_insert((Standing::Deprecated, e.seq, t, None));
+            }
+            _ => {}
+        }
+    }
+    let Some((seq, registered_at)) = registered else {
+        r.add("register", Fail, "the excerpt does not record this declaration");
+        return;
+    };
+    if let Some((s, seq, t, by)) = replaced {
+        let what = match &by {
+            Some(id) => format!("superseded by {id} (register entry {seq}, {t})"),
+            None => format!("deprecated by its issuer (register entry {seq}, {t})"),
+        };
+        if let Some(id) = by {
+            r.status.superseded_by.get_or_insert(id);
+        }
+        standing.push((s, what.clone()));
+        r.add("register", Warn, format!("registered at entry {seq}; {what}"));
+    } else if registered_at > at {
+        standing.push((
+            Standing::NotYetValid,
+            format!("registered only at {registered_at}, after {at}"),
+        ));
+        r.add(
+            "register",
+            Warn,
+            format!("registered at entry {seq} on {registered_at}, after {at}"),
+        );
+    } else {
+        r.add(
+            "register",
+            Pass,
+            format!("registered at entry {seq} and active as of the register head {} ({head_time}); {caveat}", head.seq),
+        );
+    }
 }
 
 fn shape(doc: &Value) -> Vec<String> {
@@ -340,7 +787,7 @@ fn methodology_check(
     r: &mut Report,
     doc: &Value,
     p: &Provenance,
-    bundle: Option<&Bundle>,
+    index: &Index<'_>,
     options: &VerifyOptions,
 ) {
     use CheckStatus::*;
@@ -364,15 +811,9 @@ fn methodology_check(
         r.add("methodology", Pass, format!("{label}: shipped with pcf"));
         return;
     }
-    if let Some(b) = bundle {
-        for text in &b.methodologies {
-            if let Ok(loaded) = text.load()
-                && loaded.digest() == m.digest
-            {
-                r.add("methodology", Pass, format!("{label}: in the bundle, digest recomputed"));
-                return;
-            }
-        }
+    if index.has_methodology(&m.digest) {
+        r.add("methodology", Pass, format!("{label}: in the bundle, digest recomputed"));
+        return;
     }
     if options.danger_accept_unknown_methodology {
         r.add(
@@ -447,12 +888,7 @@ fn shipped_digest(kind: Shipped, id: &str) -> Option<Digest> {
     Some(digest)
 }
 
-fn supersession_check(
-    r: &mut Report,
-    doc: &Value,
-    prov: Option<&Provenance>,
-    bundle: Option<&Bundle>,
-) {
+fn supersession_check(r: &mut Report, doc: &Value, prov: Option<&Provenance>, index: &Index<'_>) {
     use CheckStatus::*;
     let subject = &doc["credentialSubject"];
     let preceding: Vec<&str> = subject["precedingPfIds"]
@@ -471,7 +907,7 @@ fn supersession_check(
         }
         return;
     };
-    let Some(old) = bundle.and_then(|b| b.find(&old_digest)) else {
+    let Some(old) = index.find(&old_digest) else {
         r.add("supersession", Warn, format!("supersedes {old_digest}, which is not in the bundle"));
         return;
     };
@@ -505,6 +941,52 @@ fn numbers_check(r: &mut Report, subject: &Value, doc: &Value) {
     let pcf = &subject["pcf"];
     let num = |f: &str| pcf[f].as_str().and_then(|s| Decimal(s.into()).value());
     let mut problems = Vec::new();
+    // Every figure a decimal within f64's range: a 400-digit number would be infinite.
+    const DECIMALS: [&str; 12] = [
+        "declaredUnitAmount",
+        "productMassPerDeclaredUnit",
+        "pcfExcludingBiogenicUptake",
+        "pcfIncludingBiogenicUptake",
+        "fossilGhgEmissions",
+        "fossilCarbonContent",
+        "biogenicCarbonContent",
+        "biogenicNonCO2Emissions",
+        "biogenicCO2Uptake",
+        "landUseChangeGhgEmissions",
+        "exemptedEmissionsPercent",
+        "primaryDataShare",
+    ];
+    let dqi = ["technologicalDQR", "temporalDQR", "geographicalDQR"];
+    let figures =
+        DECIMALS.iter().map(|f| (*f, &pcf[*f])).chain(dqi.iter().map(|f| (*f, &pcf["dqi"][*f])));
+    for (field, v) in figures {
+        if let Some(text) = v.as_str()
+            && Decimal(text.into()).value().is_none()
+        {
+            let shown: String = text.chars().take(24).collect();
+            let more = if text.len() > 24 {
+                format!("... ({} characters)", text.len())
+            } else {
+                String::new()
+            };
+            problems.push(format!("{field} {shown:?}{more} is not a finite decimal"));
+        }
+    }
+    // PACT: the totals of emissions are not negative; only the uptake (and so the total
+    // including it) may be.
+    for f in [
+        "pcfExcludingBiogenicUptake",
+        "landUseChangeGhgEmissions",
+        "biogenicNonCO2Emissions",
+        "fossilCarbonContent",
+        "biogenicCarbonContent",
+    ] {
+        if let Some(x) = num(f)
+            && x < 0.0
+        {
+            problems.push(format!("{f} {x} is negative"));
+        }
+    }
     let excl = num("pcfExcludingBiogenicUptake");
     let incl = num("pcfIncludingBiogenicUptake");
     let uptake = num("biogenicCO2Uptake").unwrap_or(0.0);
@@ -575,11 +1057,31 @@ fn numbers_check(r: &mut Report, subject: &Value, doc: &Value) {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let verdict = match self.verdict {
-            Verdict::Valid => "VALID",
-            Verdict::Invalid => "INVALID",
+        let product = self.product.as_deref().unwrap_or("(unknown product)");
+        writeln!(f, "{}: {product}", self.verdict.label())?;
+        let standing = match self.status.standing {
+            Standing::Current => "current",
+            Standing::Unknown => "unknown",
+            Standing::NotYetValid => "not yet valid",
+            Standing::Expired => "expired",
+            Standing::Deprecated => "deprecated",
+            Standing::Superseded => "superseded",
         };
-        writeln!(f, "{verdict}: {}", self.product.as_deref().unwrap_or("(unknown product)"))?;
+        match self.verdict {
+            Verdict::Invalid => writeln!(f, "  status     not judged: a check failed")?,
+            _ if self.status.reasons.is_empty() => {
+                writeln!(f, "  status     {standing} at {}", self.status.at)?
+            }
+            _ => writeln!(
+                f,
+                "  status     {standing} at {}: {}",
+                self.status.at,
+                self.status.reasons.join("; ")
+            )?,
+        }
+        if let Some(by) = &self.status.superseded_by {
+            writeln!(f, "  replaced   by {by}")?;
+        }
         if let Some(p) = &self.pcf {
             writeln!(f, "  footprint  {p}")?;
         }

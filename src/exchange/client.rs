@@ -397,6 +397,7 @@ impl Session<'_> {
         let options = VerifyOptions {
             trust: self.options.trust.clone(),
             danger_accept_unknown_methodology: false,
+            at: None,
         };
         let report = crate::declaration::verify::verify(&document, bundle.as_ref(), &options);
         if report.verdict == Verdict::Invalid {

@@ -44,15 +44,26 @@ pub struct SupplierDeclaration {
     pub cbam: Option<(f64, f64)>,
     /// Whether the document carries a proof (checked by `pcf verify`/`pcf declare`).
     pub signed: bool,
+    /// The whole file when it is a pcf bundle (`document` is then its declaration), so that
+    /// the declaration can be verified with the suppliers' declarations it carries.
+    pub bundle: Option<Value>,
 }
 
 impl SupplierDeclaration {
     /// Reads a declaration; the error is a sentence for the inventory error that wraps it.
     pub fn load(path: &Path) -> Result<SupplierDeclaration, String> {
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
-        let document = crate::canonical::parse_strict(&bytes).map_err(|e| e.to_string())?;
+        let file = crate::canonical::parse_strict(&bytes).map_err(|e| e.to_string())?;
+        // A bundle (`pcf bundle`) stands for the declaration it carries.
+        let (document, bundle) = if file["format"] == "pcf-bundle/1" {
+            (file["declaration"].clone(), Some(file))
+        } else {
+            (file, None)
+        };
         let digest = crate::canonical::digest(&document).map_err(|e| e.to_string())?;
-        Self::from_document(path, digest, document)
+        let mut sd = Self::from_document(path, digest, document)?;
+        sd.bundle = bundle;
+        Ok(sd)
     }
 
     fn from_document(path: &Path, digest: Digest, document: Value) -> Result<Self, String> {
@@ -108,6 +119,7 @@ impl SupplierDeclaration {
             None => None,
         };
         Ok(SupplierDeclaration {
+            bundle: None,
             path: path.to_path_buf(),
             digest,
             pf_id: pf.get("id").and_then(Value::as_str).map(String::from),
