@@ -2,6 +2,7 @@
 
 mod util;
 
+mod adversarial;
 mod canonical;
 mod certification;
 mod declaration;

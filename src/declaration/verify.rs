@@ -468,7 +468,8 @@ fn upstream_check(
         );
         return;
     }
-    if path.len() >= MAX_DEPTH {
+    // `path` holds this declaration and those above it: `u` is `path.len()` levels down.
+    if path.len() > MAX_DEPTH {
         r.add(
             &name,
             Fail,
