@@ -10,6 +10,7 @@ mod exchange;
 mod footprint;
 mod lci;
 mod methodology;
+mod readme;
 mod register;
 mod signing;
 mod solver;
