@@ -13,6 +13,7 @@ use pcf::methodology::Methodology;
 
 use crate::util;
 
+mod properties;
 pub(crate) mod worked;
 
 fn close(actual: f64, expected: f64) {
