@@ -55,6 +55,35 @@ fn cyberphone_vectors_canonicalize_byte_for_byte() {
 }
 
 #[test]
+fn missing_vectors_fail_when_required_and_warn_otherwise() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("absent");
+
+    // Not required (a local run): skipped, with the warning written where it escapes capture.
+    let mut warn = Vec::new();
+    assert_eq!(util::vectors_at(missing.clone(), false, &mut warn), None);
+    let warn = String::from_utf8(warn).unwrap();
+    assert!(warn.contains("WARNING: SKIPPED"), "{warn}");
+    assert!(warn.contains(&missing.display().to_string()), "{warn}");
+
+    // Required (CI): the test fails, naming the folder and the variable.
+    let panic =
+        std::panic::catch_unwind(|| util::vectors_at(missing.clone(), true, &mut std::io::sink()))
+            .unwrap_err();
+    let msg = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains(&missing.display().to_string()), "{msg}");
+    assert!(msg.contains(&format!("{} is set", util::REQUIRE_VECTORS)), "{msg}");
+
+    // Present: returned as is and nothing written, required or not.
+    for required in [false, true] {
+        let mut warn = Vec::new();
+        let got = util::vectors_at(tmp.path().to_path_buf(), required, &mut warn);
+        assert_eq!(got.as_deref(), Some(tmp.path()));
+        assert!(warn.is_empty());
+    }
+}
+
+#[test]
 fn duplicate_keys_are_rejected_with_key_and_pointer() {
     insta::assert_snapshot!(message(br#"{"a": 1, "a": 2}"#),
         @r#"duplicate key "a" at line 1, column 10 (json pointer "/a")"#);

@@ -502,3 +502,89 @@ fn assert_close(actual: f64, expected: f64) {
     let rel = ((actual - expected) / expected).abs();
     assert!(rel <= 1e-9, "{actual} vs {expected} (relative error {rel:e})");
 }
+
+#[test]
+fn methodology_diff_of_a_real_pair_with_effects_derived_by_hand() {
+    use pcf::certification::diff;
+    use pcf::inventory::Inventory;
+    use serde_json::json;
+
+    use crate::footprint::worked::{self, Gwp, bracket_by_hand};
+
+    let dir = TempDir::new().unwrap();
+    let a = Methodology::shipped("pact-3.0").unwrap();
+    // B: pact-3.0 with N2O at 265 (its AR5 value) instead of 273, location-based electricity
+    // (so the GECs no longer count), and a new version number.
+    let mut text = a.text.clone();
+    for (from, to) in [
+        ("version = \"1.0.0\"", "version = \"1.1.0\""),
+        ("n2o = 273.0", "n2o = 265.0"),
+        ("accounting = \"market-based\"", "accounting = \"location-based\""),
+    ] {
+        assert_eq!(text.matches(from).count(), 1, "{from}");
+        text = text.replace(from, to);
+    }
+    let b = Methodology::load(&write(&dir, "pact-3.0-b.toml", &text)).unwrap();
+
+    let d = diff::diff(&a, &b);
+    let changes: Vec<_> =
+        d.changes.iter().map(|c| (c.path.as_str(), c.section.as_str(), &c.old, &c.new)).collect();
+    let (market, location) = (Some(json!("market-based")), Some(json!("location-based")));
+    let (n2o_a, n2o_b) = (Some(json!(273.0)), Some(json!(265.0)));
+    let (v_a, v_b) = (Some(json!("1.0.0")), Some(json!("1.1.0")));
+    assert_eq!(
+        changes,
+        [
+            ("/electricity/accounting", "electricity", &market, &location),
+            ("/gwp/factors/n2o", "gwp", &n2o_a, &n2o_b),
+            ("/version", "version", &v_a, &v_b),
+        ]
+    );
+    assert_eq!(diff::units(&d), ["/electricity", "/gwp/factors/n2o"]);
+
+    // A written differently (keys reversed, comments dropped, `1.0` as `1`) is the same
+    // methodology: no change against A, and exactly the changes above against B.
+    let table: toml::Table = a.text.parse().unwrap();
+    let reordered = toml::to_string(&reversed(&toml::Value::Table(table))).unwrap().replacen(
+        "co2-fossil = 1.0",
+        "co2-fossil = 1",
+        1,
+    );
+    assert!(reordered.contains("co2-fossil = 1\n"));
+    let a2 = Methodology::load(&write(&dir, "pact-3.0-reordered.toml", &reordered)).unwrap();
+    assert_ne!(a2.text, a.text);
+    assert_eq!(diff::diff(&a, &a2).changes, []);
+    assert_eq!(diff::diff(&a2, &b).changes, d.changes);
+
+    // The impact on the steel bracket, derived by hand (tests/footprint/worked.rs).
+    let inv = Inventory::load(&util::root().join("examples/steel-bracket/inventory.toml")).unwrap();
+    let imp = diff::impact(&a, &b, &inv, &d).unwrap();
+    let bracket = imp.products.iter().find(|p| p.product == "bracket").unwrap();
+    let n2o_265 = Gwp { n2o: 265.0, ..worked::AR6 };
+    let fa = bracket_by_hand(&worked::AR6, true).per_piece;
+    let fb = bracket_by_hand(&n2o_265, false).per_piece;
+    // One at a time from A: location-based alone puts the 400 MWh (stamping, 10/11 to the
+    // blank) and 200 MWh of GECs back at 0.5366 kg/kWh; N2O alone changes the truck freight's
+    // 0.000003 kg/tkm over 168 300 tkm (10/11) and the natural gas's 0.1 kg/TJ over 1.6 TJ by
+    // 265 - 273. The supplier's declared figure does not move. Per piece (1 000 000).
+    let electricity = (400_000.0 * 10.0 / 11.0 + 200_000.0) * 0.5366 / 1e6;
+    let n2o = (168_300.0 * 0.000003 * 10.0 / 11.0 + 1.6 * 0.1) * (265.0 - 273.0) / 1e6;
+    // The same effects as differences of the full derivation.
+    worked::close(bracket_by_hand(&worked::AR6, false).per_piece - fa, electricity, "elec");
+    worked::close(bracket_by_hand(&n2o_265, true).per_piece - fa, n2o, "n2o");
+    // Electricity carries no N2O here, so the two do not interact: B - A is their sum.
+    worked::close(fb - fa, electricity + n2o, "change");
+
+    worked::close(bracket.a.kg_co2e.unwrap(), fa, "A");
+    worked::close(bracket.b.kg_co2e.unwrap(), fb, "B");
+    worked::close(bracket.change.unwrap(), electricity + n2o, "change");
+    worked::close(bracket.percent.unwrap(), 100.0 * (electricity + n2o) / fa, "percent");
+    let effects: Vec<(&str, f64)> =
+        bracket.attribution.iter().map(|e| (e.rule.as_str(), e.delta.unwrap())).collect();
+    assert_eq!(effects.len(), 2, "{effects:?}");
+    assert_eq!(effects[0].0, "/electricity", "largest effect first");
+    worked::close(effects[0].1, electricity, "electricity effect");
+    assert_eq!(effects[1].0, "/gwp/factors/n2o");
+    worked::close(effects[1].1, n2o, "n2o effect");
+    assert!(bracket.interaction.unwrap().abs() <= 1e-12, "{:?}", bracket.interaction);
+}

@@ -2,6 +2,7 @@
 //! directories and a builder for running the `pcf` binary.
 #![allow(dead_code)] // each test module uses a different subset
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -10,23 +11,45 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Environment variable that turns missing third-party vectors into a test failure (`.ci/run`
+/// sets it to `1`; any value other than empty or `0` counts).
+pub const REQUIRE_VECTORS: &str = "PCF_REQUIRE_TEST_VECTORS";
+
 /// Third-party conformance vectors: `$PCF_TEST_VECTORS`, else `../shared/test-vectors`.
-/// `None` (and a line on stderr saying why) when they are absent, so a test can skip.
+/// When they are absent: a failed test if `$PCF_REQUIRE_TEST_VECTORS` is set (CI), else `None`
+/// and a warning written past the test harness's output capture, so a local run shows it.
 pub fn test_vectors(sub: &str) -> Option<PathBuf> {
     let base = std::env::var_os("PCF_TEST_VECTORS")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("../shared/test-vectors"));
-    let dir = base.join(sub);
+    let required = std::env::var(REQUIRE_VECTORS).is_ok_and(|v| !v.is_empty() && v.as_str() != "0");
+    vectors_at(base.join(sub), required, &mut std::io::stderr().lock())
+}
+
+/// [`test_vectors`] with its inputs explicit: `dir` if it exists; else a panic when `required`,
+/// or `None` after writing the warning to `warn`.
+///
+/// libtest captures only the `print!`/`eprint!` family; a write to the locked stderr handle
+/// reaches the terminal (and CI log) even when the test passes.
+pub fn vectors_at(dir: PathBuf, required: bool, warn: &mut dyn Write) -> Option<PathBuf> {
     if dir.exists() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: third-party vectors not found at {} (set PCF_TEST_VECTORS to the \
-             test-vectors folder; CI has them)",
-            dir.display()
-        );
-        None
+        return Some(dir);
     }
+    assert!(
+        !required,
+        "third-party vectors not found at {} and {REQUIRE_VECTORS} is set: put the \
+         test-vectors folder at ../shared/test-vectors or set PCF_TEST_VECTORS to it",
+        dir.display()
+    );
+    // Best effort: a warning that cannot be written must not fail the test.
+    let _ = writeln!(
+        warn,
+        "\n!!! WARNING: SKIPPED conformance test: third-party vectors not found at {}\n\
+         !!! (set PCF_TEST_VECTORS to the test-vectors folder; CI sets {REQUIRE_VECTORS}=1 and \
+         fails without them)\n",
+        dir.display()
+    );
+    None
 }
 
 /// Runs the `pcf` binary with `args` in `cwd`.

@@ -730,18 +730,36 @@ mod tests {
     #[test]
     fn every_declared_unit_has_a_unit() {
         use raw::DeclaredUnit as D;
-        for d in [
-            D::Kilogram,
-            D::Liter,
-            D::CubicMeter,
-            D::KilowattHour,
-            D::Megajoule,
-            D::TonKilometer,
-            D::SquareMeter,
-            D::Piece,
-        ] {
+        // Each PACT declared unit, the symbol it must map to, its dimension and its size in the
+        // dimension's base unit (kg, MJ, m3, m2, piece, tkm), written out by hand. A symbol
+        // missing from the unit table would fall back to `kg` and fail the symbol check (and,
+        // except for the kilogram itself, the dimension check).
+        let expected = [
+            (D::Kilogram, "kg", Dimension::Mass, 1.0),
+            (D::Liter, "l", Dimension::Volume, 1e-3),
+            (D::CubicMeter, "m3", Dimension::Volume, 1.0),
+            (D::KilowattHour, "kWh", Dimension::Energy, 3.6),
+            (D::Megajoule, "MJ", Dimension::Energy, 1.0),
+            (D::TonKilometer, "tkm", Dimension::TransportWork, 1.0),
+            (D::SquareMeter, "m2", Dimension::Area, 1.0),
+            (D::Piece, "piece", Dimension::Count, 1.0),
+        ];
+        for (d, symbol, dimension, in_base) in expected {
             let unit = declared_unit(d);
-            assert!(unit == Unit::KG || d == D::Kilogram || unit.dimension() != Dimension::Mass);
+            assert_eq!(unit.symbol(), symbol, "{d:?}");
+            assert_eq!(unit.dimension(), dimension, "{d:?}");
+            let base = match dimension {
+                Dimension::Mass => "kg",
+                Dimension::Energy => "MJ",
+                Dimension::Volume => "m3",
+                Dimension::Area => "m2",
+                Dimension::Count => "piece",
+                Dimension::TransportWork => "tkm",
+            };
+            let base: Unit = base.parse().unwrap();
+            assert_eq!(unit.factor_to(base).unwrap(), in_base, "{d:?}");
+            // And the unit is the one the table gives for that symbol.
+            assert_eq!(unit, symbol.parse::<Unit>().unwrap(), "{d:?}");
         }
     }
 
