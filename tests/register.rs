@@ -50,8 +50,21 @@ fn deprecated(declaration: Digest, pf_id: String) -> EntryKind {
     EntryKind::StatusChanged { declaration, pf_id, status: StatusChange::Deprecated }
 }
 
+/// A claim as registers before decimal strings wrote it: the quantity a JSON number. The
+/// sample register below is such a register (it also has the separate deprecation entry that
+/// older `pcf declare` wrote after a supersession), so the snapshots of its digests show that
+/// older registers still read and verify unchanged.
 fn claim(serial: &str, quantity_kwh: f64) -> CertificateClaim {
-    CertificateClaim { serial: serial.to_string(), quantity_kwh }
+    serde_json::from_value(serde_json::json!({ "serial": serial, "quantityKwh": quantity_kwh }))
+        .unwrap()
+}
+
+/// A claim as `pcf declare` writes it now: the quantity a decimal string.
+fn decimal_claim(serial: &str, quantity_kwh: &str) -> CertificateClaim {
+    CertificateClaim {
+        serial: serial.parse().unwrap(),
+        quantity_kwh: quantity_kwh.parse().unwrap(),
+    }
 }
 
 /// The declarations of [`sample`].
@@ -231,9 +244,12 @@ fn certificate_claims_list_every_claim_by_serial() {
     let dir = tempfile::tempdir().unwrap();
     let s = sample(dir.path());
     let claims = s.register.certificate_claims().unwrap();
+    let wh = |serial: &str| -> Vec<(u64, u64)> {
+        claims[&serial.parse().unwrap()].iter().map(|(seq, q)| (*seq, q.wh())).collect()
+    };
     assert_eq!(claims.len(), 2);
-    assert_eq!(claims["S-1"], vec![(0, 100.0), (2, 50.0)]);
-    assert_eq!(claims["S-2"], vec![(4, 10.0)]);
+    assert_eq!(wh("S-1"), vec![(0, 100_000), (2, 50_000)]);
+    assert_eq!(wh(" s-2\t"), vec![(4, 10_000)], "looked up by the normalized key");
 }
 
 #[test]
@@ -297,14 +313,14 @@ fn appends_inconsistent_with_the_register_are_refused() {
             pf_id: pf(10),
             product_ids: vec!["urn:gtin:4012345000009".to_string()],
             supersedes: None,
-            certificates: vec![claim("S-9", f64::NAN)],
+            certificates: vec![decimal_claim("S-9", "0.000")],
         },
         EntryKind::Declared {
             declaration: d,
             pf_id: pf(10),
             product_ids: vec!["urn:gtin:4012345000009".to_string()],
             supersedes: None,
-            certificates: vec![claim("S-9", 1.0), claim("S-9", 2.0)],
+            certificates: vec![claim("S-9", 1.0), claim(" s-9\u{3000}", 2.0)],
         },
     ];
     let messages: Vec<String> = refusals
@@ -321,8 +337,8 @@ fn appends_inconsistent_with_the_register_are_refused() {
         cannot append entry 5: declaration sha256:00264af78149a573a38ebac92b500ddcc171fbf6309710aeed2c70db76db2564 was already deprecated by entry 3; nothing was written
         cannot append entry 5: declaration sha256:00264af78149a573a38ebac92b500ddcc171fbf6309710aeed2c70db76db2564 was already superseded by sha256:80ed6530a77285807a7d28b937037d49dc27eb566b90dc0b9df500bad70fef89 in entry 2; nothing was written
         cannot append entry 5: productIds [] is invalid: expected at least one product id; nothing was written
-        cannot append entry 5: quantityKwh NaN is invalid: expected a finite number of kWh above 0; nothing was written
-        cannot append entry 5: certificate serial "S-9" is invalid: expected each serial once per declaration (sum the quantities); nothing was written
+        cannot append entry 5: quantityKwh 0.000 is invalid: expected kWh above 0; nothing was written
+        cannot append entry 5: certificate serial " s-9\u{3000}" is invalid: expected each serial once per declaration, whatever its case or surrounding whitespace (sum the quantities); nothing was written
         "#);
     assert_eq!(r.verify().unwrap().entries, 5, "nothing was written");
 
@@ -612,8 +628,11 @@ fn tampered_excerpts_are_detected() {
     let err = verify_excerpt(&excerpt).unwrap_err();
     insta::assert_snapshot!(err, @"register excerpt entry 3 is inconsistent: prev is sha256:69e6ca9a2a2b1faee1e799060a99f74743c18e5aca9af0b117380c323809ea2a but entry 2 hashes to sha256:f98171993b66f5edb4b0dbe2e5090208b324afa0deec5ffd6294b389e47fe3f9 (entry 2 was altered, or this entry does not follow it)");
 
-    // The deprecation left out: still consistent, but the status shown is only what is there.
+    // The deprecation left out: A is still deprecated, by the entry that supersedes it.
     let mut excerpt = good.clone();
+    excerpt.entries.pop();
+    assert_eq!(verify_excerpt(&excerpt).unwrap().statuses[&s.a], Status::Deprecated);
+    // Both left out: still consistent, but the status shown is only what is there.
     excerpt.entries.pop();
     assert_eq!(verify_excerpt(&excerpt).unwrap().statuses[&s.a], Status::Active);
 
