@@ -1,6 +1,8 @@
 //! Tests: the issuer's register. Round trips, status changes, every kind of tampering detected
-//! at the first broken entry, refusals to rewrite history, racing appenders, excerpts, and a
-//! child process killed with SIGKILL while appending.
+//! at the first broken entry, refusals to rewrite history, racing appenders, excerpts, a
+//! child process killed with SIGKILL while appending, certificate claims (serial
+//! normalization, exact sums, refusal at issuance) and `pcf declare --supersedes` killed with
+//! SIGKILL at random points.
 
 // The helpers below panic on failure exactly like the tests that call them; clippy's
 // `allow-unwrap-in-tests` covers only `#[test]` functions.
@@ -1141,4 +1143,119 @@ fn an_interrupted_supersession_is_finished_by_a_retry() {
     assert!(!dir.join("v3.json").exists());
     assert_eq!(register.entries().unwrap(), entries);
     assert_eq!(fs::read_dir(dir.join("reg/declarations")).unwrap().count(), 2);
+}
+
+/// Kills `pcf declare --supersedes` with SIGKILL at random moments, 32 rounds, each followed
+/// by the same command run to the end. After each kill the register verifies and either
+/// nothing happened (the old declaration is active, no entry was added, no output file) or
+/// the whole supersession did (one entry that declares the new one and deprecates the old; an
+/// output file, if there is one, holds exactly that declaration). The retry then finishes:
+/// afterwards the supersession always holds. Certificates are never counted twice.
+#[test]
+fn kill_during_supersession() {
+    let ws = bracket_workspace();
+    let dir = ws.path();
+    let started = Instant::now();
+    let first = declare_bracket(dir, "v0.json", &[]);
+    assert!(first.status.success(), "{}", crate::util::stderr(&first));
+    // Kill points spread over about one whole run (some rounds finish before the kill).
+    let span = started.elapsed().as_micros().max(1_000) as u64;
+    let seed =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+            | 1;
+    let mut rng = u64::from(seed);
+    let register = Register::open(dir.join("reg")).unwrap();
+    let (mut untouched, mut committed_without_file, mut whole) = (0, 0, 0);
+    const ROUNDS: u64 = 32;
+    for round in 0..ROUNDS {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let delay = Duration::from_micros(rng % span);
+        let (old, new) = (format!("v{round}.json"), format!("v{}.json", round + 1));
+        let old_digest = pcf::canonical::digest(&read_json(&dir.join(&old))).unwrap();
+        let before = register.entries().unwrap();
+        let args = [
+            "declare",
+            "inventory.toml",
+            "--product",
+            "bracket",
+            "--key",
+            "issuer.key",
+            "--register",
+            "reg",
+            "--out",
+            &new,
+            "--supersedes",
+            &old,
+        ];
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pcf"))
+            .current_dir(dir)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill(); // fails only if it already finished and was reaped
+        let status = child.wait().unwrap();
+        let context = format!("round {round} (seed {seed}, killed after {delay:?}, {status})");
+
+        let report = register.verify().unwrap_or_else(|e| panic!("{context}: {e}"));
+        let after = register.entries().unwrap();
+        let out = dir.join(&new);
+        match register.status_of(&old_digest.to_string()).unwrap() {
+            Some(Status::Active) => {
+                assert_eq!(after, before, "{context}: an entry without the supersession");
+                assert!(!out.exists(), "{context}: {new} written but not registered");
+                untouched += 1;
+            }
+            Some(Status::Deprecated) => {
+                assert_eq!(after.len(), before.len() + 1, "{context}");
+                assert_eq!(after[..before.len()], before[..], "{context}");
+                let EntryKind::Declared { declaration, supersedes, .. } = &after[before.len()].kind
+                else {
+                    panic!("{context}: {:?}", after[before.len()]);
+                };
+                assert_eq!(*supersedes, Some(old_digest), "{context}");
+                if out.exists() {
+                    let written = pcf::canonical::digest(&read_json(&out)).unwrap();
+                    assert_eq!(written, *declaration, "{context}: {new} is another declaration");
+                    whole += 1;
+                } else {
+                    committed_without_file += 1;
+                }
+            }
+            other => panic!("{context}: status of the old declaration {other:?}"),
+        }
+        let findings = certificates::double_counting(&register).unwrap();
+        assert!(findings.iter().all(|f| !f.is_error()), "{context}: {findings:#?}");
+
+        // The same command again finishes whatever the kill interrupted.
+        let retry = crate::util::pcf(dir, &args);
+        assert!(retry.status.success(), "{context}: retry: {}", crate::util::stderr(&retry));
+        let done = register.entries().unwrap();
+        assert_eq!(done.len(), before.len() + 1, "{context}: after the retry");
+        let EntryKind::Declared { declaration, supersedes, .. } = &done[before.len()].kind else {
+            panic!("{context}: {:?}", done[before.len()]);
+        };
+        assert_eq!(*supersedes, Some(old_digest), "{context}");
+        assert_eq!(pcf::canonical::digest(&read_json(&out)).unwrap(), *declaration, "{context}");
+        assert_eq!(
+            register.status_of(&old_digest.to_string()).unwrap(),
+            Some(Status::Deprecated),
+            "{context}"
+        );
+        eprintln!(
+            "{context}: {} entries, {} stray temporary files",
+            report.entries, report.stray_temp_files
+        );
+    }
+    eprintln!(
+        "kill_during_supersession: {ROUNDS} rounds (seed {seed}): {untouched} killed before the \
+         commit point, {committed_without_file} after it but before the file, {whole} whole"
+    );
+    assert_eq!(untouched + committed_without_file + whole, ROUNDS);
+    let report = register.verify().unwrap();
+    assert_eq!((report.entries, report.deprecated), (ROUNDS + 1, ROUNDS));
 }
