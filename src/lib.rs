@@ -14,6 +14,7 @@
 
 pub mod atomic;
 pub mod canonical;
+pub mod certificate;
 pub mod certification;
 pub mod dataset;
 pub mod declaration;
@@ -23,6 +24,7 @@ pub mod error;
 pub mod exchange;
 pub mod graph;
 pub mod inventory;
+pub mod issuance;
 pub mod keys;
 pub mod lci;
 pub mod methodology;

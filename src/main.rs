@@ -452,59 +452,38 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 comment,
             };
             let reg = pcf::register::Register::open(&register)?;
-            let d = pcf::declaration::issue(&inv, &m, &product, &key, &options)?;
-            let out = out.unwrap_or_else(|| {
-                PathBuf::from("declarations").join(format!("{product}-{}.json", &d.pf_id[..8]))
-            });
-            if let Some(dir) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| pcf::Error::io(dir, &e))?;
-            }
-            // Refuse an existing --out before anything is recorded; the register accepts the
-            // entry first, so a refused entry never leaves a signed file behind.
-            if out.exists() {
-                return Err(pcf::Error::Usage(format!(
-                    "{}: already exists; a declaration is never overwritten, choose another --out",
-                    out.display()
-                )));
-            }
-            let canonical = pcf::canonical::canonicalize(&d.document)?;
-            reg.store_declaration(&canonical)?;
             let now: pcf::register::Timestamp = pcf::proof::utc_now()
                 .parse()
                 .map_err(|e: pcf::register::TimestampError| pcf::Error::Usage(e.to_string()))?;
-            let entry = reg.append(
-                pcf::register::EntryKind::Declared {
-                    declaration: d.digest,
-                    pf_id: d.pf_id.clone(),
-                    product_ids: d.product_ids.clone(),
-                    supersedes: d.supersedes,
-                    certificates: d.certificates.clone(),
-                },
-                now.clone(),
-            )?;
-            let text = serde_json::to_string_pretty(&d.document).unwrap_or_default() + "\n";
-            pcf::atomic::write_new(&out, text.as_bytes(), pcf::atomic::Mode::Public).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    pcf::Error::Usage(format!("{}: already exists; a declaration is never overwritten, choose another --out", out.display()))
-                } else {
-                    pcf::Error::io(&out, &e)
+            let request = pcf::issuance::Request {
+                inventory: &inv,
+                methodology: &m,
+                product: &product,
+                key: &key,
+                options: &options,
+                register: &reg,
+                out: out.as_deref(),
+            };
+            let (d, entry, warnings, out) = match pcf::issuance::declare(&request, now)? {
+                pcf::issuance::Outcome::Declared { declaration, entry, warnings, out } => {
+                    (declaration, entry, warnings, out)
                 }
-            })?;
-            // Remember what each certificate holds, so double counting can be found later.
-            for f in pcf::certification::certificates::record(&reg, &inv)? {
+                pcf::issuance::Outcome::Finished { declaration, pf_id, seq, out, wrote_out } => {
+                    outln!(
+                        "already declared {product}: an earlier run registered {declaration} \
+                         (pf id {pf_id}) in {} entry {seq}, superseding the declaration given; \
+                         it was interrupted before finishing",
+                        register.display()
+                    );
+                    let verb = if wrote_out { "wrote" } else { "kept" };
+                    outln!("  file      {} ({verb} the registered declaration)", out.display());
+                    return Ok(ExitCode::SUCCESS);
+                }
+                _ => return Ok(ExitCode::SUCCESS),
+            };
+            // Certificate quantities that differ from those recorded earlier.
+            for f in warnings {
                 outln!("  WARNING   {f}");
-            }
-            if let (Some(old), Some(doc)) = (d.supersedes, &options.supersedes) {
-                let old_id =
-                    doc["credentialSubject"]["id"].as_str().unwrap_or_default().to_string();
-                reg.append(
-                    pcf::register::EntryKind::StatusChanged {
-                        declaration: old,
-                        pf_id: old_id,
-                        status: pcf::register::StatusChange::Deprecated,
-                    },
-                    now,
-                )?;
             }
             let pcf_value = d.document["credentialSubject"]["pcf"]["pcfExcludingBiogenicUptake"]
                 .as_str()
@@ -658,8 +637,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     if json {
                         print_json(&entries);
                     } else {
-                        let mut t =
-                            report::Table::new(&["seq", "time", "kind", "declaration", "pf id"]);
+                        // The current status of each declaration (a superseded one is
+                        // deprecated by the entry that supersedes it).
+                        let statuses = reg.statuses()?;
+                        let mut t = report::Table::new(&[
+                            "seq",
+                            "time",
+                            "kind",
+                            "declaration",
+                            "pf id",
+                            "status now",
+                        ]);
                         for e in &entries {
                             let (kind, decl, pf) = match &e.kind {
                                 pcf::register::EntryKind::Declared {
@@ -683,12 +671,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                                 } => ("deprecated", declaration.to_string(), pf_id.clone()),
                                 _ => ("other", String::new(), String::new()),
                             };
+                            let status = match (&e.kind, statuses.get(e.kind.declaration())) {
+                                (pcf::register::EntryKind::Declared { .. }, Some(s)) => match s {
+                                    pcf::register::Status::Active => "active",
+                                    pcf::register::Status::Deprecated => "deprecated",
+                                    _ => "other",
+                                },
+                                _ => "",
+                            };
                             t.row(vec![
                                 e.seq.to_string(),
                                 e.time.as_str().to_string(),
                                 kind.into(),
                                 decl,
                                 pf,
+                                status.into(),
                             ]);
                         }
                         out!("{}", t.render(0));

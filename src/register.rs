@@ -50,6 +50,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::atomic::{Mode, write_new};
 use crate::canonical::{self, JsonError, MAX_SAFE_INTEGER};
+pub use crate::certificate::{CertificateSerial, ClaimedKwh};
 use crate::digest::Digest;
 
 /// Where the CLI keeps the register when the user names no directory.
@@ -93,12 +94,17 @@ pub enum EntryKind {
         pf_id: String,
         /// The products the declaration covers (at least one).
         product_ids: Vec<String>,
-        /// The earlier declaration this one replaces, if any.
+        /// The earlier declaration this one replaces, if any. The entry itself deprecates it:
+        /// the supersession is one append, so it either happened whole or not at all.
         supersedes: Option<Digest>,
         /// Green electricity certificates the declaration relies on.
         certificates: Vec<CertificateClaim>,
     },
     /// The status of an earlier declaration changed; declarations themselves are never edited.
+    ///
+    /// Registers written before a `Declared` entry's `supersedes` deprecated by itself follow
+    /// each supersession with one of these for the superseded declaration; it is still read
+    /// and accepted there (once), and changes nothing.
     StatusChanged {
         /// Digest of the declaration.
         declaration: Digest,
@@ -113,10 +119,11 @@ pub enum EntryKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CertificateClaim {
-    /// The certificate's serial number.
-    pub serial: String,
-    /// How much of it the declaration uses, in kWh (finite and positive).
-    pub quantity_kwh: f64,
+    /// The certificate's serial number (compared by its normalized key).
+    pub serial: CertificateSerial,
+    /// How much of it the declaration uses, in kWh (above 0): a decimal string, or a JSON
+    /// number in registers and declarations written before decimal strings.
+    pub quantity_kwh: ClaimedKwh,
 }
 
 /// The status an entry can give a declaration.
@@ -715,23 +722,30 @@ impl Register {
             Ok(digest) => Some(digest),
             Err(_) => chain.pf_ids.get(key).copied(),
         };
-        Ok(digest
-            .and_then(|d| chain.declared.get(&d))
-            .map(|d| if d.deprecated.is_some() { Status::Deprecated } else { Status::Active }))
+        Ok(digest.and_then(|d| chain.declared.get(&d)).map(Declared::status))
+    }
+
+    /// The status of every declaration of the register. A declaration is deprecated by a
+    /// `StatusChanged` entry or by a later `Declared` entry that supersedes it.
+    pub fn statuses(&self) -> Result<BTreeMap<Digest, Status>, RegisterError> {
+        Ok(self.walk(false)?.declared.iter().map(|(d, info)| (*d, info.status())).collect())
     }
 
     /// Every certificate serial claimed by a declaration, with the entries claiming it and the
-    /// quantity each claims, in entry order. Deprecated declarations are included: look up
-    /// their status to leave them out.
-    pub fn certificate_claims(&self) -> Result<BTreeMap<String, Vec<(u64, f64)>>, RegisterError> {
-        let mut claims: BTreeMap<String, Vec<(u64, f64)>> = BTreeMap::new();
+    /// quantity each claims, in entry order; serials that differ only in case or surrounding
+    /// whitespace are one key. Deprecated declarations are included: look up their status to
+    /// leave them out.
+    pub fn certificate_claims(
+        &self,
+    ) -> Result<BTreeMap<CertificateSerial, Vec<(u64, ClaimedKwh)>>, RegisterError> {
+        let mut claims: BTreeMap<CertificateSerial, Vec<(u64, ClaimedKwh)>> = BTreeMap::new();
         for entry in self.walk(false)?.entries {
             if let EntryKind::Declared { certificates, .. } = &entry.kind {
                 for claim in certificates {
                     claims
                         .entry(claim.serial.clone())
                         .or_default()
-                        .push((entry.seq, claim.quantity_kwh));
+                        .push((entry.seq, claim.quantity_kwh.clone()));
                 }
             }
         }
@@ -867,12 +881,6 @@ impl Entry {
 
     fn canonical(&self) -> Result<Vec<u8>, RegisterError> {
         let fail = |message: String| RegisterError::Canonical { seq: self.seq, message };
-        if let EntryKind::Declared { certificates, .. } = &self.kind
-            && let Some(claim) = certificates.iter().find(|c| !c.quantity_kwh.is_finite())
-        {
-            // serde_json would silently write `null` for it.
-            return Err(fail(format!("quantityKwh {} is not a json number", claim.quantity_kwh)));
-        }
         let value = serde_json::to_value(self).map_err(|e| fail(e.to_string()))?;
         canonical::canonicalize(&value).map_err(|e| fail(e.to_string()))
     }
@@ -891,6 +899,17 @@ impl EntryKind {
     pub fn pf_id(&self) -> &str {
         match self {
             EntryKind::Declared { pf_id, .. } | EntryKind::StatusChanged { pf_id, .. } => pf_id,
+        }
+    }
+
+    /// The earlier declaration this entry deprecates: the one a `StatusChanged` entry names,
+    /// or the one a `Declared` entry supersedes.
+    pub fn deprecates(&self) -> Option<&Digest> {
+        match self {
+            EntryKind::Declared { supersedes, .. } => supersedes.as_ref(),
+            EntryKind::StatusChanged { declaration, status: StatusChange::Deprecated, .. } => {
+                Some(declaration)
+            }
         }
     }
 
@@ -922,28 +941,20 @@ impl EntryKind {
                 "another declaration than the one declared",
             ));
         }
+        // Serials are never blank (`CertificateSerial` refuses that when parsing) and compare
+        // by their normalized key, so `"GEC-1"` and `"gec-1 "` are the same certificate.
         let mut serials = std::collections::BTreeSet::new();
         for claim in certificates {
-            if claim.serial.trim().is_empty() {
+            if !serials.insert(&claim.serial) {
                 return Err(field(
                     "certificate serial",
-                    &format!("{:?}", claim.serial),
-                    "a serial",
+                    &format!("{:?}", claim.serial.as_str()),
+                    "each serial once per declaration, whatever its case or surrounding \
+                     whitespace (sum the quantities)",
                 ));
             }
-            if !serials.insert(claim.serial.as_str()) {
-                return Err(field(
-                    "certificate serial",
-                    &format!("{:?}", claim.serial),
-                    "each serial once per declaration (sum the quantities)",
-                ));
-            }
-            if !(claim.quantity_kwh.is_finite() && claim.quantity_kwh > 0.0) {
-                return Err(field(
-                    "quantityKwh",
-                    &claim.quantity_kwh.to_string(),
-                    "a finite number of kWh above 0",
-                ));
+            if claim.quantity_kwh.kwh() <= 0.0 {
+                return Err(field("quantityKwh", &claim.quantity_kwh.to_string(), "kWh above 0"));
             }
         }
         Ok(())
@@ -959,6 +970,7 @@ pub fn verify_excerpt(excerpt: &RegisterExcerpt) -> Result<ExcerptReport, Regist
     let mut previous: Option<(u64, Digest)> = None;
     let mut declared: BTreeMap<Digest, (u64, &str)> = BTreeMap::new();
     let mut deprecated: BTreeMap<Digest, u64> = BTreeMap::new();
+    let mut superseded: BTreeMap<Digest, (Digest, u64)> = BTreeMap::new();
     for entry in &excerpt.entries {
         let seq = entry.seq;
         let broken = |violation| RegisterError::BrokenExcerpt { seq, violation };
@@ -998,12 +1010,22 @@ pub fn verify_excerpt(excerpt: &RegisterExcerpt) -> Result<ExcerptReport, Regist
         }
         entry.kind.check_fields().map_err(broken)?;
         match &entry.kind {
-            EntryKind::Declared { declaration, pf_id, .. } => {
+            EntryKind::Declared { declaration, pf_id, supersedes, .. } => {
                 if let Some(&(first, _)) = declared.get(declaration) {
                     return Err(broken(Violation::AlreadyDeclared {
                         declaration: *declaration,
                         seq: first,
                     }));
+                }
+                if let Some(old) = supersedes {
+                    if let Some(&(by, first)) = superseded.get(old) {
+                        return Err(broken(Violation::AlreadySuperseded {
+                            declaration: *old,
+                            by,
+                            seq: first,
+                        }));
+                    }
+                    superseded.insert(*old, (*declaration, seq));
                 }
                 declared.insert(*declaration, (seq, pf_id));
             }
@@ -1047,8 +1069,13 @@ pub fn verify_excerpt(excerpt: &RegisterExcerpt) -> Result<ExcerptReport, Regist
         if !declared.contains_key(declaration) {
             return Err(RegisterError::ExcerptIncomplete { declaration: *declaration });
         }
-        let status =
-            if deprecated.contains_key(declaration) { Status::Deprecated } else { Status::Active };
+        // Deprecated by a status change, or by a declaration that supersedes it.
+        let status = if deprecated.contains_key(declaration) || superseded.contains_key(declaration)
+        {
+            Status::Deprecated
+        } else {
+            Status::Active
+        };
         statuses.insert(*declaration, status);
     }
     Ok(ExcerptReport { head, statuses })
@@ -1120,8 +1147,20 @@ struct Chain {
 struct Declared {
     seq: u64,
     pf_id: String,
+    /// The `StatusChanged` entry that deprecated it.
     deprecated: Option<u64>,
+    /// The declaration that superseded it (which deprecates it too), and its entry.
     superseded_by: Option<(Digest, u64)>,
+}
+
+impl Declared {
+    fn status(&self) -> Status {
+        if self.deprecated.is_some() || self.superseded_by.is_some() {
+            Status::Deprecated
+        } else {
+            Status::Active
+        }
+    }
 }
 
 /// Why an entry was not written.
@@ -1147,7 +1186,8 @@ impl Chain {
     }
 
     fn report(&self) -> RegisterReport {
-        let deprecated = self.declared.values().filter(|d| d.deprecated.is_some()).count();
+        let deprecated =
+            self.declared.values().filter(|d| d.status() == Status::Deprecated).count();
         RegisterReport {
             entries: self.next_seq(),
             head: self.head(),

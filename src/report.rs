@@ -206,7 +206,7 @@ pub fn footprint(p: &Footprint) -> String {
                 out,
                 "    {} {}: {} of {} {} used - {}",
                 i.kind,
-                i.serial.as_deref().unwrap_or("(no serial)"),
+                i.serial.as_ref().map_or("(no serial)", |s| s.as_str()),
                 num(i.used),
                 num(i.quantity),
                 e.unit,

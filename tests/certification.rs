@@ -525,7 +525,67 @@ fn a_certificate_claimed_twice_is_found() {
     assert_ne!(text, with_id);
     fs::write(dir.join("inventory.toml"), with_id).unwrap();
     declare(dir, "bracket", "bracket.json");
-    declare(dir, "blank", "blank.json");
+    // Mass allocation gives the blank 850 / 935 of the presses' 400 MWh certificate, and the
+    // bracket (one blank each) claims the same: 363636.36... kWh, written rounded down to the
+    // Wh as 363636.363. Both together exceed the certificate, so pcf refuses the blank at
+    // issuance, naming the certificate, the quantities and the declaration that holds it.
+    let bracket = read(&dir.join("bracket.json"));
+    let bracket_id = bracket["credentialSubject"]["id"].as_str().unwrap().to_string();
+    let bracket_digest = pcf::canonical::digest(&bracket).unwrap();
+    let refused = util::pcf(
+        dir,
+        &[
+            "declare",
+            "inventory.toml",
+            "--product",
+            "blank",
+            "--key",
+            "issuer.key",
+            "--out",
+            "blank.json",
+            "--register",
+            "reg",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1), "{}", util::stdout(&refused));
+    let message = util::stderr(&refused);
+    for part in [
+        "certificate GEC-2025-JS-000481220-000481619 would be counted twice".to_string(),
+        "it holds 400000.000 kWh".to_string(),
+        format!(
+            "already claim 363636.363 kWh (363636.363 kWh by pf id {bracket_id} ({bracket_digest}, entry 0))"
+        ),
+        "this declaration would add 363636.363 kWh, 327272.726 kWh more than it holds".to_string(),
+        "nothing was signed, written or registered".to_string(),
+    ] {
+        assert!(message.contains(&part), "{part:?} not in {message}");
+    }
+    assert!(!dir.join("blank.json").exists());
+    let register = pcf::register::Register::open(dir.join("reg")).unwrap();
+    assert_eq!(register.verify().unwrap().entries, 1, "nothing registered");
+    assert_eq!(fs::read_dir(dir.join("reg/declarations")).unwrap().count(), 1, "nothing stored");
+
+    // A register written before that check (or by another tool) can still hold the double
+    // claim, with the serial in lower case and padded, and the quantity a JSON number:
+    // register-claims finds it all the same.
+    let legacy = register.store_declaration(br#"{"legacy":"blank"}"#).unwrap();
+    let claim: pcf::register::CertificateClaim = serde_json::from_value(serde_json::json!({
+        "serial": "\u{a0}gec-2025-js-000481220-000481619\t",
+        "quantityKwh": 363636.36363636365,
+    }))
+    .unwrap();
+    register
+        .append(
+            pcf::register::EntryKind::Declared {
+                declaration: legacy,
+                pf_id: "3f2504e0-4f89-41d3-9a0c-0305e82c3301".to_string(),
+                product_ids: vec!["urn:gtin:06901234567908".to_string()],
+                supersedes: None,
+                certificates: vec![claim],
+            },
+            "2026-03-01T12:00:00Z".parse().unwrap(),
+        )
+        .unwrap();
     let out = util::pcf(
         dir,
         &["register-claims", "--dir", "reg", "--record", "inventory.toml", "--json"],
@@ -538,9 +598,8 @@ fn a_certificate_claimed_twice_is_found() {
     assert_eq!(f.serial, "GEC-2025-JS-000481220-000481619");
     assert_eq!(f.quantity_kwh, Some(400_000.0));
     assert_eq!(f.claims.len(), 2);
-    // Mass allocation gives the blank 850 / 935 of the presses; both declarations claim it.
-    let share = 850.0 / 935.0;
-    assert!((f.claimed_kwh - 2.0 * share * 400_000.0).abs() < 1e-6, "{}", f.claimed_kwh);
+    // 363636.363 (decimal) + 363636.363 (the float, rounded down to the Wh), exactly.
+    assert_eq!(f.claimed_kwh, 727_272.726);
 
     // The register alone now finds it (the quantities are recorded), and so does an audit.
     let again = util::pcf(dir, &["register-claims", "--dir", "reg"]);

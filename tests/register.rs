@@ -1,6 +1,8 @@
 //! Tests: the issuer's register. Round trips, status changes, every kind of tampering detected
-//! at the first broken entry, refusals to rewrite history, racing appenders, excerpts, and a
-//! child process killed with SIGKILL while appending.
+//! at the first broken entry, refusals to rewrite history, racing appenders, excerpts, a
+//! child process killed with SIGKILL while appending, certificate claims (serial
+//! normalization, exact sums, refusal at issuance) and `pcf declare --supersedes` killed with
+//! SIGKILL at random points.
 
 // The helpers below panic on failure exactly like the tests that call them; clippy's
 // `allow-unwrap-in-tests` covers only `#[test]` functions.
@@ -50,8 +52,21 @@ fn deprecated(declaration: Digest, pf_id: String) -> EntryKind {
     EntryKind::StatusChanged { declaration, pf_id, status: StatusChange::Deprecated }
 }
 
+/// A claim as registers before decimal strings wrote it: the quantity a JSON number. The
+/// sample register below is such a register (it also has the separate deprecation entry that
+/// older `pcf declare` wrote after a supersession), so the snapshots of its digests show that
+/// older registers still read and verify unchanged.
 fn claim(serial: &str, quantity_kwh: f64) -> CertificateClaim {
-    CertificateClaim { serial: serial.to_string(), quantity_kwh }
+    serde_json::from_value(serde_json::json!({ "serial": serial, "quantityKwh": quantity_kwh }))
+        .unwrap()
+}
+
+/// A claim as `pcf declare` writes it now: the quantity a decimal string.
+fn decimal_claim(serial: &str, quantity_kwh: &str) -> CertificateClaim {
+    CertificateClaim {
+        serial: serial.parse().unwrap(),
+        quantity_kwh: quantity_kwh.parse().unwrap(),
+    }
 }
 
 /// The declarations of [`sample`].
@@ -231,9 +246,12 @@ fn certificate_claims_list_every_claim_by_serial() {
     let dir = tempfile::tempdir().unwrap();
     let s = sample(dir.path());
     let claims = s.register.certificate_claims().unwrap();
+    let wh = |serial: &str| -> Vec<(u64, u64)> {
+        claims[&serial.parse().unwrap()].iter().map(|(seq, q)| (*seq, q.wh())).collect()
+    };
     assert_eq!(claims.len(), 2);
-    assert_eq!(claims["S-1"], vec![(0, 100.0), (2, 50.0)]);
-    assert_eq!(claims["S-2"], vec![(4, 10.0)]);
+    assert_eq!(wh("S-1"), vec![(0, 100_000), (2, 50_000)]);
+    assert_eq!(wh(" s-2\t"), vec![(4, 10_000)], "looked up by the normalized key");
 }
 
 #[test]
@@ -297,14 +315,14 @@ fn appends_inconsistent_with_the_register_are_refused() {
             pf_id: pf(10),
             product_ids: vec!["urn:gtin:4012345000009".to_string()],
             supersedes: None,
-            certificates: vec![claim("S-9", f64::NAN)],
+            certificates: vec![decimal_claim("S-9", "0.000")],
         },
         EntryKind::Declared {
             declaration: d,
             pf_id: pf(10),
             product_ids: vec!["urn:gtin:4012345000009".to_string()],
             supersedes: None,
-            certificates: vec![claim("S-9", 1.0), claim("S-9", 2.0)],
+            certificates: vec![claim("S-9", 1.0), claim(" s-9\u{3000}", 2.0)],
         },
     ];
     let messages: Vec<String> = refusals
@@ -321,8 +339,8 @@ fn appends_inconsistent_with_the_register_are_refused() {
         cannot append entry 5: declaration sha256:00264af78149a573a38ebac92b500ddcc171fbf6309710aeed2c70db76db2564 was already deprecated by entry 3; nothing was written
         cannot append entry 5: declaration sha256:00264af78149a573a38ebac92b500ddcc171fbf6309710aeed2c70db76db2564 was already superseded by sha256:80ed6530a77285807a7d28b937037d49dc27eb566b90dc0b9df500bad70fef89 in entry 2; nothing was written
         cannot append entry 5: productIds [] is invalid: expected at least one product id; nothing was written
-        cannot append entry 5: quantityKwh NaN is invalid: expected a finite number of kWh above 0; nothing was written
-        cannot append entry 5: certificate serial "S-9" is invalid: expected each serial once per declaration (sum the quantities); nothing was written
+        cannot append entry 5: quantityKwh 0.000 is invalid: expected kWh above 0; nothing was written
+        cannot append entry 5: certificate serial " s-9\u{3000}" is invalid: expected each serial once per declaration, whatever its case or surrounding whitespace (sum the quantities); nothing was written
         "#);
     assert_eq!(r.verify().unwrap().entries, 5, "nothing was written");
 
@@ -764,4 +782,487 @@ fn kill_during_append() {
         );
     }
     assert!(acked.len() >= 10, "every round acknowledged at least one append");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificate claims: one serial however it is written, exact sums, refused at issuance
+
+use pcf::certification::certificates::{self, Finding, FindingKind, Quantities, Quantity};
+
+/// The presses' certificate of the steel-bracket example: 400 MWh, of which the bracket claims
+/// 850 / 935 (mass allocation), 363636.36... kWh, written rounded down as 363636.363.
+const PRESSES: &str = "GEC-2025-JS-000481220-000481619";
+
+/// A register whose entries claim `claims` (serial, kWh as a decimal string), one declaration
+/// each, with the certificate `GEC-1` holding 1000 kWh; returns the double-counting findings.
+fn findings_of(claims: &[(&str, &str)]) -> Vec<Finding> {
+    let dir = tempfile::tempdir().unwrap();
+    let register = Register::open(dir.path()).unwrap();
+    for (n, (serial, kwh)) in claims.iter().enumerate() {
+        let n = n as u64 + 100;
+        let kind = EntryKind::Declared {
+            declaration: store(&register, n),
+            pf_id: pf(n),
+            product_ids: vec![format!("urn:sku:{n}")],
+            supersedes: None,
+            certificates: vec![decimal_claim(serial, kwh)],
+        };
+        register.append(kind, time(n as u32)).unwrap();
+    }
+    let mut quantities = Quantities::default();
+    let serial: pcf::certificate::CertificateSerial = "GEC-1".parse().unwrap();
+    quantities.0.insert(
+        serial.clone(),
+        Quantity {
+            serial,
+            kind: "gec".to_string(),
+            quantity_kwh: 1000.0,
+            inventory_digest: Digest::of(b"inventory"),
+        },
+    );
+    certificates::double_counting_with(Some(&register), &quantities, &[]).unwrap()
+}
+
+#[test]
+fn serials_that_differ_in_case_or_whitespace_are_one_certificate() {
+    for variant in [
+        "GEC-1 ",
+        " GEC-1",
+        "gec-1",
+        "\tGec-1\t",
+        "GEC-1\n",
+        "\u{a0}GEC-1\u{2003}",
+        "\u{3000}gec-1\u{202f}",
+        "\u{feff}GEC-1\u{200b}",
+    ] {
+        // 600 + 600 of a 1000 kWh certificate, the second claim naming it differently.
+        let findings = findings_of(&[("GEC-1", "600"), (variant, "600.000")]);
+        assert_eq!(findings.len(), 1, "{variant:?}: {findings:#?}");
+        let f = &findings[0];
+        assert_eq!((f.kind, f.claims.len()), (FindingKind::OverClaimed, 2), "{variant:?}");
+        assert_eq!(f.claimed_kwh, 1200.0, "{variant:?}");
+        assert!(f.detail.ends_with("200.000 kWh counted twice"), "{variant:?}: {}", f.detail);
+    }
+    // A different serial is another certificate (and its quantity is unknown here).
+    let findings = findings_of(&[("GEC-1", "600"), ("GEC-11", "600")]);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0].kind, FindingKind::UnknownQuantity);
+    // Blank serials never get that far.
+    for blank in ["", "  ", "\t\u{a0}\u{200b}"] {
+        assert!(blank.parse::<pcf::certificate::CertificateSerial>().is_err(), "{blank:?}");
+    }
+}
+
+#[test]
+fn claims_add_up_exactly_with_no_tolerance() {
+    // Each fits, together they exceed.
+    let f = findings_of(&[("GEC-1", "600"), ("GEC-1", "500")]);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].claimed_kwh, 1100.0);
+    // Exactly the quantity: not an over-claim; one watt-hour more: an over-claim.
+    assert_eq!(findings_of(&[("GEC-1", "600"), ("GEC-1", "400")]), vec![]);
+    assert_eq!(findings_of(&[("GEC-1", "0.1"), ("GEC-1", "0.2"), ("GEC-1", "999.7")]), vec![]);
+    let hair = findings_of(&[("GEC-1", "600"), ("GEC-1", "400.001")]);
+    assert_eq!(hair.len(), 1, "{hair:#?}");
+    assert!(hair[0].detail.ends_with("0.001 kWh counted twice"), "{}", hair[0].detail);
+    // Claims are rounded down when issued, so thirds of a certificate never exceed it.
+    let third = pcf::certificate::ClaimedKwh::floor(1000.0 / 3.0).unwrap().to_string();
+    assert_eq!(third, "333.333");
+    assert_eq!(findings_of(&[("GEC-1", &third), ("GEC-1", &third), ("GEC-1", &third)]), vec![]);
+}
+
+/// A copy of the steel-bracket example (inventory, supplier declaration) and an issuer key.
+fn bracket_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let example = crate::util::root().join("examples/steel-bracket");
+    fs::copy(example.join("inventory.toml"), dir.path().join("inventory.toml")).unwrap();
+    fs::create_dir(dir.path().join("suppliers")).unwrap();
+    fs::copy(
+        example.join("suppliers/hot-rolled-coil.json"),
+        dir.path().join("suppliers/hot-rolled-coil.json"),
+    )
+    .unwrap();
+    let keygen = crate::util::pcf(dir.path(), &["keygen", "--out", "issuer.key"]);
+    assert!(keygen.status.success(), "{}", crate::util::stderr(&keygen));
+    dir
+}
+
+/// `pcf declare` of the bracket into `reg`, with `extra` arguments.
+fn declare_bracket(dir: &Path, out: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "declare",
+        "inventory.toml",
+        "--product",
+        "bracket",
+        "--key",
+        "issuer.key",
+        "--register",
+        "reg",
+        "--out",
+        out,
+    ];
+    args.extend(extra);
+    crate::util::pcf(dir, &args)
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    pcf::canonical::parse_strict(&fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn over_claims_are_refused_at_issuance_to_the_watt_hour() {
+    let ws = bracket_workspace();
+    let dir = ws.path();
+    let register = Register::open(dir.join("reg")).unwrap();
+    // Another declaration (say from another site's inventory) already holds part of the
+    // presses' certificate, naming it in lower case with a trailing tab. With the bracket's
+    // 363636.363 kWh, 36363.638 kWh is one watt-hour too many.
+    let other = store(&register, 1);
+    let kind = |declaration, n: u64, kwh: &str| EntryKind::Declared {
+        declaration,
+        pf_id: pf(n),
+        product_ids: vec![format!("urn:sku:other-{n}")],
+        supersedes: None,
+        certificates: vec![decimal_claim(&format!("{}\t", PRESSES.to_lowercase()), kwh)],
+    };
+    register.append(kind(other, 1, "36363.638"), time(0)).unwrap();
+    let refused = declare_bracket(dir, "bracket.json", &[]);
+    assert_eq!(refused.status.code(), Some(1), "{}", crate::util::stdout(&refused));
+    let other_digest = other.to_string();
+    let expected = format!(
+        "error: certificate {PRESSES} would be counted twice: it holds 400000.000 kWh, the \
+         register's active declarations already claim 36363.638 kWh (36363.638 kWh by pf id \
+         {} ({other_digest}, entry 0)), and this declaration would add 363636.363 kWh, 0.001 \
+         kWh more than it holds; nothing was signed, written or registered",
+        pf(1)
+    );
+    let message = crate::util::stderr(&refused);
+    assert!(message.starts_with(&expected), "{message}");
+    assert!(!dir.join("bracket.json").exists());
+    assert_eq!(register.verify().unwrap().entries, 1);
+    assert_eq!(fs::read_dir(dir.join("reg/declarations")).unwrap().count(), 1, "nothing stored");
+
+    // Deprecate it and claim exactly what is left: the bracket fits to the watt-hour.
+    register.append(deprecated(other, pf(1)), time(1)).unwrap();
+    let exact = store(&register, 2);
+    register.append(kind(exact, 2, "36363.637"), time(2)).unwrap();
+    let ok = declare_bracket(dir, "bracket.json", &[]);
+    assert!(ok.status.success(), "{}", crate::util::stderr(&ok));
+    let doc = read_json(&dir.join("bracket.json"));
+    let provenance = pcf::declaration::provenance(&doc).unwrap();
+    let claimed: Vec<(String, String)> = provenance
+        .certificates
+        .iter()
+        .map(|c| (c.serial.to_string(), c.quantity_kwh.to_string()))
+        .collect();
+    assert_eq!(
+        claimed,
+        vec![
+            (PRESSES.to_string(), "363636.363".to_string()),
+            ("GEC-2025-JS-000481620-000481819".to_string(), "200000.000".to_string()),
+        ]
+    );
+    // The signed provenance holds decimal strings, not floats.
+    let raw = &doc["credentialSubject"]["extensions"];
+    assert!(raw.to_string().contains(r#""quantityKwh":"363636.363""#), "{raw}");
+    let findings = certificates::double_counting(&register).unwrap();
+    assert!(findings.iter().all(|f| !f.is_error()), "{findings:#?}");
+}
+
+#[test]
+fn an_inventory_naming_a_held_certificate_differently_is_refused() {
+    let ws = bracket_workspace();
+    let dir = ws.path();
+    let ok = declare_bracket(dir, "bracket.json", &[]);
+    assert!(ok.status.success(), "{}", crate::util::stderr(&ok));
+    // The same certificate written in lower case and padded in a second inventory of the
+    // bracket (new product ids, so it is not a new version of the same product).
+    let text = fs::read_to_string(dir.join("inventory.toml")).unwrap();
+    let renamed = text
+        .replace(
+            &format!("serial = \"{PRESSES}\""),
+            &format!("serial = \" {}\\t\"", PRESSES.to_lowercase()),
+        )
+        .replace("urn:gtin:06901234567892", "urn:gtin:06901234567893");
+    assert_ne!(renamed, text);
+    fs::write(dir.join("inventory.toml"), renamed).unwrap();
+    let refused = declare_bracket(dir, "again.json", &[]);
+    assert_eq!(refused.status.code(), Some(1), "{}", crate::util::stdout(&refused));
+    let message = crate::util::stderr(&refused);
+    assert!(
+        message.contains(&format!("certificate {} would be counted twice", PRESSES.to_lowercase())),
+        "{message}"
+    );
+    assert!(message.contains("this declaration would add 363636.363 kWh"), "{message}");
+    assert!(!dir.join("again.json").exists());
+}
+
+#[test]
+fn superseding_releases_the_old_declarations_claims() {
+    let ws = bracket_workspace();
+    let dir = ws.path();
+    assert!(declare_bracket(dir, "v1.json", &[]).status.success());
+    // Without --supersedes the same claims again are refused; superseding v1 is not.
+    let twice = declare_bracket(dir, "twice.json", &[]);
+    assert_eq!(twice.status.code(), Some(1));
+    assert!(crate::util::stderr(&twice).contains("would be counted twice"));
+    let v2 = declare_bracket(dir, "v2.json", &["--supersedes", "v1.json"]);
+    assert!(v2.status.success(), "{}", crate::util::stderr(&v2));
+    let register = Register::open(dir.join("reg")).unwrap();
+    let d1 = pcf::canonical::digest(&read_json(&dir.join("v1.json"))).unwrap();
+    let d2 = pcf::canonical::digest(&read_json(&dir.join("v2.json"))).unwrap();
+    let statuses = register.statuses().unwrap();
+    assert_eq!((statuses[&d1], statuses[&d2]), (Status::Deprecated, Status::Active));
+    let report = register.verify().unwrap();
+    assert_eq!((report.entries, report.declarations, report.deprecated), (2, 2, 1));
+    assert_eq!(certificates::double_counting(&register).unwrap(), vec![]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Supersession in one entry: legacy registers, second supersessions, interrupted runs
+
+#[test]
+fn a_supersession_is_one_entry_and_a_second_one_is_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let register = Register::open(dir.path()).unwrap();
+    let (a, b, c) = (store(&register, 1), store(&register, 2), store(&register, 3));
+    let supersede = |declaration, n, old| EntryKind::Declared {
+        declaration,
+        pf_id: pf(n),
+        product_ids: vec!["urn:gtin:4012345000009".to_string()],
+        supersedes: Some(old),
+        certificates: vec![],
+    };
+    register.append(declared(a, pf(1)), time(0)).unwrap();
+    register.append(supersede(b, 2, a), time(1)).unwrap();
+    assert_eq!(register.status_of(&a.to_string()).unwrap(), Some(Status::Deprecated));
+    assert_eq!(register.status_of(&pf(2)).unwrap(), Some(Status::Active));
+    let excerpt = register.excerpt(&[a]).unwrap();
+    assert_eq!(verify_excerpt(&excerpt).unwrap().statuses[&a], Status::Deprecated);
+    assert_eq!(register.verify().unwrap().deprecated, 1);
+
+    // A second supersession of the deprecated declaration is refused on append...
+    let err = register.append(supersede(c, 3, a), time(2)).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            RegisterError::Refused {
+                seq: 2,
+                violation: Violation::AlreadySuperseded { declaration, by, seq: 1 }
+            } if *declaration == a && *by == b
+        ),
+        "{err:?}"
+    );
+    // ...and flagged by verify when written behind the register's back.
+    let entry = Entry {
+        seq: 2,
+        prev: Some(register.head().unwrap().unwrap().digest),
+        time: time(2),
+        kind: supersede(c, 3, a),
+    };
+    fs::write(entry_path(dir.path(), 2), serde_json::to_vec_pretty(&entry).unwrap()).unwrap();
+    let err = register.verify().unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            RegisterError::BrokenChain {
+                seq: 2,
+                violation: Violation::AlreadySuperseded { declaration, seq: 1, .. },
+                ..
+            } if *declaration == a
+        ),
+        "{err:?}"
+    );
+    // An excerpt with both supersessions is inconsistent too.
+    let mut excerpt = excerpt;
+    excerpt.entries.push(entry.clone());
+    excerpt.head = Head { seq: 2, digest: entry.digest().unwrap() };
+    let err = verify_excerpt(&excerpt).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RegisterError::BrokenExcerpt { seq: 2, violation: Violation::AlreadySuperseded { .. } }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn registers_with_a_deprecation_after_each_supersession_still_read() {
+    // The sample register is laid out as pcf wrote registers before: entry 2 supersedes A and
+    // entry 3 deprecates it. That deprecation is accepted once; a second one is refused.
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let report = s.register.verify().unwrap();
+    assert_eq!((report.entries, report.declarations, report.deprecated), (5, 4, 1));
+    let statuses = s.register.statuses().unwrap();
+    assert_eq!(statuses[&s.a], Status::Deprecated);
+    assert_eq!(statuses[&s.a2], Status::Active);
+    let err = s.register.append(deprecated(s.a, pf(1)), time(9)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RegisterError::Refused { violation: Violation::AlreadyDeprecated { seq: 3, .. }, .. }
+        ),
+        "{err:?}"
+    );
+    // The superseded declaration's claim on S-1 no longer counts.
+    let claims = certificates::claims(&s.register).unwrap();
+    let active: Vec<(u64, bool)> = claims[&"S-1".parse().unwrap()]
+        .iter()
+        .map(|(c, active)| (c.seq.unwrap(), *active))
+        .collect();
+    assert_eq!(active, vec![(0, false), (2, true)]);
+}
+
+#[test]
+fn an_interrupted_supersession_is_finished_by_a_retry() {
+    let ws = bracket_workspace();
+    let dir = ws.path();
+    assert!(declare_bracket(dir, "v1.json", &[]).status.success());
+    let v2 = declare_bracket(dir, "v2.json", &["--supersedes", "v1.json"]);
+    assert!(v2.status.success(), "{}", crate::util::stderr(&v2));
+    let register = Register::open(dir.join("reg")).unwrap();
+    let entries = register.entries().unwrap();
+    let EntryKind::Declared { declaration: d2, .. } = entries[1].kind else { panic!() };
+
+    // A kill between the commit point (the entry) and writing --out leaves no file: the same
+    // command again writes the registered declaration, appending nothing.
+    fs::remove_file(dir.join("v2.json")).unwrap();
+    let retry = declare_bracket(dir, "v2.json", &["--supersedes", "v1.json"]);
+    assert!(retry.status.success(), "{}", crate::util::stderr(&retry));
+    let said = crate::util::stdout(&retry);
+    assert!(said.starts_with("already declared bracket: an earlier run registered"), "{said}");
+    assert!(said.contains("v2.json (wrote the registered declaration)"), "{said}");
+    assert_eq!(pcf::canonical::digest(&read_json(&dir.join("v2.json"))).unwrap(), d2);
+    assert_eq!(register.entries().unwrap(), entries);
+
+    // Once more: the file is there and is that declaration.
+    let again = declare_bracket(dir, "v2.json", &["--supersedes", "v1.json"]);
+    assert!(again.status.success(), "{}", crate::util::stderr(&again));
+    assert!(crate::util::stdout(&again).contains("(kept the registered declaration)"));
+
+    // Another request superseding v1 (another comment) is refused before anything is signed.
+    let other = declare_bracket(dir, "v3.json", &["--supersedes", "v1.json", "--comment", "x"]);
+    assert_eq!(other.status.code(), Some(1));
+    let message = crate::util::stderr(&other);
+    assert!(message.contains(&format!("was already superseded by {d2} in entry 1")), "{message}");
+    assert!(!dir.join("v3.json").exists());
+    assert_eq!(register.entries().unwrap(), entries);
+    assert_eq!(fs::read_dir(dir.join("reg/declarations")).unwrap().count(), 2);
+}
+
+/// Kills `pcf declare --supersedes` with SIGKILL at random moments, 32 rounds, each followed
+/// by the same command run to the end. After each kill the register verifies and either
+/// nothing happened (the old declaration is active, no entry was added, no output file) or
+/// the whole supersession did (one entry that declares the new one and deprecates the old; an
+/// output file, if there is one, holds exactly that declaration). The retry then finishes:
+/// afterwards the supersession always holds. Certificates are never counted twice.
+#[test]
+fn kill_during_supersession() {
+    let ws = bracket_workspace();
+    let dir = ws.path();
+    let started = Instant::now();
+    let first = declare_bracket(dir, "v0.json", &[]);
+    assert!(first.status.success(), "{}", crate::util::stderr(&first));
+    // Kill points spread over about one whole run (some rounds finish before the kill).
+    let span = started.elapsed().as_micros().max(1_000) as u64;
+    let seed =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+            | 1;
+    let mut rng = u64::from(seed);
+    let register = Register::open(dir.join("reg")).unwrap();
+    let (mut untouched, mut committed_without_file, mut whole) = (0, 0, 0);
+    const ROUNDS: u64 = 32;
+    for round in 0..ROUNDS {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let delay = Duration::from_micros(rng % span);
+        let (old, new) = (format!("v{round}.json"), format!("v{}.json", round + 1));
+        let old_digest = pcf::canonical::digest(&read_json(&dir.join(&old))).unwrap();
+        let before = register.entries().unwrap();
+        let args = [
+            "declare",
+            "inventory.toml",
+            "--product",
+            "bracket",
+            "--key",
+            "issuer.key",
+            "--register",
+            "reg",
+            "--out",
+            &new,
+            "--supersedes",
+            &old,
+        ];
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pcf"))
+            .current_dir(dir)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill(); // fails only if it already finished and was reaped
+        let status = child.wait().unwrap();
+        let context = format!("round {round} (seed {seed}, killed after {delay:?}, {status})");
+
+        let report = register.verify().unwrap_or_else(|e| panic!("{context}: {e}"));
+        let after = register.entries().unwrap();
+        let out = dir.join(&new);
+        match register.status_of(&old_digest.to_string()).unwrap() {
+            Some(Status::Active) => {
+                assert_eq!(after, before, "{context}: an entry without the supersession");
+                assert!(!out.exists(), "{context}: {new} written but not registered");
+                untouched += 1;
+            }
+            Some(Status::Deprecated) => {
+                assert_eq!(after.len(), before.len() + 1, "{context}");
+                assert_eq!(after[..before.len()], before[..], "{context}");
+                let EntryKind::Declared { declaration, supersedes, .. } = &after[before.len()].kind
+                else {
+                    panic!("{context}: {:?}", after[before.len()]);
+                };
+                assert_eq!(*supersedes, Some(old_digest), "{context}");
+                if out.exists() {
+                    let written = pcf::canonical::digest(&read_json(&out)).unwrap();
+                    assert_eq!(written, *declaration, "{context}: {new} is another declaration");
+                    whole += 1;
+                } else {
+                    committed_without_file += 1;
+                }
+            }
+            other => panic!("{context}: status of the old declaration {other:?}"),
+        }
+        let findings = certificates::double_counting(&register).unwrap();
+        assert!(findings.iter().all(|f| !f.is_error()), "{context}: {findings:#?}");
+
+        // The same command again finishes whatever the kill interrupted.
+        let retry = crate::util::pcf(dir, &args);
+        assert!(retry.status.success(), "{context}: retry: {}", crate::util::stderr(&retry));
+        let done = register.entries().unwrap();
+        assert_eq!(done.len(), before.len() + 1, "{context}: after the retry");
+        let EntryKind::Declared { declaration, supersedes, .. } = &done[before.len()].kind else {
+            panic!("{context}: {:?}", done[before.len()]);
+        };
+        assert_eq!(*supersedes, Some(old_digest), "{context}");
+        assert_eq!(pcf::canonical::digest(&read_json(&out)).unwrap(), *declaration, "{context}");
+        assert_eq!(
+            register.status_of(&old_digest.to_string()).unwrap(),
+            Some(Status::Deprecated),
+            "{context}"
+        );
+        eprintln!(
+            "{context}: {} entries, {} stray temporary files",
+            report.entries, report.stray_temp_files
+        );
+    }
+    eprintln!(
+        "kill_during_supersession: {ROUNDS} rounds (seed {seed}): {untouched} killed before the \
+         commit point, {committed_without_file} after it but before the file, {whole} whole"
+    );
+    assert_eq!(untouched + committed_without_file + whole, ROUNDS);
+    let report = register.verify().unwrap();
+    assert_eq!((report.entries, report.deprecated), (ROUNDS + 1, ROUNDS));
 }

@@ -479,7 +479,7 @@ pub fn audit(
 
     // Certificates: quantities from the inventory, claims across the register.
     let (quantities, mut cert_findings) = Quantities::from_inventory(inventory);
-    let extra: Vec<(String, Claim)> = match digest {
+    let extra: Vec<(crate::certificate::CertificateSerial, Claim)> = match digest {
         Some(d) => prov
             .certificates
             .iter()
@@ -490,7 +490,7 @@ pub fn audit(
                         declaration: d,
                         pf_id: subject["id"].as_str().unwrap_or_default().to_string(),
                         seq: None,
-                        kwh: c.quantity_kwh,
+                        kwh: c.quantity_kwh.clone(),
                     },
                 )
             })
@@ -679,7 +679,7 @@ fn compare_fields(
                 let mut c: Vec<(String, String)> = p
                     .certificates
                     .iter()
-                    .map(|c| (c.serial.clone(), Decimal::new(c.quantity_kwh, 3).0))
+                    .map(|c| (c.serial.key().to_string(), Decimal::new(c.quantity_kwh.kwh(), 3).0))
                     .collect();
                 c.sort();
                 serde_json::to_value(c).unwrap_or(Value::Null)
@@ -869,8 +869,8 @@ fn build_trace(
         .map(|c| {
             let q = quantities.0.get(&c.serial);
             TraceCertificate {
-                serial: c.serial.clone(),
-                claimed_kwh: c.quantity_kwh,
+                serial: c.serial.to_string(),
+                claimed_kwh: c.quantity_kwh.kwh(),
                 quantity_kwh: q.map(|q| q.quantity_kwh),
                 kind: q.map(|q| q.kind.clone()),
             }
@@ -1287,7 +1287,7 @@ pub fn markdown(audit: &Audit) -> String {
                 s,
                 "  - {} {}: holds {}, used {} - {}",
                 i.kind,
-                i.serial.as_deref().unwrap_or("(no serial)"),
+                i.serial.as_ref().map_or("(no serial)", |s| s.as_str()),
                 num(i.quantity),
                 num(i.used),
                 i.reason

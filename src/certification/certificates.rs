@@ -8,6 +8,14 @@
 //! [`record`] keeps it in the register directory under `certificates/` (one file per serial,
 //! written once, never replaced), so that [`double_counting`] can check a register alone. A
 //! serial recorded again with another quantity is itself a finding.
+//!
+//! Serials are [`CertificateSerial`]s everywhere here, compared (and the ledger's files named)
+//! by their normalized key, so a claim on `"gec-1 "` counts against `"GEC-1"`. Sums are exact:
+//! claims are whole watt-hours ([`ClaimedKwh`]) and a certificate's quantity is rounded to the
+//! nearest watt-hour, and there is no tolerance on top: claims are rounded down when issued, so
+//! claims that split a certificate exactly add up to at most what it holds, and one watt-hour
+//! more is an over-claim. [`check_issuance`] applies the same rule before a declaration is
+//! signed.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,22 +25,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::atomic::{Mode, write_new};
+use crate::certificate::{CertificateSerial, ClaimedKwh, wh_to_string};
 use crate::digest::Digest;
 use crate::inventory::{InstrumentKind, Inventory, Source};
-use crate::register::{EntryKind, Register, StatusChange};
+use crate::register::{CertificateClaim, EntryKind, Register};
 
 /// The folder of the register directory where certificate quantities are recorded.
 pub const LEDGER_DIR: &str = "certificates";
-
-/// Claims within this relative margin of the quantity are not over-claims (rounding).
-const TOLERANCE: f64 = 1e-9;
 
 /// What a certificate holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Quantity {
     /// The serial number or contract reference.
-    pub serial: String,
+    pub serial: CertificateSerial,
     /// Kind of instrument (`gec`, `i-rec`, `ppa`, `onsite`).
     pub kind: String,
     /// Energy it covers, kWh.
@@ -41,9 +47,9 @@ pub struct Quantity {
     pub inventory_digest: Digest,
 }
 
-/// Certificate quantities by serial.
+/// Certificate quantities by serial (keyed by the serial's normalized key).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Quantities(pub BTreeMap<String, Quantity>);
+pub struct Quantities(pub BTreeMap<CertificateSerial, Quantity>);
 
 /// One declaration's claim on a serial.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,7 +62,7 @@ pub struct Claim {
     /// The register entry that declared it (`None`: not in the register yet).
     pub seq: Option<u64>,
     /// kWh claimed.
-    pub kwh: f64,
+    pub kwh: ClaimedKwh,
 }
 
 /// What is wrong with a serial.
@@ -78,7 +84,7 @@ pub struct Finding {
     /// Kind.
     pub kind: FindingKind,
     /// The serial.
-    pub serial: String,
+    pub serial: CertificateSerial,
     /// What the certificate holds, kWh, if known.
     pub quantity_kwh: Option<f64>,
     /// What active declarations claim in total, kWh.
@@ -87,6 +93,42 @@ pub struct Finding {
     pub claims: Vec<Claim>,
     /// One sentence.
     pub detail: String,
+}
+
+/// A declaration refused at issuance because, with the register's active declarations, it
+/// would claim more of a certificate than it holds.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "certificate {serial} would be counted twice: it holds {} kWh, the register's active \
+     declarations already claim {} kWh ({}), and this declaration would add {} kWh, {} kWh \
+     more than it holds; nothing was signed, written or registered\n  help: supersede the \
+     declaration that holds it (--supersedes), or lower the instrument's use in the inventory",
+    wh_to_string(*.quantity_wh),
+    wh_to_string(*.claimed_wh),
+    list_holders(.holders),
+    wh_to_string(*.adding_wh),
+    wh_to_string((.claimed_wh + .adding_wh).saturating_sub(*.quantity_wh))
+)]
+pub struct OverClaim {
+    /// The certificate's serial, as this declaration writes it.
+    pub serial: CertificateSerial,
+    /// What it holds, Wh.
+    pub quantity_wh: u64,
+    /// What the register's active declarations claim, Wh.
+    pub claimed_wh: u64,
+    /// The active declarations that claim it.
+    pub holders: Vec<Claim>,
+    /// What the refused declaration would claim, Wh.
+    pub adding_wh: u64,
+}
+
+impl Quantity {
+    /// What the certificate holds, rounded to the nearest watt-hour.
+    pub fn wh(&self) -> u64 {
+        let wh = (self.quantity_kwh * 1_000.0).round();
+        // Saturating float-to-int conversion: negative or NaN quantities hold nothing.
+        wh as u64
+    }
 }
 
 impl Finding {
@@ -131,7 +173,7 @@ impl Quantities {
                 self.0.insert(new.serial.clone(), new);
                 None
             }
-            Some(old) if close(old.quantity_kwh, new.quantity_kwh) => None,
+            Some(old) if old.wh() == new.wh() => None,
             Some(old) => {
                 let finding = Finding {
                     kind: FindingKind::QuantityConflict,
@@ -163,17 +205,12 @@ impl Quantities {
 
 /// The claims of every declaration of the register on each serial, and whether the
 /// declaration is still active.
-pub fn claims(reg: &Register) -> Result<BTreeMap<String, Vec<(Claim, bool)>>, Error> {
+pub fn claims(reg: &Register) -> Result<BTreeMap<CertificateSerial, Vec<(Claim, bool)>>, Error> {
     let entries = reg.entries()?;
-    let mut deprecated = std::collections::BTreeSet::new();
-    for e in &entries {
-        if let EntryKind::StatusChanged { declaration, status: StatusChange::Deprecated, .. } =
-            &e.kind
-        {
-            deprecated.insert(*declaration);
-        }
-    }
-    let mut out: BTreeMap<String, Vec<(Claim, bool)>> = BTreeMap::new();
+    // Deprecated by a status change or superseded by a later declaration.
+    let deprecated: std::collections::BTreeSet<Digest> =
+        entries.iter().filter_map(|e| e.kind.deprecates().copied()).collect();
+    let mut out: BTreeMap<CertificateSerial, Vec<(Claim, bool)>> = BTreeMap::new();
     for e in &entries {
         if let EntryKind::Declared { declaration, pf_id, certificates, .. } = &e.kind {
             for c in certificates {
@@ -182,7 +219,7 @@ pub fn claims(reg: &Register) -> Result<BTreeMap<String, Vec<(Claim, bool)>>, Er
                         declaration: *declaration,
                         pf_id: pf_id.clone(),
                         seq: Some(e.seq),
-                        kwh: c.quantity_kwh,
+                        kwh: c.quantity_kwh.clone(),
                     },
                     !deprecated.contains(declaration),
                 ));
@@ -206,7 +243,7 @@ pub fn double_counting(reg: &Register) -> Result<Vec<Finding>, Error> {
 pub fn double_counting_with(
     reg: Option<&Register>,
     quantities: &Quantities,
-    extra: &[(String, Claim)],
+    extra: &[(CertificateSerial, Claim)],
 ) -> Result<Vec<Finding>, Error> {
     let claims = match reg {
         Some(r) => claims(r)?,
@@ -215,10 +252,66 @@ pub fn double_counting_with(
     Ok(check(claims, quantities, extra))
 }
 
+/// Refuses `new` claims of a declaration about to be issued if, with the claims of the
+/// register's active declarations, they exceed a certificate's quantity (from `inv`, or
+/// recorded in the register's ledger; where both state one and they differ, the smaller).
+/// `supersedes` is the declaration the new one replaces: its claims are released.
+///
+/// Call it before signing. It reads the register as it is now; two issuers appending to one
+/// register at the same moment are not serialized against each other (`pcf register verify`
+/// still finds the over-claim afterwards).
+pub fn check_issuance(
+    reg: &Register,
+    inv: &Inventory,
+    new: &[CertificateClaim],
+    supersedes: Option<Digest>,
+) -> Result<(), Error> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let (mut quantities, _) = Quantities::from_inventory(inv);
+    let (recorded, _) = recorded(reg)?;
+    for (serial, q) in recorded.0 {
+        match quantities.0.get_mut(&serial) {
+            Some(known) if known.wh() <= q.wh() => {}
+            Some(known) => *known = q,
+            None => {
+                quantities.0.insert(serial, q);
+            }
+        }
+    }
+    let registered = claims(reg)?;
+    for claim in new {
+        // Claims of the inventory's own instruments always have a quantity; a serial the
+        // inventory does not state has none to check against (`register verify` reports it).
+        let Some(q) = quantities.0.get(&claim.serial) else { continue };
+        let holders: Vec<Claim> = registered
+            .get(&claim.serial)
+            .into_iter()
+            .flatten()
+            .filter(|(c, active)| *active && Some(c.declaration) != supersedes)
+            .map(|(c, _)| c.clone())
+            .collect();
+        let claimed_wh = holders.iter().fold(0u64, |sum, c| sum.saturating_add(c.kwh.wh()));
+        let adding_wh = claim.quantity_kwh.wh();
+        if claimed_wh.saturating_add(adding_wh) > q.wh() {
+            return Err(super::CertificationError::OverClaimed(Box::new(OverClaim {
+                serial: claim.serial.clone(),
+                quantity_wh: q.wh(),
+                claimed_wh,
+                holders,
+                adding_wh,
+            }))
+            .into());
+        }
+    }
+    Ok(())
+}
+
 fn check(
-    mut claims: BTreeMap<String, Vec<(Claim, bool)>>,
+    mut claims: BTreeMap<CertificateSerial, Vec<(Claim, bool)>>,
     quantities: &Quantities,
-    extra: &[(String, Claim)],
+    extra: &[(CertificateSerial, Claim)],
 ) -> Vec<Finding> {
     for (serial, claim) in extra {
         let list = claims.entry(serial.clone()).or_default();
@@ -232,7 +325,9 @@ fn check(
         if active.is_empty() {
             continue;
         }
-        let claimed: f64 = active.iter().map(|c| c.kwh).sum();
+        // Exact: whole watt-hours.
+        let claimed_wh = active.iter().fold(0u64, |sum, c| sum.saturating_add(c.kwh.wh()));
+        let claimed = claimed_wh as f64 / 1_000.0;
         match quantities.0.get(&serial) {
             None => findings.push(Finding {
                 kind: FindingKind::UnknownQuantity,
@@ -246,7 +341,7 @@ fn check(
                 ),
                 claims: active,
             }),
-            Some(q) if claimed > q.quantity_kwh * (1.0 + TOLERANCE) => findings.push(Finding {
+            Some(q) if claimed_wh > q.wh() => findings.push(Finding {
                 kind: FindingKind::OverClaimed,
                 detail: format!(
                     "{} kWh claimed by {} active declaration(s), but the {} certificate holds {} kWh: {} kWh counted twice",
@@ -254,7 +349,7 @@ fn check(
                     active.len(),
                     q.kind,
                     crate::report::num(q.quantity_kwh),
-                    crate::report::num(claimed - q.quantity_kwh)
+                    wh_to_string(claimed_wh - q.wh())
                 ),
                 serial,
                 quantity_kwh: Some(q.quantity_kwh),
@@ -274,6 +369,12 @@ pub fn record(reg: &Register, inv: &Inventory) -> Result<Vec<Finding>, Error> {
     let (known, _) = recorded(reg)?;
     let dir = reg.dir().join(LEDGER_DIR);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, &e))?;
+    let text_of = |q: &Quantity| {
+        serde_json::to_string_pretty(q).map(|t| t + "\n").map_err(|e| Error::Io {
+            path: dir.display().to_string(),
+            message: format!("cannot write the record of {}: {e}", q.serial),
+        })
+    };
     for new in q.0.into_values() {
         if let Some(old) = known.0.get(&new.serial) {
             let mut probe = Quantities::default();
@@ -282,7 +383,7 @@ pub fn record(reg: &Register, inv: &Inventory) -> Result<Vec<Finding>, Error> {
             continue;
         }
         let path = ledger_file(reg, &new.serial);
-        let text = serde_json::to_string_pretty(&new).unwrap_or_default() + "\n";
+        let text = text_of(&new)?;
         match write_new(&path, text.as_bytes(), Mode::Public) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
@@ -313,7 +414,11 @@ pub fn recorded(reg: &Register) -> Result<(Quantities, Vec<Finding>), Error> {
             path: path.display().to_string(),
             message: format!("not a certificate record: {e}"),
         })?;
-        if ledger_file(reg, &quantity.serial) != path {
+        // Named by the serial's key; records written before serials were normalized are named
+        // by the serial as written.
+        if ledger_file(reg, &quantity.serial) != path
+            && legacy_ledger_file(reg, &quantity.serial) != path
+        {
             return Err(Error::Io {
                 path: path.display().to_string(),
                 message: format!("records serial {:?} under another name", quantity.serial),
@@ -324,12 +429,30 @@ pub fn recorded(reg: &Register) -> Result<(Quantities, Vec<Finding>), Error> {
     Ok((q, findings))
 }
 
-fn ledger_file(reg: &Register, serial: &str) -> PathBuf {
-    reg.dir().join(LEDGER_DIR).join(format!("{}.json", Digest::of(serial.as_bytes()).hex()))
+/// The ledger file of a serial: named by the SHA-256 of its normalized key.
+fn ledger_file(reg: &Register, serial: &CertificateSerial) -> PathBuf {
+    reg.dir().join(LEDGER_DIR).join(format!("{}.json", Digest::of(serial.key().as_bytes()).hex()))
 }
 
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= TOLERANCE * a.abs().max(b.abs()).max(1.0)
+/// Where ledger files were written before serials were normalized (the serial as written).
+fn legacy_ledger_file(reg: &Register, serial: &CertificateSerial) -> PathBuf {
+    reg.dir()
+        .join(LEDGER_DIR)
+        .join(format!("{}.json", Digest::of(serial.as_str().as_bytes()).hex()))
+}
+
+fn list_holders(claims: &[Claim]) -> String {
+    if claims.is_empty() {
+        return "none".to_string();
+    }
+    claims
+        .iter()
+        .map(|c| {
+            let seq = c.seq.map_or("not registered".to_string(), |s| format!("entry {s}"));
+            format!("{} kWh by pf id {} ({}, {seq})", c.kwh, c.pf_id, c.declaration)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn kind_name(k: InstrumentKind) -> &'static str {
@@ -351,13 +474,7 @@ impl fmt::Display for Finding {
         writeln!(f, "{kind}: {} - {}", self.serial, self.detail)?;
         for c in &self.claims {
             let seq = c.seq.map_or("not registered".to_string(), |s| format!("entry {s}"));
-            writeln!(
-                f,
-                "    {} kWh by {} ({}, {seq})",
-                crate::report::num(c.kwh),
-                c.pf_id,
-                c.declaration
-            )?;
+            writeln!(f, "    {} kWh by {} ({}, {seq})", c.kwh, c.pf_id, c.declaration)?;
         }
         Ok(())
     }

@@ -22,7 +22,7 @@ use crate::digest::Digest;
 use crate::engine;
 use crate::inventory::{Inventory, SupplierDeclaration};
 use crate::methodology::Methodology;
-use crate::register::{EntryKind, Register, StatusChange};
+use crate::register::{EntryKind, Register};
 
 /// What changed upstream.
 #[derive(Debug, Clone, Copy)]
@@ -228,15 +228,9 @@ pub fn impact(
 /// The register's declarations that are not deprecated, with their documents.
 pub fn active_declarations(reg: &Register) -> Result<Vec<(Digest, Value)>, Error> {
     let entries = reg.entries()?;
-    let deprecated: std::collections::BTreeSet<Digest> = entries
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EntryKind::StatusChanged { declaration, status: StatusChange::Deprecated, .. } => {
-                Some(*declaration)
-            }
-            _ => None,
-        })
-        .collect();
+    // Deprecated by a status change or superseded by a later declaration.
+    let deprecated: std::collections::BTreeSet<Digest> =
+        entries.iter().filter_map(|e| e.kind.deprecates().copied()).collect();
     let mut out = Vec::new();
     for e in &entries {
         if let EntryKind::Declared { declaration, .. } = &e.kind {

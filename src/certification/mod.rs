@@ -63,6 +63,9 @@ pub enum CertificationError {
         /// Digest.
         digest: Digest,
     },
+    /// A declaration would claim more of a certificate than the certificate holds.
+    #[error(transparent)]
+    OverClaimed(Box<certificates::OverClaim>),
 }
 
 /// Reads a JSON file with the strict parser; the error names the file.

@@ -13,6 +13,7 @@ use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::certificate::{CertificateSerial, ClaimedKwh};
 use crate::digest::Digest;
 use crate::engine::{self, Model};
 use crate::inventory::{Inventory, Source};
@@ -255,37 +256,7 @@ pub fn issue(
         }
     }
 
-    // Certificates this product claims: the used quantity times the share of the process's
-    // reference-period output that this product's reference-period production needs.
-    let made = inv.processes[p.made_by.0].outputs[p.made_by.1].amount;
-    let mut certificates: Vec<CertificateClaim> = Vec::new();
-    for e in &fp.electricity {
-        let Some(pi) = inv.processes.iter().position(|x| x.id == e.process) else { continue };
-        let proc_ = &inv.processes[pi];
-        let shares = model
-            .allocations
-            .iter()
-            .find(|a| a.process == proc_.id)
-            .map(|a| a.shares.iter().map(|s| s.1).collect::<Vec<_>>())
-            .unwrap_or_else(|| vec![1.0]);
-        let fraction: f64 = proc_
-            .outputs
-            .iter()
-            .zip(shares.iter().chain(std::iter::repeat(&0.0)))
-            .map(|(o, share)| share * (supply[o.product] * made / o.amount).min(1.0))
-            .sum();
-        let kwh_per_unit = crate::units::Unit::KWH;
-        let unit: crate::units::Unit = e.unit.parse().unwrap_or(kwh_per_unit);
-        let to_kwh = unit.factor_to(kwh_per_unit).unwrap_or(1.0);
-        for i in &e.instruments {
-            if let (true, Some(serial)) = (i.counted && i.used > 0.0, &i.serial) {
-                certificates.push(CertificateClaim {
-                    serial: serial.clone(),
-                    quantity_kwh: i.used * to_kwh * fraction,
-                });
-            }
-        }
-    }
+    let certificates = claims_of(inv, &model, &fp, j, &supply);
 
     // Supersession.
     let (preceding, supersedes) = match &options.supersedes {
@@ -550,6 +521,74 @@ pub fn issue(
         supersedes,
         upstream,
     })
+}
+
+/// The certificates `product` (index `j` of `inv`) claims under `methodology`, as
+/// [`issue`] would write them: what a caller checks against the register before issuing
+/// (none for a product the inventory lacks: [`issue`] reports that).
+pub fn certificate_claims(
+    inv: &Inventory,
+    methodology: &Methodology,
+    product: &str,
+) -> Result<Vec<CertificateClaim>, crate::Error> {
+    let model = Model::build(inv, methodology)?;
+    let mut footprints = engine::footprint(inv, methodology)?;
+    let Some(j) = inv.product_index(product) else {
+        return Ok(Vec::new());
+    };
+    let fp = footprints.products.swap_remove(j);
+    let mut demand = vec![0.0; inv.products.len()];
+    demand[j] = 1.0;
+    let supply = model.factorization.supply(&demand);
+    Ok(claims_of(inv, &model, &fp, j, &supply))
+}
+
+/// Certificates product `j` claims: the used quantity times the share of the process's
+/// reference-period output that the product's reference-period production needs. A serial
+/// used by several processes is claimed once with the sum; each claim is rounded down to the
+/// watt-hour (see [`crate::certificate::ClaimedKwh`]) and a claim that rounds to nothing is
+/// left out.
+fn claims_of(
+    inv: &Inventory,
+    model: &Model<'_>,
+    fp: &engine::Footprint,
+    j: usize,
+    supply: &[f64],
+) -> Vec<CertificateClaim> {
+    let p = &inv.products[j];
+    let made = inv.processes[p.made_by.0].outputs[p.made_by.1].amount;
+    let mut kwh: std::collections::BTreeMap<CertificateSerial, f64> = Default::default();
+    for e in &fp.electricity {
+        let Some(pi) = inv.processes.iter().position(|x| x.id == e.process) else { continue };
+        let proc_ = &inv.processes[pi];
+        let shares = model
+            .allocations
+            .iter()
+            .find(|a| a.process == proc_.id)
+            .map(|a| a.shares.iter().map(|s| s.1).collect::<Vec<_>>())
+            .unwrap_or_else(|| vec![1.0]);
+        let fraction: f64 = proc_
+            .outputs
+            .iter()
+            .zip(shares.iter().chain(std::iter::repeat(&0.0)))
+            .map(|(o, share)| share * (supply[o.product] * made / o.amount).min(1.0))
+            .sum();
+        let kwh_per_unit = crate::units::Unit::KWH;
+        let unit: crate::units::Unit = e.unit.parse().unwrap_or(kwh_per_unit);
+        let to_kwh = unit.factor_to(kwh_per_unit).unwrap_or(1.0);
+        for i in &e.instruments {
+            if let (true, Some(serial)) = (i.counted && i.used > 0.0, &i.serial) {
+                *kwh.entry(serial.clone()).or_default() += i.used * to_kwh * fraction;
+            }
+        }
+    }
+
+    kwh.into_iter()
+        .filter_map(|(serial, kwh)| {
+            let quantity_kwh = ClaimedKwh::floor(kwh).filter(|q| q.wh() > 0)?;
+            Some(CertificateClaim { serial, quantity_kwh })
+        })
+        .collect()
 }
 
 /// The provenance extension of a declaration's subject, if present and well-formed.

@@ -216,7 +216,7 @@ pub struct InstrumentUse {
     /// Kind.
     pub kind: String,
     /// Serial.
-    pub serial: Option<String>,
+    pub serial: Option<crate::certificate::CertificateSerial>,
     /// Quantity held.
     pub quantity: f64,
     /// Quantity used.

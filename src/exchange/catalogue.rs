@@ -1,6 +1,6 @@
 //! What the server serves: every declaration of the issuer's register as a PACT
 //! ProductFootprint, with its status taken from the register (Deprecated once a status change
-//! says so) and an extension pointing at the signed credential, so a buyer can verify it.
+//! or a superseding declaration says so) and an extension pointing at the signed credential, so a buyer can verify it.
 //!
 //! The catalogue is a read-only snapshot: it is built from the register by reading it, never
 //! writing it, and replaced as a whole when the register's head moves.
@@ -118,12 +118,12 @@ impl Catalogue {
                         bundle: OnceLock::new(),
                     });
                 }
-                EntryKind::StatusChanged { declaration, .. } => {
-                    if let Some(&i) = by_digest.get(declaration) {
-                        footprints[i].status = Status::Deprecated;
-                        footprints[i].subject["status"] = json!("Deprecated");
-                    }
-                }
+                EntryKind::StatusChanged { .. } => {}
+            }
+            // A status change, or a declaration that supersedes an earlier one.
+            if let Some(&i) = entry.kind.deprecates().and_then(|d| by_digest.get(d)) {
+                footprints[i].status = Status::Deprecated;
+                footprints[i].subject["status"] = json!("Deprecated");
             }
         }
         Ok(Catalogue { register, head, footprints, by_id, documents, upstream })

@@ -194,8 +194,8 @@ pub enum Source {
 pub struct Instrument {
     /// Kind.
     pub kind: InstrumentKind,
-    /// Serial number or contract reference.
-    pub serial: Option<String>,
+    /// Serial number or contract reference (trimmed; compared by its normalized key).
+    pub serial: Option<crate::certificate::CertificateSerial>,
     /// Quantity, in the grid factor's unit.
     pub quantity: f64,
     /// Quantity in kWh (for registers and double-counting checks).

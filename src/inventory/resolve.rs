@@ -437,9 +437,22 @@ impl Resolver<'_> {
                                         )?),
                                         None => None,
                                     };
+                                    let serial = match &ins.serial {
+                                        Some(text) => Some(text.parse().map_err(
+                                            |e: crate::certificate::CertificateError| {
+                                                self.invalid(
+                                                    format!("{nat}/serial"),
+                                                    e.to_string(),
+                                                    "write the serial as the registry issued it, \
+                                                     or leave it out",
+                                                )
+                                            },
+                                        )?),
+                                        None => None,
+                                    };
                                     instruments.push(Instrument {
                                         kind: ins.kind,
-                                        serial: ins.serial.clone(),
+                                        serial,
                                         quantity: ins.quantity * k,
                                         quantity_kwh: ins.quantity * kwh,
                                         factor,
