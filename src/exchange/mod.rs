@@ -15,7 +15,11 @@
 //!
 //! - *Why is a served footprint not exactly the signed subject?* Its `status` comes from the
 //!   register (a declaration is never edited; a later entry deprecates it) and it gains the
-//!   link extension. Everything else is the signed subject; `pcf fetch` checks exactly that.
+//!   link extension. Everything else is the signed subject; `pcf fetch` checks exactly that,
+//!   field by field, and accepts a served status only from Active to Deprecated, never back
+//!   ([`client::compare_served`]).
+//! - *Why a connection limit per address?* The global cap alone lets one address hold every
+//!   connection open (idle, until the handshake timeout) and deny everyone else.
 //! - *Why stateless tokens?* An HMAC over expiry and client id needs no token store that
 //!   requests could fill, and a restart revokes every token.
 //! - *Why are answers sent only to registered events URLs?* A `RequestCreated` event names
@@ -87,6 +91,21 @@ pub enum ExchangeError {
         url: String,
         /// What it said.
         message: String,
+    },
+    /// One fetch reached a cap on what it reads or writes (a hostile or runaway server).
+    #[error(
+        "{url}: stopped at more than {limit} {what}; raise the cap with {flag} if the supplier \
+         really serves that much"
+    )]
+    Cap {
+        /// Where the fetch was when it stopped.
+        url: String,
+        /// What was counted: `bytes read`, `bytes written`, `pages` or `footprints`.
+        what: &'static str,
+        /// The cap.
+        limit: u64,
+        /// The `pcf fetch` flag that sets it.
+        flag: &'static str,
     },
     /// The server answered something that does not follow the protocol.
     #[error("{url}: {message}")]
