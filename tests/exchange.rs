@@ -998,6 +998,29 @@ async fn bundled_example_register_serves_and_verifies() {
     }
     assert_eq!(report.valid(), report.footprints.len());
     assert!(report.footprints.iter().any(|f| f.status.as_deref() == Some("Deprecated")));
+    // The README's command, the secret from the environment.
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(readme.contains("PCF_CLIENT_SECRET=demo-secret target/release/pcf fetch"));
+    let out = pcf_with_env(
+        strings(&[
+            "fetch",
+            &server.url(),
+            "--client-id",
+            "demo",
+            "--ca-cert",
+            options.ca_cert.as_ref().unwrap().to_str().unwrap(),
+            "--out",
+            ca.path().join("fetched-cli").to_str().unwrap(),
+            "--trust",
+            &options.trust[0],
+            "--trust",
+            &options.trust[1],
+        ]),
+        Some("demo-secret"),
+    )
+    .await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains(" valid, 0 invalid"), "{}", stdout(&out));
     server.shutdown().await;
     assert_eq!(snapshot(&register), before, "serving changed the example register");
 }
@@ -1183,6 +1206,8 @@ impl Answer {
 }
 
 type Handler = Arc<dyn Fn(&Seen) -> Answer + Send + Sync>;
+/// What a fake discovery endpoint answers, given the server's base URL.
+type Discovery = Box<dyn Fn(&str) -> Answer + Send + Sync>;
 
 /// A plain-HTTP server on 127.0.0.1 answering every request with `make(base)`'s handler and
 /// recording what it saw.
@@ -1693,7 +1718,7 @@ async fn the_client_secret_goes_only_to_the_origin_given() {
     let evil_port = evil.rsplit(':').next().unwrap().to_string();
     // Discovery naming another port, another host, another scheme; a token endpoint that
     // redirects to another origin.
-    let cases: Vec<Box<dyn Fn(&str) -> Answer + Send + Sync>> = vec![
+    let cases: Vec<Discovery> = vec![
         Box::new({
             let evil = evil.clone();
             move |_| Answer::json(&json!({"token_endpoint": format!("{evil}/auth/token")}))

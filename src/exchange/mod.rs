@@ -2,7 +2,8 @@
 //! Specifications v3 HTTP API, and the signed declaration behind each one.
 //!
 //! - [`server`]: the host (`pcf serve`) over the issuer's [`crate::register`], read only.
-//! - [`client`]: the buyer's side (`pcf fetch`): authenticate, page through, store, verify.
+//! - [`client`]: the buyer's side (`pcf fetch`): authenticate, page through, verify, store
+//!   ([`store`]); [`fetched`]: its options, its report and the rule served footprints follow.
 //! - [`catalogue`]: the register's declarations as served ProductFootprints.
 //! - [`filters`], [`pagination`], [`events`]: the wire formats both sides share.
 //! - [`auth`]: the clients file (hashed secrets) and access tokens; [`tls`]: certificates.
@@ -41,9 +42,11 @@ pub mod auth;
 pub mod catalogue;
 pub mod client;
 pub mod events;
+pub mod fetched;
 pub mod filters;
 pub mod pagination;
 pub mod server;
+pub mod store;
 pub mod time;
 pub mod tls;
 
