@@ -87,8 +87,8 @@ pub enum Command {
         /// Client id.
         #[arg(long)]
         client_id: String,
-        /// Read the client secret from this file (first line). Else the PCF_CLIENT_SECRET
-        /// environment variable is used.
+        /// Read the client secret from this file (one line). Without this or --client-secret,
+        /// the PCF_CLIENT_SECRET environment variable is used.
         #[arg(long, value_name = "PATH")]
         client_secret_file: Option<PathBuf>,
         /// The client secret itself. Visible to other users of the machine (ps,

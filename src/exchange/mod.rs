@@ -19,6 +19,13 @@
 //!   link extension. Everything else is the signed subject; `pcf fetch` checks exactly that,
 //!   field by field, and accepts a served status only from Active to Deprecated, never back
 //!   ([`client::compare_served`]).
+//! - *Why does `pcf fetch` name files by content?* A server decides what it serves under an
+//!   id; naming files by id let one document (unsigned, or another version) replace another.
+//!   A content address is written once and never replaced, and only verified footprints are
+//!   kept apart from the rest ([`store`]).
+//! - *Why does `--trust` make unsigned footprints fail?* A buyer who names trusted issuers
+//!   wants data from them; a footprint without a signature cannot be from anyone in
+//!   particular.
 //! - *Why a connection limit per address?* The global cap alone lets one address hold every
 //!   connection open (idle, until the handshake timeout) and deny everyone else.
 //! - *Why stateless tokens?* An HMAC over expiry and client id needs no token store that
