@@ -263,6 +263,13 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
                         "  WARNING plain HTTP (--danger-plain-http): secrets travel in clear text"
                     );
                 }
+                if max_connections_per_address >= max_connections {
+                    println!(
+                        "  WARNING --max-connections-per-address {max_connections_per_address} is \
+                         not below --max-connections {max_connections}: one address can hold \
+                         every connection"
+                    );
+                }
                 println!("press Ctrl-C to stop");
                 let _ = tokio::signal::ctrl_c().await;
                 server.shutdown().await;

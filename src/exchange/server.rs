@@ -999,3 +999,37 @@ async fn serve_connection<I>(
     connection.as_mut().graceful_shutdown();
     let _ = tokio::time::timeout(Duration::from_secs(5), connection).await;
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    use super::*;
+
+    #[test]
+    fn addresses_are_counted_per_ipv4_address_and_per_ipv6_64() {
+        let v4 = IpAddr::from(Ipv4Addr::new(192, 0, 2, 7));
+        assert_eq!(address_key(v4), v4);
+        let mapped = IpAddr::from(Ipv4Addr::new(192, 0, 2, 7).to_ipv6_mapped());
+        assert_eq!(address_key(mapped), v4);
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse::<Ipv6Addr>().unwrap().into();
+        let b: IpAddr = "2001:db8:1:2:ffff:1:2:3".parse::<Ipv6Addr>().unwrap().into();
+        let c: IpAddr = "2001:db8:1:3::1".parse::<Ipv6Addr>().unwrap().into();
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(c));
+    }
+
+    #[test]
+    fn a_slot_is_freed_when_its_connection_ends() {
+        let table = Arc::new(PerAddress::new(2));
+        let ip = IpAddr::from(Ipv4Addr::LOCALHOST);
+        let other = IpAddr::from(Ipv4Addr::new(127, 0, 0, 2));
+        let first = table.acquire(ip).unwrap();
+        let _second = table.acquire(ip).unwrap();
+        assert!(table.acquire(ip).is_none(), "a third from one address");
+        assert!(table.acquire(other).is_some(), "another address is not affected");
+        drop(first);
+        assert!(table.acquire(ip).is_some(), "the place is free again");
+        assert!(table.open.lock().unwrap().get(&other).is_none(), "no entry is left behind");
+    }
+}
