@@ -19,7 +19,7 @@
 //!   under content-addressed names, each written once, atomically (see [`super::store`]).
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -193,21 +193,19 @@ struct Session<'a> {
     written: AtomicU64,
 }
 
-/// What checking a footprint's declaration produced: the outcome, and on success the bytes
-/// to store.
-struct Checked {
-    signed: Signed,
-    credential: Option<(Digest, Vec<u8>)>,
-    bundle: Option<Vec<u8>>,
+/// What checking a footprint produced, in memory, before anything is stored.
+enum Checked {
+    /// It links no signed declaration.
+    Unsigned,
+    /// It failed, for these reasons.
+    Invalid(Vec<String>),
+    /// It verified: the credential and the bundle to store.
+    Valid { digest: Digest, issuer: Option<String>, credential: Vec<u8>, bundle: Option<Vec<u8>> },
 }
 
 impl Checked {
     fn invalid(reason: String) -> Checked {
-        Checked {
-            signed: Signed::Invalid { reasons: vec![reason] },
-            credential: None,
-            bundle: None,
-        }
+        Checked::Invalid(vec![reason])
     }
 }
 
@@ -357,7 +355,7 @@ impl Session<'_> {
         let content = Digest::of(&bytes);
         let mut checked = match DeclarationLink::of(footprint) {
             _ if pf_id.is_empty() => Checked::invalid("the footprint has no id".into()),
-            Ok(None) => Checked { signed: Signed::Unsigned, credential: None, bundle: None },
+            Ok(None) => Checked::Unsigned,
             Err(e) => Checked::invalid(e),
             Ok(Some(link)) => self.check(footprint, &link, token).await?,
         };
@@ -376,28 +374,32 @@ impl Session<'_> {
             }
         }
         let out = &self.options.out;
-        let file = match &mut checked.signed {
-            Signed::Valid { file, bundle, .. } => {
-                if let Some((digest, credential)) = &checked.credential {
-                    *file = out.join("declarations").join(format!("{}.json", digest.hex()));
-                    self.store(file, credential, Naming::Canonical(*digest))?;
-                }
-                if let Some(b) = &checked.bundle {
-                    let path = out.join("bundles").join(format!("{}.json", Digest::of(b).hex()));
-                    self.store(&path, b, Naming::Bytes)?;
-                    *bundle = Some(path);
-                }
-                out.join("footprints").join(&name).join(format!("{}.json", content.hex()))
+        let (place, declaration) = match checked {
+            Checked::Valid { digest, issuer, credential, bundle } => {
+                let file = out.join("declarations").join(format!("{}.json", digest.hex()));
+                self.store(&file, &credential, Naming::Canonical(digest))?;
+                let bundle = match bundle {
+                    Some(b) => {
+                        let path =
+                            out.join("bundles").join(format!("{}.json", Digest::of(&b).hex()));
+                        self.store(&path, &b, Naming::Bytes)?;
+                        Some(path)
+                    }
+                    None => None,
+                };
+                ("footprints", Signed::Valid { digest, issuer, file, bundle })
             }
-            _ => out.join("unverified").join(&name).join(format!("{}.json", content.hex())),
+            Checked::Unsigned => ("unverified", Signed::Unsigned),
+            Checked::Invalid(reasons) => ("unverified", Signed::Invalid { reasons }),
         };
+        let file = out.join(place).join(&name).join(format!("{}.json", content.hex()));
         self.store(&file, &bytes, Naming::Bytes)?;
         Ok(Fetched {
             pf_id,
             product: footprint["productNameCompany"].as_str().map(String::from),
             status: footprint["status"].as_str().map(String::from),
             file,
-            declaration: checked.signed,
+            declaration,
         })
     }
 
@@ -487,23 +489,13 @@ impl Session<'_> {
             }
         }
         if !reasons.is_empty() {
-            return Ok(Checked {
-                signed: Signed::Invalid { reasons },
-                credential: None,
-                bundle: None,
-            });
+            return Ok(Checked::Invalid(reasons));
         }
-        let bundle_bytes = bundle.map(|(_, bytes)| bytes);
-        Ok(Checked {
-            signed: Signed::Valid {
-                digest,
-                issuer: report.issuer,
-                // Set when stored.
-                file: PathBuf::new(),
-                bundle: None,
-            },
-            credential: Some((digest, credential_bytes)),
-            bundle: bundle_bytes,
+        Ok(Checked::Valid {
+            digest,
+            issuer: report.issuer,
+            credential: credential_bytes,
+            bundle: bundle.map(|(_, bytes)| bytes),
         })
     }
 
