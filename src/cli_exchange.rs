@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::Subcommand;
 
 use pcf::exchange::ExchangeError;
-use pcf::exchange::client::{FetchOptions, Signed};
+use pcf::exchange::client::{Caps, ClientSecret, FetchOptions, Signed};
 use pcf::exchange::server::{Server, ServerConfig, Transport};
 use pcf::exchange::tls::Identity;
 
@@ -59,6 +59,10 @@ pub enum Command {
         /// Most connections open at once.
         #[arg(long, default_value_t = 256)]
         max_connections: usize,
+        /// Most connections open at once from one client address (IPv4 address or IPv6 /64);
+        /// the excess is closed at once, so one address cannot take every connection.
+        #[arg(long, default_value_t = 32)]
+        max_connections_per_address: usize,
         /// Sustained requests per second allowed from one client address.
         #[arg(long, default_value_t = 20.0)]
         rate_limit: f64,
@@ -70,19 +74,34 @@ pub enum Command {
         reload_every: u64,
     },
     /// Fetch a supplier's footprints from its PACT v3 endpoint and verify their declarations.
+    ///
+    /// Each footprint is verified in memory, then stored once under a content-addressed name:
+    /// OUT/footprints/ID/SHA256.json (verified), OUT/declarations/SHA256.json,
+    /// OUT/bundles/SHA256.json, OUT/unverified/ID/SHA256.json (unsigned or failed). No file is
+    /// ever replaced. Exit status 1 when a footprint fails.
+    #[command(verbatim_doc_comment)]
     Fetch {
-        /// The supplier's base URL (https://host[:port][/subpath]).
+        /// The supplier's base URL (https://host[:port][/subpath]). The client secret is sent
+        /// only to a token endpoint on this URL's origin (scheme, host, port).
         url: String,
         /// Client id.
         #[arg(long)]
         client_id: String,
-        /// Client secret.
-        #[arg(long)]
-        client_secret: String,
+        /// Read the client secret from this file (one line). Without this or --client-secret,
+        /// the PCF_CLIENT_SECRET environment variable is used.
+        #[arg(long, value_name = "PATH")]
+        client_secret_file: Option<PathBuf>,
+        /// The client secret itself. Visible to other users of the machine (ps,
+        /// /proc/PID/cmdline) and kept in shell history: prefer --client-secret-file or
+        /// PCF_CLIENT_SECRET.
+        #[arg(long, conflicts_with = "client_secret_file")]
+        client_secret: Option<String>,
         /// Where to store the footprints and declarations.
         #[arg(long, default_value = "fetched")]
         out: PathBuf,
-        /// DID of a trusted issuer; repeatable.
+        /// DID of a trusted issuer; repeatable. With --trust, every footprint must carry a
+        /// declaration signed by a trusted issuer: an unsigned one fails. Without --trust,
+        /// nothing is checked against an issuer, so no signed declaration can pass.
         #[arg(long)]
         trust: Vec<String>,
         /// Trust only the certificates in this PEM file (for a self-signed server).
@@ -91,9 +110,22 @@ pub enum Command {
         /// Footprints to ask for per page.
         #[arg(long)]
         limit: Option<usize>,
-        /// Fail (exit 1) if a footprint carries no signed declaration.
+        /// Fail (exit 1) if a footprint carries no signed declaration. Implied by --trust;
+        /// on its own it only makes unsigned footprints fail too.
         #[arg(long)]
         require_signed: bool,
+        /// Most bytes read from the network in one fetch (pages, credentials, bundles).
+        #[arg(long, default_value_t = 1 << 30)]
+        max_bytes: u64,
+        /// Most bytes written under --out in one fetch.
+        #[arg(long, default_value_t = 1 << 30)]
+        max_disk_bytes: u64,
+        /// Most pages of footprints followed in one fetch.
+        #[arg(long, default_value_t = 10_000)]
+        max_pages: usize,
+        /// Most footprints taken in one fetch.
+        #[arg(long, default_value_t = 100_000)]
+        max_footprints: usize,
         /// Allow http:// URLs: the secret and the data travel in clear text. Local tests only.
         #[arg(long)]
         danger_plain_http: bool,
@@ -148,6 +180,7 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
             token_lifetime,
             public_url,
             max_connections,
+            max_connections_per_address,
             rate_limit,
             burst,
             reload_every,
@@ -199,6 +232,7 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
             config.token_lifetime = Duration::from_secs(token_lifetime);
             config.public_url = public_url;
             config.limits.max_connections = max_connections;
+            config.limits.max_connections_per_address = max_connections_per_address;
             config.limits.requests_per_second = rate_limit;
             config.limits.burst = burst;
             config.reload_interval = (reload_every > 0).then(|| Duration::from_secs(reload_every));
@@ -229,6 +263,13 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
                         "  WARNING plain HTTP (--danger-plain-http): secrets travel in clear text"
                     );
                 }
+                if max_connections_per_address >= max_connections {
+                    println!(
+                        "  WARNING --max-connections-per-address {max_connections_per_address} is \
+                         not below --max-connections {max_connections}: one address can hold \
+                         every connection"
+                    );
+                }
                 println!("press Ctrl-C to stop");
                 let _ = tokio::signal::ctrl_c().await;
                 server.shutdown().await;
@@ -239,69 +280,94 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
         Command::Fetch {
             url,
             client_id,
+            client_secret_file,
             client_secret,
             out,
             trust,
             ca_cert,
             limit,
             require_signed,
+            max_bytes,
+            max_disk_bytes,
+            max_pages,
+            max_footprints,
             danger_plain_http,
             timeout,
             json,
         } => {
-            let options = FetchOptions {
-                url,
-                client_id,
-                client_secret,
-                out,
-                trust,
-                ca_cert,
-                danger_plain_http,
-                page_size: limit,
-                timeout: Duration::from_secs(timeout.max(1)),
-            };
+            let secret = client_secret_from(client_secret, client_secret_file.as_deref())?;
+            let mut options = FetchOptions::new(url, client_id, secret, out);
+            options.trust = trust;
+            options.require_signed = require_signed;
+            options.ca_cert = ca_cert;
+            options.danger_plain_http = danger_plain_http;
+            options.page_size = limit;
+            options.timeout = Duration::from_secs(timeout.max(1));
+            options.caps = Caps { max_bytes, max_disk_bytes, max_pages, max_footprints };
             let report =
                 runtime()?.block_on(pcf::exchange::client::fetch(&options)).map_err(convert)?;
+            let no_trust = "no --trust given: nothing was checked against an issuer, so no \
+                            signed declaration can be valid and unsigned footprints were not \
+                            checked at all";
             if json {
-                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+                if report.trusted.is_empty() {
+                    eprintln!("pcf fetch: {no_trust}");
+                }
             } else {
-                println!(
-                    "fetched {} footprint(s) in {} page(s) from {} into {}",
+                outln!(
+                    "fetched {} footprint(s) in {} page(s) from {} into {} ({} bytes read, {} \
+                     written)",
                     report.footprints.len(),
                     report.pages,
                     report.url,
-                    options.out.display()
+                    options.out.display(),
+                    report.bytes_read,
+                    report.bytes_written
                 );
                 for f in &report.footprints {
                     let what = f.product.as_deref().unwrap_or("?");
                     let status = f.status.as_deref().unwrap_or("?");
                     match &f.declaration {
-                        Signed::Valid { issuer, bundled, .. } => println!(
+                        Signed::Valid { issuer, bundle, .. } => outln!(
                             "  [valid]    {} {status:<10} {what}: signed by {}{}",
                             f.pf_id,
                             issuer.as_deref().unwrap_or("?"),
-                            if *bundled { ", verified with its bundle" } else { "" }
+                            if bundle.is_some() { ", verified with its bundle" } else { "" }
                         ),
-                        Signed::Unsigned => println!(
+                        Signed::Unsigned if report.signatures_required => outln!(
+                            "  [UNSIGNED] {} {status:<10} {what}: carries no signed declaration, \
+                             so it cannot come from a trusted issuer",
+                            f.pf_id
+                        ),
+                        Signed::Unsigned => outln!(
                             "  [unsigned] {} {status:<10} {what}: carries no signed declaration",
                             f.pf_id
                         ),
                         Signed::Invalid { reasons } => {
-                            println!("  [INVALID]  {} {status:<10} {what}", f.pf_id);
+                            outln!("  [INVALID]  {} {status:<10} {what}", f.pf_id);
                             for r in reasons {
-                                println!("             {r}");
+                                outln!("             {r}");
                             }
                         }
                     }
                 }
-                println!(
-                    "{} valid, {} invalid, {} without a signed declaration",
+                outln!(
+                    "{} valid, {} invalid, {} without a signed declaration{}",
                     report.valid(),
                     report.invalid(),
-                    report.unsigned()
+                    report.unsigned(),
+                    if report.signatures_required && report.unsigned() > 0 {
+                        " (failed: signatures are required)"
+                    } else {
+                        ""
+                    }
                 );
+                if report.trusted.is_empty() {
+                    outln!("WARNING {no_trust}");
+                }
             }
-            let failed = report.invalid() > 0 || (require_signed && report.unsigned() > 0);
+            let failed = report.failed() > 0;
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Clients { command: ClientsCommand::Add { file, id, secret, events_urls } } => {
@@ -349,6 +415,73 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
     }
 }
 
+/// The environment variable `pcf fetch` reads the client secret from.
+const SECRET_VARIABLE: &str = "PCF_CLIENT_SECRET";
+/// Largest client secret file read.
+const MAX_SECRET_FILE: u64 = 4096;
+
+/// The client secret: `--client-secret`, else `--client-secret-file`, else the environment.
+fn client_secret_from(
+    flag: Option<String>,
+    file: Option<&std::path::Path>,
+) -> Result<ClientSecret, pcf::Error> {
+    let secret = match (flag, file) {
+        (Some(s), _) => s,
+        (None, Some(path)) => read_secret_file(path)?,
+        (None, None) => match std::env::var(SECRET_VARIABLE) {
+            Ok(s) => s,
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(pcf::Error::Usage(format!("{SECRET_VARIABLE} is not valid UTF-8")));
+            }
+            Err(std::env::VarError::NotPresent) => {
+                return Err(pcf::Error::Usage(format!(
+                    "no client secret: give --client-secret-file PATH or set {SECRET_VARIABLE} \
+                     (--client-secret works too but is visible to other users in ps)"
+                )));
+            }
+        },
+    };
+    if secret.is_empty() {
+        return Err(pcf::Error::Usage("the client secret is empty".into()));
+    }
+    Ok(ClientSecret::new(secret))
+}
+
+/// The first line of a secret file, without its line ending; refuses a file that holds more.
+fn read_secret_file(path: &std::path::Path) -> Result<String, pcf::Error> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| pcf::Error::io(path, &e))?;
+    #[cfg(unix)]
+    if let Ok(meta) = file.metadata() {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o077 != 0 {
+            eprintln!(
+                "pcf fetch: warning: {} is readable by other users; chmod 600 it",
+                path.display()
+            );
+        }
+    }
+    let mut text = String::new();
+    file.take(MAX_SECRET_FILE + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| pcf::Error::io(path, &e))?;
+    if text.len() as u64 > MAX_SECRET_FILE {
+        return Err(pcf::Error::Usage(format!(
+            "{}: longer than {MAX_SECRET_FILE} bytes; a client secret file holds one line",
+            path.display()
+        )));
+    }
+    let line = text.strip_suffix('\n').unwrap_or(&text);
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if line.contains(['\n', '\r']) {
+        return Err(pcf::Error::Usage(format!(
+            "{}: more than one line; a client secret file holds the secret alone",
+            path.display()
+        )));
+    }
+    Ok(line.to_string())
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, pcf::Error> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -366,6 +499,9 @@ fn convert(e: ExchangeError) -> pcf::Error {
         ExchangeError::Io { path, message } => pcf::Error::Io { path, message },
         ExchangeError::Http { url, message } | ExchangeError::Protocol { url, message } => {
             pcf::Error::Io { path: url, message }
+        }
+        e @ ExchangeError::Cap { .. } => {
+            pcf::Error::Io { path: "pcf fetch".into(), message: e.to_string() }
         }
         ExchangeError::Auth { url, message } => {
             pcf::Error::Io { path: url, message: format!("authentication failed: {message}") }

@@ -860,16 +860,28 @@ async fn fetch_round_trips_and_verifies_declarations() {
     assert!(out.status.success(), "{text}\n{}", stderr(&out));
     assert!(text.contains("fetched 3 footprint(s) in 3 page(s)"), "{text}");
     assert!(text.contains("3 valid, 0 invalid, 0 without a signed declaration"), "{text}");
-    // What was stored verifies offline with pcf verify as well.
-    let declaration = out_dir.join("declarations").join(format!("{}.json", f.bracket_v2));
-    let bundle = out_dir.join("declarations").join(format!("{}.bundle.json", f.bracket_v2));
+    assert!(!text.contains("WARNING"), "{text}");
+    // What was stored verifies offline with pcf verify as well: the credential under its
+    // digest, the bundle under its own, the footprint under its id and content digest.
+    let v2_digest = declaration_digest("v2.json");
+    let declaration = out_dir.join("declarations").join(format!("{}.json", v2_digest.hex()));
+    assert!(declaration.exists());
+    let bundles = files_under(&out_dir.join("bundles"));
+    assert_eq!(bundles.len(), 3, "{bundles:?}");
+    let bundle = bundles
+        .iter()
+        .find(|b| {
+            let v: Value = serde_json::from_slice(&std::fs::read(b).unwrap()).unwrap();
+            v["declaration"]["credentialSubject"]["id"] == f.bracket_v2.as_str()
+        })
+        .unwrap();
     let out = pcf(
         &f.dir,
         &["verify", bundle.to_str().unwrap(), "--trust", &f.issuer, "--trust", &f.supplier],
     );
     assert!(out.status.success(), "{}", stdout(&out));
-    assert!(declaration.exists());
-    assert!(out_dir.join("footprints").join(format!("{}.json", f.coil)).exists());
+    assert_eq!(files_under(&out_dir.join("footprints").join(&f.coil)).len(), 1);
+    assert!(!out_dir.join("unverified").exists(), "nothing failed, so nothing is unverified");
 
     // Without trusting the issuer the declarations do not count as valid.
     let out_dir2 = f.dir.join("fetched-untrusted");
@@ -896,6 +908,15 @@ async fn fetch_round_trips_and_verifies_declarations() {
     .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stdout(&out).contains("is not trusted"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("WARNING no --trust given: nothing was checked against an issuer"),
+        "{}",
+        stdout(&out)
+    );
+    // Verified in memory first: what failed was written only under unverified/.
+    let out_dir2 = f.dir.join("fetched-untrusted");
+    assert!(!out_dir2.join("declarations").exists() && !out_dir2.join("footprints").exists());
+    assert_eq!(files_under(&out_dir2.join("unverified")).len(), 3);
 
     // Wrong secret: a clear error.
     let (url, cert) = (s.url.clone(), s.cert_file.display().to_string());
@@ -913,6 +934,20 @@ async fn fetch_round_trips_and_verifies_declarations() {
     s.server.shutdown().await;
     // Nothing in the register changed.
     assert_eq!(snapshot(&f.register), before);
+}
+
+/// Every file under `dir` (none when it does not exist).
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    if !dir.exists() {
+        return Vec::new();
+    }
+    snapshot(dir).into_keys().collect()
+}
+
+/// The digest of one of the fixture's signed declarations (`v1.json`, `v2.json`, `coil.json`).
+fn declaration_digest(name: &str) -> pcf::digest::Digest {
+    let bytes = std::fs::read(fixture().dir.join(name)).unwrap();
+    pcf::canonical::digest(&pcf::canonical::parse_strict(&bytes).unwrap()).unwrap()
 }
 
 /// The README's example: the bundled register served with the demo client verifies end to end
@@ -944,17 +979,14 @@ async fn bundled_example_register_serves_and_verifies() {
     let supplier = did(&root.join("examples/steel-bracket/suppliers/hot-rolled-coil.json"));
     let readme = std::fs::read_to_string(register.join("README.md")).unwrap();
     assert!(readme.contains(&issuer) && readme.contains(&supplier), "README names stale DIDs");
-    let options = pcf::exchange::client::FetchOptions {
-        url: server.url(),
-        client_id: "demo".into(),
-        client_secret: "demo-secret".into(),
-        out: ca.path().join("fetched"),
-        trust: vec![issuer, supplier],
-        ca_cert: Some(cert_file),
-        danger_plain_http: false,
-        page_size: None,
-        timeout: Duration::from_secs(30),
-    };
+    let mut options = pcf::exchange::client::FetchOptions::new(
+        server.url(),
+        "demo",
+        "demo-secret".into(),
+        ca.path().join("fetched"),
+    );
+    options.trust = vec![issuer, supplier];
+    options.ca_cert = Some(cert_file);
     let report = pcf::exchange::client::fetch(&options).await.unwrap();
     for f in &report.footprints {
         assert!(
@@ -966,6 +998,29 @@ async fn bundled_example_register_serves_and_verifies() {
     }
     assert_eq!(report.valid(), report.footprints.len());
     assert!(report.footprints.iter().any(|f| f.status.as_deref() == Some("Deprecated")));
+    // The README's command, the secret from the environment.
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(readme.contains("PCF_CLIENT_SECRET=demo-secret target/release/pcf fetch"));
+    let out = pcf_with_env(
+        strings(&[
+            "fetch",
+            &server.url(),
+            "--client-id",
+            "demo",
+            "--ca-cert",
+            options.ca_cert.as_ref().unwrap().to_str().unwrap(),
+            "--out",
+            ca.path().join("fetched-cli").to_str().unwrap(),
+            "--trust",
+            &options.trust[0],
+            "--trust",
+            &options.trust[1],
+        ]),
+        Some("demo-secret"),
+    )
+    .await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains(" valid, 0 invalid"), "{}", stdout(&out));
     server.shutdown().await;
     assert_eq!(snapshot(&register), before, "serving changed the example register");
 }
@@ -1114,5 +1169,704 @@ async fn load_test_bounded_loopback() {
     );
     assert!(errors.is_empty(), "{} errors, first: {:?}", errors.len(), errors.first());
     assert!(lat.len() > CLIENTS, "too few requests completed");
+    s.server.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// pcf fetch against fake servers: status and fields, storage, trust, caps, the secret
+
+/// A request a fake server saw.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    /// Path and query.
+    target: String,
+    authorization: Option<String>,
+}
+
+/// What a fake server answers.
+struct Answer {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(value: &Value) -> Answer {
+        Answer {
+            status: 200,
+            headers: vec![("content-type", "application/json".into())],
+            body: serde_json::to_vec(value).unwrap(),
+        }
+    }
+
+    fn status(status: u16) -> Answer {
+        Answer { status, headers: Vec::new(), body: Vec::new() }
+    }
+}
+
+type Handler = Arc<dyn Fn(&Seen) -> Answer + Send + Sync>;
+/// What a fake discovery endpoint answers, given the server's base URL.
+type Discovery = Box<dyn Fn(&str) -> Answer + Send + Sync>;
+
+/// A plain-HTTP server on 127.0.0.1 answering every request with `make(base)`'s handler and
+/// recording what it saw.
+async fn fake_server(make: impl FnOnce(&str) -> Handler) -> (String, Arc<Mutex<Vec<Seen>>>) {
+    let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", socket.local_addr().unwrap());
+    let handler = make(&base);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let app = Router::new().fallback(move |request: axum::extract::Request| {
+        let handler = handler.clone();
+        let log = log.clone();
+        async move {
+            let request = Seen {
+                method: request.method().to_string(),
+                target: request.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default(),
+                authorization: request
+                    .headers()
+                    .get("authorization")
+                    .map(|v| v.to_str().unwrap().to_string()),
+            };
+            log.lock().unwrap().push(request.clone());
+            let answer = handler(&request);
+            let mut response = axum::http::Response::builder().status(answer.status);
+            for (name, value) in answer.headers {
+                response = response.header(name, value);
+            }
+            response.body(axum::body::Body::from(answer.body)).unwrap()
+        }
+    });
+    tokio::spawn(async move { axum::serve(socket, app).await });
+    (base, seen)
+}
+
+/// The fixture's footprints as `pcf serve` would serve them from `base` (v1 deprecated, coil,
+/// v2), with their credentials and bundles by path.
+fn served_catalogue(base: &str) -> (Vec<Value>, BTreeMap<String, Vec<u8>>) {
+    let f = fixture();
+    let upstream = vec![crate::util::root().join("examples/steel-bracket/suppliers")];
+    let catalogue = pcf::exchange::catalogue::Catalogue::load(&f.register, &upstream).unwrap();
+    let mut files = BTreeMap::new();
+    let mut served = Vec::new();
+    for fp in catalogue.footprints() {
+        served.push(fp.served(base));
+        files.insert(format!("/3/footprints/{}/declaration", fp.pf_id), (*fp.credential).clone());
+        files.insert(
+            format!("/3/footprints/{}/bundle", fp.pf_id),
+            (*catalogue.bundle(fp).unwrap()).clone(),
+        );
+    }
+    (served, files)
+}
+
+/// A fake PACT host serving the fixture's footprints after `edit` changed the list; the
+/// token endpoint accepts `buyer` / [`SECRET`] only.
+async fn pact_fake(
+    edit: impl FnOnce(&mut Vec<Value>) + Send + 'static,
+) -> (String, Arc<Mutex<Vec<Seen>>>) {
+    fake_server(move |base| {
+        let (mut served, files) = served_catalogue(base);
+        edit(&mut served);
+        let page = json!({ "data": served });
+        let expected = format!(
+            "Basic {}",
+            base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                format!("buyer:{SECRET}")
+            )
+        );
+        Arc::new(move |r: &Seen| match (r.method.as_str(), r.target.as_str()) {
+            ("POST", "/auth/token") if r.authorization.as_deref() == Some(expected.as_str()) => {
+                Answer::json(&json!({"access_token": "t", "token_type": "Bearer"}))
+            }
+            ("POST", "/auth/token") => Answer {
+                status: 401,
+                headers: vec![("content-type", "application/json".into())],
+                body: br#"{"error":"invalid_client"}"#.to_vec(),
+            },
+            ("GET", "/3/footprints") => Answer::json(&page),
+            ("GET", path) => match files.get(path) {
+                Some(bytes) => Answer {
+                    status: 200,
+                    headers: vec![("content-type", "application/json".into())],
+                    body: bytes.clone(),
+                },
+                None => Answer::status(404),
+            },
+            _ => Answer::status(404),
+        })
+    })
+    .await
+}
+
+fn fetch_options(base: &str, out: &Path) -> pcf::exchange::client::FetchOptions {
+    let f = fixture();
+    let mut o =
+        pcf::exchange::client::FetchOptions::new(base, "buyer", SECRET.into(), out.to_path_buf());
+    o.trust = vec![f.issuer.clone(), f.supplier.clone()];
+    o.danger_plain_http = true;
+    o.timeout = Duration::from_secs(20);
+    o
+}
+
+fn reasons_of(f: &pcf::exchange::client::Fetched) -> String {
+    match &f.declaration {
+        pcf::exchange::client::Signed::Invalid { reasons } => reasons.join("; "),
+        other => panic!("{} is not invalid: {other:?}", f.pf_id),
+    }
+}
+
+fn is_valid(f: &pcf::exchange::client::Fetched) -> bool {
+    matches!(f.declaration, pcf::exchange::client::Signed::Valid { .. })
+}
+
+/// Runs `pcf` with the client secret variable set to `secret`, or removed.
+async fn pcf_with_env(args: Vec<String>, secret: Option<&str>) -> std::process::Output {
+    let dir = fixture().dir.clone();
+    let secret = secret.map(String::from);
+    tokio::task::spawn_blocking(move || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pcf"));
+        command.current_dir(&dir).args(&args);
+        match secret {
+            Some(s) => command.env("PCF_CLIENT_SECRET", s),
+            None => command.env_remove("PCF_CLIENT_SECRET"),
+        };
+        command.output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn served_fields_are_compared_with_the_signed_subject_one_by_one() {
+    use pcf::exchange::client::compare_served;
+    use pcf::register::Status;
+    let subject = json!({"id": "a", "status": "Active", "pcf": {"x": "1"}, "comment": "c"});
+    let with = |edit: &dyn Fn(&mut Value)| {
+        let mut v = subject.clone();
+        edit(&mut v);
+        v
+    };
+    // Agreement; and the one change a server may make: Active to Deprecated.
+    assert!(compare_served(&subject, &subject, None).is_empty());
+    assert!(compare_served(&subject, &subject, Some(Status::Active)).is_empty());
+    let deprecated = with(&|v| v["status"] = json!("Deprecated"));
+    assert!(compare_served(&deprecated, &subject, None).is_empty());
+    assert!(compare_served(&deprecated, &subject, Some(Status::Deprecated)).is_empty());
+    assert!(compare_served(&deprecated, &deprecated, None).is_empty());
+    // Never back: the signed subject or the register says Deprecated, the server Active.
+    let r = compare_served(&subject, &deprecated, None).join("; ");
+    assert!(r.contains("signed declaration says Deprecated"), "{r}");
+    let r = compare_served(&subject, &subject, Some(Status::Deprecated)).join("; ");
+    assert!(r.contains("register excerpt records it as deprecated"), "{r}");
+    // Any other field, changed, added or missing, is named.
+    for (served, field) in [
+        (with(&|v| v["pcf"]["x"] = json!("2")), "pcf"),
+        (with(&|v| v["statusComment"] = json!("fine")), "statusComment"),
+        (with(&|v| v["updated"] = json!("2026-01-01T00:00:00Z")), "updated"),
+        (with(&|v| drop(v.as_object_mut().unwrap().remove("comment"))), "comment"),
+        (with(&|v| v["id"] = json!("b")), "id"),
+    ] {
+        let r = compare_served(&served, &subject, None);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert!(r[0].contains(&format!("in {field};")), "{field}: {r:?}");
+    }
+    // A status that is neither Active nor Deprecated, or none.
+    for status in [json!("Archived"), json!(null), json!(1)] {
+        let served = with(&|v| v["status"] = status.clone());
+        let r = compare_served(&served, &subject, None).join("; ");
+        assert!(r.contains("served status"), "{status}: {r}");
+    }
+    assert!(!compare_served(&json!([]), &subject, None).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_fails_footprints_whose_served_status_or_fields_disagree() {
+    let f = fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    // The honest copy verifies, the deprecated v1 as Deprecated.
+    let (base, _) = pact_fake(|_| {}).await;
+    let report = pcf::exchange::client::fetch(&fetch_options(&base, &tmp.path().join("honest")))
+        .await
+        .unwrap();
+    assert_eq!(report.valid(), 3, "{report:?}");
+    let v1 = report.footprints.iter().find(|x| x.pf_id == f.bracket_v1).unwrap();
+    assert_eq!(v1.status.as_deref(), Some("Deprecated"));
+
+    // A deprecated declaration served as Active: its bundle's register excerpt says otherwise.
+    // Another footprint renamed, a third with an unsigned statusComment.
+    let (ids, v2, coil) = (f.bracket_v1.clone(), f.bracket_v2.clone(), f.coil.clone());
+    let (base, _) = pact_fake(move |served| {
+        for fp in served.iter_mut() {
+            if fp["id"] == ids.as_str() {
+                fp["status"] = json!("Active");
+            } else if fp["id"] == v2.as_str() {
+                fp["productNameCompany"] = json!("Gold bracket");
+            } else if fp["id"] == coil.as_str() {
+                fp["statusComment"] = json!("audited");
+            }
+        }
+    })
+    .await;
+    let report = pcf::exchange::client::fetch(&fetch_options(&base, &tmp.path().join("lies")))
+        .await
+        .unwrap();
+    assert_eq!((report.valid(), report.invalid()), (0, 3), "{report:?}");
+    let reason = |id: &str| reasons_of(report.footprints.iter().find(|x| x.pf_id == id).unwrap());
+    assert!(reason(&f.bracket_v1).contains("served as Active"), "{}", reason(&f.bracket_v1));
+    assert!(reason(&f.bracket_v2).contains("in productNameCompany;"), "{}", reason(&f.bracket_v2));
+    assert!(reason(&f.coil).contains("in statusComment;"), "{}", reason(&f.coil));
+
+    // A status that is not PACT's.
+    let coil = f.coil.clone();
+    let (base, _) = pact_fake(move |served| {
+        served.retain(|fp| fp["id"] == coil.as_str());
+        served[0]["status"] = json!("Archived");
+    })
+    .await;
+    let report = pcf::exchange::client::fetch(&fetch_options(&base, &tmp.path().join("status")))
+        .await
+        .unwrap();
+    assert!(reasons_of(&report.footprints[0]).contains("served status \"Archived\""));
+    // Nothing that failed was stored with the verified footprints.
+    for dir in ["lies", "status"] {
+        assert!(!tmp.path().join(dir).join("footprints").exists(), "{dir}");
+        assert!(!tmp.path().join(dir).join("declarations").exists(), "{dir}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_never_replaces_a_verified_file_and_keeps_each_document_once() {
+    let f = fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let (base, _) = pact_fake(|_| {}).await;
+    let report = pcf::exchange::client::fetch(&fetch_options(&base, &out)).await.unwrap();
+    assert_eq!(report.valid(), 3);
+    let verified = snapshot(&out);
+    assert_eq!(files_under(&out.join("footprints")).len(), 3);
+    assert_eq!(files_under(&out.join("declarations")).len(), 3);
+
+    // Same ids again: v2 unsigned, the coil with a digest that is not its credential's, v1
+    // twice (first as verified before, then a different document under the same id).
+    let (v1, v2, coil) = (f.bracket_v1.clone(), f.bracket_v2.clone(), f.coil.clone());
+    let (base, _) = pact_fake(move |served| {
+        let first_v1 = served.iter().find(|fp| fp["id"] == v1.as_str()).unwrap().clone();
+        for fp in served.iter_mut() {
+            if fp["id"] == v2.as_str() {
+                *fp = pcf::exchange::catalogue::DeclarationLink::strip(fp);
+            } else if fp["id"] == coil.as_str() {
+                let ext = fp["extensions"].as_array_mut().unwrap().last_mut().unwrap();
+                ext["data"]["digest"] = json!(format!("sha256:{}", "0".repeat(64)));
+            }
+        }
+        let mut other = pcf::exchange::catalogue::DeclarationLink::strip(&first_v1);
+        other["comment"] = json!("not what was signed");
+        served.push(other);
+    })
+    .await;
+    let report = pcf::exchange::client::fetch(&fetch_options(&base, &out)).await.unwrap();
+    assert_eq!((report.valid(), report.invalid(), report.unsigned()), (1, 2, 1), "{report:?}");
+    let last = report.footprints.last().unwrap();
+    assert!(reasons_of(last).contains("earlier in this fetch"), "{}", reasons_of(last));
+    // Every verified file is still there, byte for byte; the new ones are all unverified,
+    // each under its own content address.
+    let after = snapshot(&out);
+    for (path, bytes) in &verified {
+        assert_eq!(after.get(path), Some(bytes), "{} changed", path.display());
+    }
+    // (v1 verified again, served from another address: its links differ, so it is another
+    // document, stored beside the first.)
+    let new: Vec<_> = after.keys().filter(|p| !verified.contains_key(*p)).collect();
+    let (unverified, other): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        new.iter().copied().partition(|p| p.starts_with(out.join("unverified")));
+    assert_eq!(unverified.len(), 3, "{new:?}");
+    assert_eq!(other, [&report.footprints[0].file]);
+    assert!(report.footprints[0].file.starts_with(out.join("footprints").join(&f.bracket_v1)));
+    assert_eq!(files_under(&out.join("footprints").join(&f.bracket_v1)).len(), 2);
+    for x in report.footprints.iter().filter(|x| !is_valid(x)) {
+        assert!(x.file.starts_with(out.join("unverified")), "{}", x.file.display());
+    }
+
+    // A stored file whose content is not what its name says is not replaced: the fetch stops.
+    let (base, _) = pact_fake(|_| {}).await;
+    let out2 = tmp.path().join("out2");
+    let report = pcf::exchange::client::fetch(&fetch_options(&base, &out2)).await.unwrap();
+    let victim = report.footprints[0].file.clone();
+    std::fs::write(&victim, b"{}").unwrap();
+    let err = pcf::exchange::client::fetch(&fetch_options(&base, &out2)).await.unwrap_err();
+    assert!(err.to_string().contains("not replaced"), "{err}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"{}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_means_every_footprint_must_be_signed() {
+    let f = fixture();
+    // Only unsigned footprints.
+    let (base, _) = pact_fake(|served| {
+        for fp in served.iter_mut() {
+            *fp = pcf::exchange::catalogue::DeclarationLink::strip(fp);
+        }
+    })
+    .await;
+    let out = f.dir.join("fetched-trust");
+    let run = |extra: &[&str], name: &str| {
+        let mut args = strings(&[
+            "fetch",
+            &base,
+            "--client-id",
+            "buyer",
+            "--client-secret",
+            SECRET,
+            "--danger-plain-http",
+            "--out",
+        ]);
+        args.push(out.join(name).display().to_string());
+        args.extend(strings(extra));
+        pcf_with_env(args, None)
+    };
+    // With --trust: exit 1, each footprint says it cannot be from a trusted issuer.
+    let o = run(&["--trust", &f.issuer], "a").await;
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert_eq!(stdout(&o).matches("[UNSIGNED]").count(), 3, "{}", stdout(&o));
+    assert!(stdout(&o).contains("(failed: signatures are required)"), "{}", stdout(&o));
+    // --require-signed alone also fails them.
+    let o = run(&["--require-signed"], "b").await;
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    // Neither: passes, and says plainly that nothing was checked against an issuer.
+    let o = run(&[], "c").await;
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("WARNING no --trust given"), "{}", stdout(&o));
+    let o = run(&["--json"], "d").await;
+    assert_eq!(o.status.code(), Some(0));
+    let report: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(report["trusted"], json!([]));
+    assert_eq!(report["signaturesRequired"], false);
+    assert!(stderr(&o).contains("no --trust given"), "{}", stderr(&o));
+    let o = run(&["--json", "--trust", &f.issuer], "e").await;
+    let report: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(report["signaturesRequired"], true);
+    let help = stdout(&pcf(&f.dir, &["fetch", "--help"]));
+    assert!(help.contains("an unsigned one fails"), "{help}");
+}
+
+/// A raw HTTP server: answers the token request, then streams an endless page of footprints
+/// (stopping by itself after `limit` bytes); returns its base URL and how many body bytes it
+/// managed to send.
+async fn streaming_server(limit: usize) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", socket.local_addr().unwrap());
+    let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = sent.clone();
+    tokio::spawn(async move {
+        for _ in 0..8 {
+            let Ok((mut stream, _)) = socket.accept().await else { return };
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
+                    let n = stream.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    head.extend_from_slice(&buf[..n]);
+                }
+                let head = String::from_utf8_lossy(&head).to_string();
+                if head.starts_with("POST /auth/token") {
+                    let body = br#"{"access_token":"t","token_type":"Bearer"}"#;
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: \
+                         {}\r\nconnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                    let _ = stream.write_all(body).await;
+                    return;
+                }
+                if !head.starts_with("GET /3/footprints") {
+                    let _ = stream
+                        .write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                        .await;
+                    return;
+                }
+                let _ = stream
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{\"data\":[")
+                    .await;
+                let chunk = "{\"id\":\"x\"},".repeat(6000);
+                while counter.load(std::sync::atomic::Ordering::Relaxed) < limit {
+                    if stream.write_all(chunk.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    counter.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    (base, sent)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_stops_at_its_caps_with_the_flag_to_raise_them() {
+    let f = fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    let no_trust = |base: &str, dir: &str| {
+        let mut o = fetch_options(base, &tmp.path().join(dir));
+        o.trust.clear();
+        o
+    };
+    // A body that never ends: stopped while reading, long before the server is done.
+    for (max_bytes, flag) in [(1_000_000, "--max-bytes"), (u64::MAX, "larger than 33554432")] {
+        let (base, sent) = streaming_server(512 << 20).await;
+        let mut o = no_trust(&base, "stream");
+        o.caps.max_bytes = max_bytes;
+        let err = pcf::exchange::client::fetch(&o).await.unwrap_err();
+        assert!(err.to_string().contains(flag), "{err}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let sent = sent.load(std::sync::atomic::Ordering::Relaxed);
+        eprintln!("caps: with {flag} the endless body stopped after the server sent {sent} bytes");
+        assert!(sent < 128 << 20, "the server sent {sent} bytes before the client stopped");
+    }
+
+    // Next links without end, and a page with more footprints than allowed.
+    let (base, seen) = fake_server(|base| {
+        let base = base.to_string();
+        Arc::new(move |r: &Seen| {
+            if r.method == "POST" {
+                return Answer::json(&json!({"access_token": "t"}));
+            }
+            let n: usize = r.target.rsplit_once("offset=").map_or(0, |(_, n)| n.parse().unwrap());
+            let data: Vec<Value> = (0..10).map(|i| json!({"id": format!("pf-{n}-{i}")})).collect();
+            let mut a = Answer::json(&json!({ "data": data }));
+            if n < 20 {
+                a.headers.push((
+                    "link",
+                    format!("<{base}/3/footprints?offset={}>; rel=\"next\"", n + 1),
+                ));
+            }
+            a
+        })
+    })
+    .await;
+    let mut o = no_trust(&base, "pages");
+    o.caps.max_pages = 5;
+    let err = pcf::exchange::client::fetch(&o).await.unwrap_err();
+    assert!(
+        err.to_string().contains("more than 5 pages") && err.to_string().contains("--max-pages")
+    );
+    let pages = seen.lock().unwrap().iter().filter(|r| r.target.starts_with("/3/")).count();
+    assert_eq!(pages, 5, "the sixth page is never asked for");
+    let mut o = no_trust(&base, "footprints");
+    o.caps.max_footprints = 25;
+    let err = pcf::exchange::client::fetch(&o).await.unwrap_err();
+    assert!(err.to_string().contains("more than 25 footprints"), "{err}");
+    assert!(err.to_string().contains("--max-footprints"), "{err}");
+    // Under the caps, the same server is fetched to its end.
+    let mut o = no_trust(&base, "all");
+    o.caps.max_pages = 21;
+    let report = pcf::exchange::client::fetch(&o).await.unwrap();
+    assert_eq!((report.pages, report.footprints.len()), (21, 210));
+
+    // Bytes written: the cap stops the fetch before the file that would cross it.
+    let (base, _) = pact_fake(|_| {}).await;
+    let mut o = fetch_options(&base, &tmp.path().join("disk"));
+    o.caps.max_disk_bytes = 20_000;
+    let err = pcf::exchange::client::fetch(&o).await.unwrap_err();
+    assert!(err.to_string().contains("--max-disk-bytes"), "{err}");
+    let written: usize = snapshot(&tmp.path().join("disk")).values().map(Vec::len).sum();
+    assert!(written <= 20_000, "{written} bytes written");
+
+    // The CLI names the flag too, with the defaults in --help.
+    let (base, _) = streaming_server(512 << 20).await;
+    let o = pcf_with_env(
+        strings(&[
+            "fetch",
+            &base,
+            "--client-id",
+            "buyer",
+            "--danger-plain-http",
+            "--max-bytes",
+            "100000",
+            "--out",
+            tmp.path().join("cli").to_str().unwrap(),
+        ]),
+        Some("x"),
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("more than 100000 bytes read"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--max-bytes"), "{}", stderr(&o));
+    let help = stdout(&pcf(&f.dir, &["fetch", "--help"]));
+    for flag in ["--max-bytes", "--max-disk-bytes", "--max-pages", "--max-footprints"] {
+        assert!(help.contains(flag), "{flag}: {help}");
+    }
+    assert!(help.contains("[default: 1073741824]") && help.contains("[default: 10000]"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_secret_goes_only_to_the_origin_given() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Where a hostile server would like the secret to go.
+    let (evil, evil_seen) =
+        fake_server(|_| Arc::new(|_: &Seen| Answer::json(&json!({"access_token": "stolen"}))))
+            .await;
+    let evil_port = evil.rsplit(':').next().unwrap().to_string();
+    // Discovery naming another port, another host, another scheme; a token endpoint that
+    // redirects to another origin.
+    let cases: Vec<Discovery> = vec![
+        Box::new({
+            let evil = evil.clone();
+            move |_| Answer::json(&json!({"token_endpoint": format!("{evil}/auth/token")}))
+        }),
+        Box::new({
+            let port = evil_port.clone();
+            move |_| {
+                Answer::json(
+                    &json!({"token_endpoint": format!("http://localhost:{port}/auth/token")}),
+                )
+            }
+        }),
+        Box::new(|base: &str| {
+            let https = base.replacen("http:", "https:", 1);
+            Answer::json(&json!({"token_endpoint": format!("{https}/auth/token")}))
+        }),
+    ];
+    for (n, discovery) in cases.into_iter().enumerate() {
+        let discovery = Arc::new(discovery);
+        let (base, seen) = fake_server(move |base| {
+            let base = base.to_string();
+            Arc::new(move |r: &Seen| match r.target.as_str() {
+                "/.well-known/openid-configuration" => discovery(&base),
+                _ => Answer::status(404),
+            })
+        })
+        .await;
+        let o = fetch_options(&base, &tmp.path().join(format!("o{n}")));
+        let err = pcf::exchange::client::fetch(&o).await.unwrap_err();
+        assert!(err.to_string().contains("pcf sends the client secret only there"), "{n}: {err}");
+        assert!(seen.lock().unwrap().iter().all(|r| r.authorization.is_none()), "{n}");
+    }
+    let (base, seen) = fake_server({
+        let evil = evil.clone();
+        move |_| {
+            Arc::new(move |r: &Seen| match r.target.as_str() {
+                "/auth/token" => Answer {
+                    status: 307,
+                    headers: vec![("location", format!("{evil}/auth/token"))],
+                    body: Vec::new(),
+                },
+                _ => Answer::status(404),
+            })
+        }
+    })
+    .await;
+    let err = pcf::exchange::client::fetch(&fetch_options(&base, &tmp.path().join("r")))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("authentication at"), "{err}");
+    assert_eq!(seen.lock().unwrap().iter().filter(|r| r.target == "/auth/token").count(), 1);
+    assert!(evil_seen.lock().unwrap().is_empty(), "{:?}", evil_seen.lock().unwrap());
+    // Nor does a debug print show it.
+    let o = fetch_options(&base, tmp.path());
+    assert!(!format!("{o:?}").contains(SECRET));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_secret_comes_from_a_file_or_the_environment() {
+    let f = fixture();
+    let tmp = tempfile::tempdir().unwrap();
+    // The coil only (active and current).
+    let (base, _) = pact_fake(|served| {
+        served.remove(0);
+        served.truncate(1);
+    })
+    .await;
+    let secret_file = tmp.path().join("secret");
+    std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
+    let two_lines = tmp.path().join("two");
+    std::fs::write(&two_lines, format!("{SECRET}\nmore\n")).unwrap();
+    let args = |extra: &[&str], n: usize| {
+        let mut a = strings(&["fetch", &base, "--client-id", "buyer", "--danger-plain-http"]);
+        a.extend(strings(&["--trust", &f.issuer, "--trust", &f.supplier, "--out"]));
+        a.push(tmp.path().join(format!("out{n}")).display().to_string());
+        a.extend(strings(extra));
+        a
+    };
+    let file = secret_file.to_str().unwrap();
+    for (n, (extra, env, code, expect)) in [
+        (vec!["--client-secret-file", file], None, 0, "1 valid"),
+        (vec![], Some(SECRET), 0, "1 valid"),
+        (vec!["--client-secret", SECRET], Some("wrong"), 0, "1 valid"),
+        (vec!["--client-secret-file", file], Some("wrong"), 0, "1 valid"),
+        (vec![], Some("wrong"), 1, "authentication failed"),
+        (vec![], None, 2, "--client-secret-file PATH or set PCF_CLIENT_SECRET"),
+        (vec!["--client-secret-file", two_lines.to_str().unwrap()], None, 2, "more than one line"),
+        (vec!["--client-secret-file", "/nonexistent/secret"], None, 1, "/nonexistent/secret"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let o = pcf_with_env(args(&extra, n), env).await;
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert_eq!(o.status.code(), Some(code), "{n}: {all}");
+        assert!(all.contains(expect), "{n}: {all}");
+        assert!(!all.contains(SECRET), "{n}: the secret was printed: {all}");
+    }
+    let help = stdout(&pcf(&f.dir, &["fetch", "--help"]));
+    assert!(help.contains("--client-secret-file") && help.contains("PCF_CLIENT_SECRET"));
+    assert!(help.contains("Visible to other users of the machine (ps"), "{help}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_cannot_take_every_connection() {
+    // Eight idle connections from 127.0.0.1 would fill the server; four are its share.
+    let limits = pcf::exchange::server::Limits {
+        max_connections: 8,
+        max_connections_per_address: 4,
+        handshake_timeout: Duration::from_secs(30),
+        ..Default::default()
+    };
+    let s =
+        start(Options { limits: Some(limits), unlimited_rate: true, ..Options::default() }).await;
+    let addr = s.server.local_addr();
+    let mut idle = Vec::new();
+    for _ in 0..8 {
+        idle.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Those beyond the share were closed at once, the first four are held.
+    let mut closed = 0;
+    for c in idle.iter_mut() {
+        let mut buf = [0u8; 16];
+        let r = tokio::time::timeout(Duration::from_millis(300), c.read(&mut buf)).await;
+        if matches!(r, Ok(Ok(0)) | Ok(Err(_))) {
+            closed += 1;
+        }
+    }
+    assert_eq!(closed, 4, "connections beyond the per-address limit are refused at once");
+    // Another loopback address is served meanwhile, over HTTPS, several times.
+    let certs = pcf::exchange::tls::read_certificates(&s.cert_file).unwrap();
+    let other = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .timeout(Duration::from_secs(10))
+        .pool_max_idle_per_host(0)
+        .tls_certs_only(certs.iter().map(|c| reqwest::Certificate::from_der(c).unwrap()))
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let r = other.get(format!("{}/.well-known/openid-configuration", s.url)).send().await;
+        assert_eq!(r.unwrap().status(), 200, "127.0.0.2 was not served");
+    }
+    // And 127.0.0.1 itself once its idle connections are gone.
+    drop(idle);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let t = s.token().await;
+    assert_eq!(s.get("/3/footprints", &t).await.0, 200);
     s.server.shutdown().await;
 }

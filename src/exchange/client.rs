@@ -1,132 +1,47 @@
 //! The buyer's side (`pcf fetch`): authenticate at a supplier's PACT endpoint, page through
-//! its footprints, store them, and verify the signed declaration behind each footprint that
-//! links one (reporting those that link none).
+//! its footprints, verify the signed declaration behind each footprint that links one
+//! (reporting those that link none), and only then store what was fetched.
 //!
-//! What a supplier's server says is untrusted: responses are size-limited and parsed strictly,
-//! pagination links must stay on the origin the user named (the access token is never sent
-//! anywhere else), file names are derived from validated ids, and a footprint only counts as
-//! verified when the credential's digest is the one announced, the served footprint is the
-//! credential's subject (status aside) and the credential passes every check of
-//! [`crate::declaration::verify`].
+//! What a supplier's server says is untrusted:
+//!
+//! - *Bounded.* Every response is size-limited while it is read; one fetch reads at most
+//!   [`Caps::max_bytes`], writes at most [`Caps::max_disk_bytes`], follows at most
+//!   [`Caps::max_pages`] pages and takes at most [`Caps::max_footprints`] footprints, and
+//!   stops with [`ExchangeError::Cap`] (naming the flag that raises the cap) beyond that.
+//! - *Secrets stay home.* The client secret goes only to a token endpoint on the origin
+//!   (scheme, host, port) of the URL the user gave, the access token only to that origin,
+//!   and no redirect is ever followed.
+//! - *One verification.* A footprint counts as verified only when the credential's digest is
+//!   the one announced, the served footprint agrees with the credential's subject field by
+//!   field (see [`compare_served`]) and [`crate::declaration::verify::verify`] gives the
+//!   verdict [`Verdict::Valid`].
+//! - *Verify, then write; never replace.* Everything is checked in memory first, then stored
+//!   under content-addressed names, each written once, atomically (see [`super::store`]).
 
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::ExchangeError;
 use super::catalogue::DeclarationLink;
 use super::pagination::parse_next_link;
+use super::store::{Naming, file_name, pretty, store};
 use crate::declaration::{Bundle, CheckStatus, Verdict, VerifyOptions};
 use crate::digest::Digest;
 
-/// What to fetch and how.
-#[derive(Debug, Clone)]
-pub struct FetchOptions {
-    /// The supplier's base URL (scheme, host, optional port and subpath).
-    pub url: String,
-    /// Client id.
-    pub client_id: String,
-    /// Client secret.
-    pub client_secret: String,
-    /// Where to store what is fetched.
-    pub out: PathBuf,
-    /// DIDs of issuers the buyer trusts.
-    pub trust: Vec<String>,
-    /// Trust only the certificates in this PEM file (for a server with a self-signed one).
-    pub ca_cert: Option<PathBuf>,
-    /// Allow `http://` URLs (local tests only).
-    pub danger_plain_http: bool,
-    /// The `limit` to ask for per page.
-    pub page_size: Option<usize>,
-    /// Timeout of each HTTP request.
-    pub timeout: Duration,
-}
+pub use super::fetched::{
+    Caps, ClientSecret, FetchOptions, FetchReport, Fetched, Signed, compare_served,
+};
 
-/// What a fetch found.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FetchReport {
-    /// The base URL fetched from.
-    pub url: String,
-    /// The token endpoint used.
-    pub token_endpoint: String,
-    /// Pages read.
-    pub pages: usize,
-    /// The footprints, in the order served.
-    pub footprints: Vec<Fetched>,
-}
+/// Largest single response read (a page of footprints or a bundle).
+const MAX_RESPONSE: u64 = 32 << 20;
 
-/// One footprint fetched.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Fetched {
-    /// Its id.
-    pub pf_id: String,
-    /// `productNameCompany`.
-    pub product: Option<String>,
-    /// `status` as served.
-    pub status: Option<String>,
-    /// Where it was stored.
-    pub file: PathBuf,
-    /// What became of its signed declaration.
-    pub declaration: Signed,
-}
-
-/// The outcome for a footprint's signed declaration.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "result", rename_all = "camelCase", rename_all_fields = "camelCase")]
-pub enum Signed {
-    /// The footprint links no signed declaration.
-    Unsigned,
-    /// The declaration verified and matches the footprint.
-    Valid {
-        /// Its digest.
-        digest: Digest,
-        /// Its issuer.
-        issuer: Option<String>,
-        /// Where it was stored.
-        file: PathBuf,
-        /// Whether it came with a bundle (upstream, superseded versions, register excerpt).
-        bundled: bool,
-    },
-    /// The declaration could not be fetched, does not match, or failed a check.
-    Invalid {
-        /// Why.
-        reasons: Vec<String>,
-    },
-}
-
-impl FetchReport {
-    /// How many footprints had a valid, matching signed declaration.
-    pub fn valid(&self) -> usize {
-        self.count(|s| matches!(s, Signed::Valid { .. }))
-    }
-
-    /// How many had one that failed.
-    pub fn invalid(&self) -> usize {
-        self.count(|s| matches!(s, Signed::Invalid { .. }))
-    }
-
-    /// How many had none.
-    pub fn unsigned(&self) -> usize {
-        self.count(|s| matches!(s, Signed::Unsigned))
-    }
-
-    fn count(&self, f: impl Fn(&Signed) -> bool) -> usize {
-        self.footprints.iter().filter(|x| f(&x.declaration)).count()
-    }
-}
-
-/// Largest response read (a page of footprints or a bundle).
-const MAX_RESPONSE: usize = 32 << 20;
-/// Most pages followed.
-const MAX_PAGES: usize = 100_000;
-
-/// An HTTP client on pcf's TLS stack that follows no redirects; with `ca`, it trusts only
-/// those certificates, else the platform's roots.
+/// An HTTP client on pcf's TLS stack that follows no redirects (so neither the client secret
+/// nor a token is ever replayed to where a server points); with `ca`, it trusts only those
+/// certificates, else the platform's roots.
 pub fn http_client(
     ca: Option<&[rustls_pki_types::CertificateDer<'static>]>,
     timeout: Duration,
@@ -150,11 +65,18 @@ pub fn http_client(
     builder.build().map_err(|e| ExchangeError::Config(format!("HTTP client: {e}")))
 }
 
-/// Fetches every footprint from a PACT endpoint, stores them under `options.out` and verifies
-/// their signed declarations.
+/// Fetches every footprint from a PACT endpoint, verifies their signed declarations and
+/// stores them under `options.out` (see the module documentation for the layout).
 pub async fn fetch(options: &FetchOptions) -> Result<FetchReport, ExchangeError> {
     let base = reqwest::Url::parse(options.url.trim_end_matches('/'))
         .map_err(|e| ExchangeError::Usage(format!("{}: not a URL: {e}", options.url)))?;
+    if !base.username().is_empty() || base.password().is_some() {
+        return Err(ExchangeError::Usage(
+            "the URL carries a user name or password; give the client id with --client-id and \
+             the secret with --client-secret-file or PCF_CLIENT_SECRET instead"
+                .into(),
+        ));
+    }
     check_scheme(&base, options.danger_plain_http)?;
     let base_str = base.as_str().trim_end_matches('/').to_string();
     let ca = match &options.ca_cert {
@@ -162,31 +84,41 @@ pub async fn fetch(options: &FetchOptions) -> Result<FetchReport, ExchangeError>
         None => None,
     };
     let http = http_client(ca.as_deref(), options.timeout)?;
-    let session = Session { http, base: base.clone(), options };
+    let session = Session {
+        http,
+        base: base.clone(),
+        options,
+        read: AtomicU64::new(0),
+        written: AtomicU64::new(0),
+    };
 
     let token_endpoint = session.discover_token_endpoint(&base_str).await?;
     let mut token = session.token(&token_endpoint).await?;
 
-    for sub in ["footprints", "declarations"] {
-        let dir = options.out.join(sub);
-        std::fs::create_dir_all(&dir).map_err(|e| ExchangeError::io(&dir, &e))?;
-    }
     let mut url = format!("{base_str}/3/footprints");
     if let Some(n) = options.page_size {
         url.push_str(&format!("?limit={n}"));
     }
     let mut visited = HashSet::new();
+    let mut seen: HashMap<String, Digest> = HashMap::new();
     let mut report = FetchReport {
         url: base_str.clone(),
         token_endpoint: token_endpoint.clone(),
+        trusted: options.trust.clone(),
+        signatures_required: options.signatures_required(),
         pages: 0,
+        bytes_read: 0,
+        bytes_written: 0,
         footprints: Vec::new(),
     };
     loop {
-        if !visited.insert(url.clone()) || report.pages >= MAX_PAGES {
+        if report.pages >= options.caps.max_pages {
+            return Err(cap(&url, "pages", options.caps.max_pages as u64, "--max-pages"));
+        }
+        if !visited.insert(url.clone()) {
             return Err(ExchangeError::Protocol {
                 url,
-                message: "pagination loops or never ends".into(),
+                message: "pagination loops: the next link points to a page already read".into(),
             });
         }
         let mut response = session.get(&url, Some(&token)).await?;
@@ -202,7 +134,7 @@ pub async fn fetch(options: &FetchOptions) -> Result<FetchReport, ExchangeError>
             .iter()
             .filter_map(|v| v.to_str().ok())
             .find_map(parse_next_link);
-        let body = read_limited(response, &url).await?;
+        let body = session.read(response, &url).await?;
         if !status.is_success() {
             return Err(ExchangeError::Protocol { url, message: error_message(status, &body) });
         }
@@ -215,8 +147,16 @@ pub async fn fetch(options: &FetchOptions) -> Result<FetchReport, ExchangeError>
             message: "the response has no data array".into(),
         })?;
         report.pages += 1;
+        if report.footprints.len().saturating_add(data.len()) > options.caps.max_footprints {
+            return Err(cap(
+                &url,
+                "footprints",
+                options.caps.max_footprints as u64,
+                "--max-footprints",
+            ));
+        }
         for footprint in data {
-            report.footprints.push(session.take(footprint, &token).await?);
+            report.footprints.push(session.take(footprint, &token, &mut seen).await?);
         }
         match next {
             None => break,
@@ -238,6 +178,8 @@ pub async fn fetch(options: &FetchOptions) -> Result<FetchReport, ExchangeError>
             }
         }
     }
+    report.bytes_read = session.read.load(Ordering::Relaxed);
+    report.bytes_written = session.written.load(Ordering::Relaxed);
     Ok(report)
 }
 
@@ -245,9 +187,33 @@ struct Session<'a> {
     http: reqwest::Client,
     base: reqwest::Url,
     options: &'a FetchOptions,
+    /// Bytes read from the network so far.
+    read: AtomicU64,
+    /// Bytes written to disk so far.
+    written: AtomicU64,
+}
+
+/// What checking a footprint produced, in memory, before anything is stored.
+enum Checked {
+    /// It links no signed declaration.
+    Unsigned,
+    /// It failed, for these reasons.
+    Invalid(Vec<String>),
+    /// It verified: the credential and the bundle to store.
+    Valid { digest: Digest, issuer: Option<String>, credential: Vec<u8>, bundle: Option<Vec<u8>> },
+}
+
+impl Checked {
+    fn invalid(reason: String) -> Checked {
+        Checked::Invalid(vec![reason])
+    }
 }
 
 impl Session<'_> {
+    fn store(&self, path: &Path, bytes: &[u8], naming: Naming) -> Result<(), ExchangeError> {
+        store(path, bytes, naming, &self.written, self.options.caps.max_disk_bytes)
+    }
+
     /// The token endpoint named by the OpenID configuration, else `<base>/auth/token`.
     async fn discover_token_endpoint(&self, base: &str) -> Result<String, ExchangeError> {
         let fallback = format!("{base}/auth/token");
@@ -256,7 +222,11 @@ impl Session<'_> {
         if !response.status().is_success() {
             return Ok(fallback);
         }
-        let Ok(body) = read_limited(response, &url).await else { return Ok(fallback) };
+        let body = match self.read(response, &url).await {
+            Ok(b) => b,
+            Err(e @ ExchangeError::Cap { .. }) => return Err(e),
+            Err(_) => return Ok(fallback),
+        };
         let endpoint = crate::canonical::parse_strict(&body)
             .ok()
             .and_then(|v| v["token_endpoint"].as_str().map(String::from));
@@ -267,17 +237,39 @@ impl Session<'_> {
                     message: format!("token_endpoint {e:?}: {err}"),
                 })?;
                 check_scheme(&parsed, self.options.danger_plain_http)?;
+                self.check_token_origin(&parsed)?;
                 Ok(e)
             }
             None => Ok(fallback),
         }
     }
 
+    /// The client secret goes only to the origin of the URL the user gave.
+    fn check_token_origin(&self, endpoint: &reqwest::Url) -> Result<(), ExchangeError> {
+        if same_origin(endpoint, &self.base) {
+            return Ok(());
+        }
+        Err(ExchangeError::Auth {
+            url: endpoint.to_string(),
+            message: format!(
+                "the token endpoint is not on {}, the origin given; pcf sends the client \
+                 secret only there (give the URL of the server that issues tokens if it hosts \
+                 the footprints too)",
+                self.base.origin().ascii_serialization()
+            ),
+        })
+    }
+
     async fn token(&self, endpoint: &str) -> Result<String, ExchangeError> {
+        let parsed = reqwest::Url::parse(endpoint).map_err(|e| ExchangeError::Protocol {
+            url: endpoint.into(),
+            message: format!("not a URL: {e}"),
+        })?;
+        self.check_token_origin(&parsed)?;
         let response = self
             .http
-            .post(endpoint)
-            .basic_auth(&self.options.client_id, Some(&self.options.client_secret))
+            .post(parsed)
+            .basic_auth(&self.options.client_id, Some(self.options.client_secret.expose()))
             .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(reqwest::header::ACCEPT, "application/json")
             .body("grant_type=client_credentials")
@@ -285,7 +277,7 @@ impl Session<'_> {
             .await
             .map_err(|e| http_error(endpoint, &e))?;
         let status = response.status();
-        let body = read_limited(response, endpoint).await?;
+        let body = self.read(response, endpoint).await?;
         let json = crate::canonical::parse_strict(&body).ok();
         if !status.is_success() {
             let why = json
@@ -314,17 +306,94 @@ impl Session<'_> {
         request.send().await.map_err(|e| http_error(url, &e))
     }
 
-    /// Stores one served footprint and checks its declaration.
-    async fn take(&self, footprint: &Value, token: &str) -> Result<Fetched, ExchangeError> {
+    /// Reads a response body chunk by chunk, stopping as soon as it passes the per-response
+    /// limit or the fetch's remaining byte budget.
+    async fn read(
+        &self,
+        mut response: reqwest::Response,
+        url: &str,
+    ) -> Result<Vec<u8>, ExchangeError> {
+        let max_bytes = self.options.caps.max_bytes;
+        let over_budget = || cap(url, "bytes read", max_bytes, "--max-bytes");
+        let too_large = || ExchangeError::Protocol {
+            url: url.into(),
+            message: format!("the response is larger than {MAX_RESPONSE} bytes"),
+        };
+        if let Some(announced) = response.content_length() {
+            if self.read.load(Ordering::Relaxed).saturating_add(announced) > max_bytes {
+                return Err(over_budget());
+            }
+            if announced > MAX_RESPONSE {
+                return Err(too_large());
+            }
+        }
+        let mut out = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| http_error(url, &e))? {
+            let n = chunk.len() as u64;
+            let total = self.read.fetch_add(n, Ordering::Relaxed).saturating_add(n);
+            if total > max_bytes {
+                return Err(over_budget());
+            }
+            if out.len() as u64 + n > MAX_RESPONSE {
+                return Err(too_large());
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
+
+    /// Checks one served footprint, then stores it (see the module documentation).
+    async fn take(
+        &self,
+        footprint: &Value,
+        token: &str,
+        seen: &mut HashMap<String, Digest>,
+    ) -> Result<Fetched, ExchangeError> {
         let pf_id = footprint["id"].as_str().unwrap_or("").to_string();
         let name = file_name(&pf_id);
-        let file = self.options.out.join("footprints").join(format!("{name}.json"));
-        write_json(&file, footprint)?;
-        let declaration = match DeclarationLink::of(footprint) {
-            Ok(None) => Signed::Unsigned,
-            Err(e) => Signed::Invalid { reasons: vec![e] },
-            Ok(Some(link)) => self.check(footprint, &link, &name, token).await,
+        let bytes = pretty(footprint);
+        let content = Digest::of(&bytes);
+        let mut checked = match DeclarationLink::of(footprint) {
+            _ if pf_id.is_empty() => Checked::invalid("the footprint has no id".into()),
+            Ok(None) => Checked::Unsigned,
+            Err(e) => Checked::invalid(e),
+            Ok(Some(link)) => self.check(footprint, &link, token).await?,
         };
+        // One id, one document per fetch: a second, different footprint under an id already
+        // served fails, whatever it carries.
+        match seen.get(&pf_id.to_ascii_lowercase()) {
+            Some(first) if *first != content => {
+                checked = Checked::invalid(format!(
+                    "another footprint was served under id {pf_id:?} earlier in this fetch; \
+                     the two disagree"
+                ));
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(pf_id.to_ascii_lowercase(), content);
+            }
+        }
+        let out = &self.options.out;
+        let (place, declaration) = match checked {
+            Checked::Valid { digest, issuer, credential, bundle } => {
+                let file = out.join("declarations").join(format!("{}.json", digest.hex()));
+                self.store(&file, &credential, Naming::Canonical(digest))?;
+                let bundle = match bundle {
+                    Some(b) => {
+                        let path =
+                            out.join("bundles").join(format!("{}.json", Digest::of(&b).hex()));
+                        self.store(&path, &b, Naming::Bytes)?;
+                        Some(path)
+                    }
+                    None => None,
+                };
+                ("footprints", Signed::Valid { digest, issuer, file, bundle })
+            }
+            Checked::Unsigned => ("unverified", Signed::Unsigned),
+            Checked::Invalid(reasons) => ("unverified", Signed::Invalid { reasons }),
+        };
+        let file = out.join(place).join(&name).join(format!("{}.json", content.hex()));
+        self.store(&file, &bytes, Naming::Bytes)?;
         Ok(Fetched {
             pf_id,
             product: footprint["productNameCompany"].as_str().map(String::from),
@@ -334,104 +403,152 @@ impl Session<'_> {
         })
     }
 
+    /// Fetches and verifies the declaration a footprint links, in memory. Only a cap stops
+    /// the fetch; every other problem fails this footprint.
     async fn check(
         &self,
         footprint: &Value,
         link: &DeclarationLink,
-        name: &str,
         token: &str,
-    ) -> Signed {
-        let invalid = |reason: String| Signed::Invalid { reasons: vec![reason] };
+    ) -> Result<Checked, ExchangeError> {
         // The bundle carries what verification needs beyond the credential; fall back to the
         // credential alone.
-        let (document, bundle) = match &link.bundle_url {
-            Some(url) => match self.download(url, token).await {
-                Ok(bytes) => match parse_bundle(&bytes) {
-                    Ok(b) => (b.declaration.clone(), Some(b)),
-                    Err(e) => return invalid(format!("bundle {url}: {e}")),
-                },
-                Err(e) => return invalid(e),
-            },
-            None => match self.download(&link.credential_url, token).await {
-                Ok(bytes) => match crate::canonical::parse_strict(&bytes) {
-                    Ok(d) => (d, None),
-                    Err(e) => return invalid(format!("credential {}: {e}", link.credential_url)),
-                },
-                Err(e) => return invalid(e),
-            },
+        let (document, credential_bytes, bundle) = match &link.bundle_url {
+            Some(url) => {
+                let bytes = match self.download(url, token).await {
+                    Ok(b) => b,
+                    Err(e) => return fail(e),
+                };
+                match parse_bundle(&bytes) {
+                    Ok(b) => (b.declaration.clone(), pretty(&b.declaration), Some((b, bytes))),
+                    Err(e) => return Ok(Checked::invalid(format!("bundle {url}: {e}"))),
+                }
+            }
+            None => {
+                let bytes = match self.download(&link.credential_url, token).await {
+                    Ok(b) => b,
+                    Err(e) => return fail(e),
+                };
+                match crate::canonical::parse_strict(&bytes) {
+                    Ok(d) => (d, bytes, None),
+                    Err(e) => {
+                        let url = &link.credential_url;
+                        return Ok(Checked::invalid(format!("credential {url}: {e}")));
+                    }
+                }
+            }
         };
         let digest = match crate::canonical::digest(&document) {
             Ok(d) => d,
-            Err(e) => return invalid(format!("credential cannot be canonicalized: {e}")),
+            Err(e) => {
+                return Ok(Checked::invalid(format!("credential cannot be canonicalized: {e}")));
+            }
         };
         if digest != link.digest {
-            return invalid(format!(
+            return Ok(Checked::invalid(format!(
                 "the credential served has digest {digest}, but the footprint announces {}",
                 link.digest
-            ));
+            )));
         }
-        let file = self.options.out.join("declarations").join(format!("{name}.json"));
-        if let Err(e) = write_json(&file, &document) {
-            return invalid(e.to_string());
-        }
-        if let Some(b) = &bundle {
-            let bundle_file =
-                self.options.out.join("declarations").join(format!("{name}.bundle.json"));
-            if let Err(e) = write_json(&bundle_file, &serde_json::to_value(b).unwrap_or_default()) {
-                return invalid(e.to_string());
+        // The register's word on the declaration's status, when the bundle carries an excerpt
+        // (verify checks the excerpt itself; here only the status is read).
+        let register = bundle
+            .as_ref()
+            .and_then(|(b, _)| b.register_excerpt.as_ref())
+            .and_then(|ex| crate::register::verify_excerpt(ex).ok())
+            .and_then(|rep| rep.statuses.get(&digest).copied());
+        let served = DeclarationLink::strip(footprint);
+        let mut reasons = compare_served(&served, &document["credentialSubject"], register);
+        let options =
+            VerifyOptions { trust: self.options.trust.clone(), ..VerifyOptions::default() };
+        let report = crate::declaration::verify::verify(
+            &document,
+            bundle.as_ref().map(|(b, _)| b),
+            &options,
+        );
+        // Accepted: valid and current; genuine and shown replaced when the server serves it as
+        // Deprecated (what it is); genuine with no register excerpt, where the served status
+        // (compared with the signed one above) is the only status evidence. Anything else
+        // (invalid, expired, not yet valid, or replaced but served as Active) fails with the
+        // checks that say why.
+        let served_status = served["status"].as_str();
+        let accepted = match report.verdict {
+            Verdict::Valid | Verdict::StatusUnknown => true,
+            Verdict::NotCurrent => {
+                served_status == Some("Deprecated")
+                    && matches!(
+                        report.status.standing,
+                        crate::declaration::verify::Standing::Superseded
+                            | crate::declaration::verify::Standing::Deprecated
+                    )
             }
-        }
-        let mut reasons = Vec::new();
-        let mut served = DeclarationLink::strip(footprint);
-        let mut subject = document["credentialSubject"].clone();
-        for v in [&mut served, &mut subject] {
-            if let Some(o) = v.as_object_mut() {
-                o.remove("status");
-            }
-        }
-        if served != subject {
-            reasons.push(
-                "the footprint served differs from the subject of its signed declaration".into(),
-            );
-        }
-        let options = VerifyOptions {
-            trust: self.options.trust.clone(),
-            danger_accept_unknown_methodology: false,
-            at: None,
+            Verdict::Invalid => false,
         };
-        let report = crate::declaration::verify::verify(&document, bundle.as_ref(), &options);
-        if report.verdict == Verdict::Invalid {
-            reasons.extend(
-                report
-                    .checks
-                    .iter()
-                    .filter(|c| c.status == CheckStatus::Fail)
-                    .map(|c| format!("{}: {}", c.name, c.detail)),
-            );
-            if reasons.is_empty() {
-                reasons.push("verification failed".into());
+        if !accepted {
+            if report.verdict == Verdict::NotCurrent {
+                reasons.push(format!("not current: {}", report.status.reasons.join("; ")));
+            }
+            let failed: Vec<String> = report
+                .checks
+                .iter()
+                .filter(|c| c.status == CheckStatus::Fail)
+                .map(|c| format!("{}: {}", c.name, c.detail))
+                .collect();
+            if failed.is_empty() {
+                reasons.push(format!("verification verdict {:?}", report.verdict));
+                reasons.extend(
+                    report
+                        .checks
+                        .iter()
+                        .filter(|c| c.status == CheckStatus::Warn)
+                        .map(|c| format!("{}: {}", c.name, c.detail)),
+                );
+            } else {
+                reasons.extend(failed);
             }
         }
-        if reasons.is_empty() {
-            Signed::Valid { digest, issuer: report.issuer, file, bundled: bundle.is_some() }
-        } else {
-            Signed::Invalid { reasons }
+        if !reasons.is_empty() {
+            return Ok(Checked::Invalid(reasons));
         }
+        Ok(Checked::Valid {
+            digest,
+            issuer: report.issuer,
+            credential: credential_bytes,
+            bundle: bundle.map(|(_, bytes)| bytes),
+        })
     }
 
     /// Downloads a credential or bundle; the token goes only to the origin the user named.
-    async fn download(&self, url: &str, token: &str) -> Result<Vec<u8>, String> {
-        let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url}: not a URL: {e}"))?;
-        check_scheme(&parsed, self.options.danger_plain_http).map_err(|e| e.to_string())?;
+    async fn download(&self, url: &str, token: &str) -> Result<Vec<u8>, ExchangeError> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| ExchangeError::Protocol {
+            url: url.into(),
+            message: format!("not a URL: {e}"),
+        })?;
+        check_scheme(&parsed, self.options.danger_plain_http)?;
         let token = same_origin(&parsed, &self.base).then_some(token);
-        let response = self.get(url, token).await.map_err(|e| e.to_string())?;
+        let response = self.get(url, token).await?;
         let status = response.status();
-        let body = read_limited(response, url).await.map_err(|e| e.to_string())?;
+        let body = self.read(response, url).await?;
         if !status.is_success() {
-            return Err(format!("{url}: {}", error_message(status, &body)));
+            return Err(ExchangeError::Protocol {
+                url: url.into(),
+                message: error_message(status, &body),
+            });
         }
         Ok(body)
     }
+}
+
+/// A footprint fails with `e`, unless `e` is a cap, which stops the whole fetch.
+fn fail(e: ExchangeError) -> Result<Checked, ExchangeError> {
+    match e {
+        ExchangeError::Cap { .. } => Err(e),
+        other => Ok(Checked::invalid(other.to_string())),
+    }
+}
+
+fn cap(url: &str, what: &'static str, limit: u64, flag: &'static str) -> ExchangeError {
+    ExchangeError::Cap { url: url.into(), what, limit, flag }
 }
 
 fn parse_bundle(bytes: &[u8]) -> Result<Bundle, String> {
@@ -457,23 +574,6 @@ fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
         && a.port_or_known_default() == b.port_or_known_default()
 }
 
-async fn read_limited(
-    mut response: reqwest::Response,
-    url: &str,
-) -> Result<Vec<u8>, ExchangeError> {
-    let mut out = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| http_error(url, &e))? {
-        if out.len() + chunk.len() > MAX_RESPONSE {
-            return Err(ExchangeError::Protocol {
-                url: url.into(),
-                message: format!("the response is larger than {MAX_RESPONSE} bytes"),
-            });
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(out)
-}
-
 fn error_message(status: reqwest::StatusCode, body: &[u8]) -> String {
     let json = crate::canonical::parse_strict(body).ok();
     match json.as_ref().and_then(|j| Some((j["code"].as_str()?, j["message"].as_str()?))) {
@@ -491,20 +591,4 @@ fn http_error(url: &str, e: &reqwest::Error) -> ExchangeError {
         source = s.source();
     }
     ExchangeError::Http { url: url.into(), message }
-}
-
-/// A file name for a footprint id: the id itself when it is a UUID, else a digest of it.
-fn file_name(pf_id: &str) -> String {
-    let uuid = pf_id.len() == 36 && pf_id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
-    if uuid {
-        pf_id.to_ascii_lowercase()
-    } else {
-        format!("pf-{}", Digest::of(pf_id.as_bytes()).hex())
-    }
-}
-
-fn write_json(path: &Path, value: &Value) -> Result<(), ExchangeError> {
-    let text = serde_json::to_string_pretty(value).unwrap_or_default() + "\n";
-    crate::atomic::write_replace(path, text.as_bytes(), crate::atomic::Mode::Public)
-        .map_err(|e| ExchangeError::io(path, &e))
 }

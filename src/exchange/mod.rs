@@ -2,7 +2,8 @@
 //! Specifications v3 HTTP API, and the signed declaration behind each one.
 //!
 //! - [`server`]: the host (`pcf serve`) over the issuer's [`crate::register`], read only.
-//! - [`client`]: the buyer's side (`pcf fetch`): authenticate, page through, store, verify.
+//! - [`client`]: the buyer's side (`pcf fetch`): authenticate, page through, verify, store
+//!   ([`store`]); [`fetched`]: its options, its report and the rule served footprints follow.
 //! - [`catalogue`]: the register's declarations as served ProductFootprints.
 //! - [`filters`], [`pagination`], [`events`]: the wire formats both sides share.
 //! - [`auth`]: the clients file (hashed secrets) and access tokens; [`tls`]: certificates.
@@ -15,7 +16,18 @@
 //!
 //! - *Why is a served footprint not exactly the signed subject?* Its `status` comes from the
 //!   register (a declaration is never edited; a later entry deprecates it) and it gains the
-//!   link extension. Everything else is the signed subject; `pcf fetch` checks exactly that.
+//!   link extension. Everything else is the signed subject; `pcf fetch` checks exactly that,
+//!   field by field, and accepts a served status only from Active to Deprecated, never back
+//!   ([`client::compare_served`]).
+//! - *Why does `pcf fetch` name files by content?* A server decides what it serves under an
+//!   id; naming files by id let one document (unsigned, or another version) replace another.
+//!   A content address is written once and never replaced, and only verified footprints are
+//!   kept apart from the rest ([`store`]).
+//! - *Why does `--trust` make unsigned footprints fail?* A buyer who names trusted issuers
+//!   wants data from them; a footprint without a signature cannot be from anyone in
+//!   particular.
+//! - *Why a connection limit per address?* The global cap alone lets one address hold every
+//!   connection open (idle, until the handshake timeout) and deny everyone else.
 //! - *Why stateless tokens?* An HMAC over expiry and client id needs no token store that
 //!   requests could fill, and a restart revokes every token.
 //! - *Why are answers sent only to registered events URLs?* A `RequestCreated` event names
@@ -37,9 +49,11 @@ pub mod auth;
 pub mod catalogue;
 pub mod client;
 pub mod events;
+pub mod fetched;
 pub mod filters;
 pub mod pagination;
 pub mod server;
+pub mod store;
 pub mod time;
 pub mod tls;
 
@@ -87,6 +101,21 @@ pub enum ExchangeError {
         url: String,
         /// What it said.
         message: String,
+    },
+    /// One fetch reached a cap on what it reads or writes (a hostile or runaway server).
+    #[error(
+        "{url}: stopped at more than {limit} {what}; raise the cap with {flag} if the supplier \
+         really serves that much"
+    )]
+    Cap {
+        /// Where the fetch was when it stopped.
+        url: String,
+        /// What was counted: `bytes read`, `bytes written`, `pages` or `footprints`.
+        what: &'static str,
+        /// The cap.
+        limit: u64,
+        /// The `pcf fetch` flag that sets it.
+        flag: &'static str,
     },
     /// The server answered something that does not follow the protocol.
     #[error("{url}: {message}")]

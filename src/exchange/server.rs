@@ -15,7 +15,8 @@
 //! | POST | `/3/events` | CloudEvents: RequestCreated is answered asynchronously |
 //!
 //! Errors are `{"code": ..., "message": ...}` with PACT's codes and status codes (the token
-//! endpoint answers in RFC 6749's form instead). Defences: a cap on connections, TLS handshake
+//! endpoint answers in RFC 6749's form instead). Defences: a cap on connections in all and per
+//! client address, TLS handshake
 //! and header timeouts, a lifetime per connection, bounded request bodies and query strings, a
 //! token bucket per client address, a timeout per request, a bound on concurrent secret checks
 //! and on pending event answers. The register is only ever read.
@@ -89,6 +90,10 @@ pub struct ServerConfig {
 pub struct Limits {
     /// Most connections open at once; further ones are closed at once.
     pub max_connections: usize,
+    /// Most connections open at once from one client address (one IPv4 address, or one
+    /// IPv6 /64, which a single host usually holds whole); further ones from there are closed
+    /// at once while other addresses are still served.
+    pub max_connections_per_address: usize,
     /// Largest request body.
     pub max_body_bytes: usize,
     /// Largest request head (request line, query string and headers).
@@ -117,6 +122,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_connections: 256,
+            max_connections_per_address: 32,
             max_body_bytes: 64 << 10,
             max_head_bytes: 16 << 10,
             max_query_parameters: 64,
@@ -797,6 +803,70 @@ impl RateLimiter {
     }
 }
 
+/// Connections open per client address.
+struct PerAddress {
+    max: usize,
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// One open connection of an address; dropping it frees the place.
+struct AddressSlot {
+    table: Arc<PerAddress>,
+    key: IpAddr,
+}
+
+impl PerAddress {
+    fn new(max: usize) -> PerAddress {
+        PerAddress { max: max.max(1), open: Mutex::new(HashMap::new()) }
+    }
+
+    /// A place for one more connection from `ip`, unless it has `max` open already.
+    fn acquire(self: &Arc<Self>, ip: IpAddr) -> Option<AddressSlot> {
+        let key = address_key(ip);
+        let mut open = match self.open.lock() {
+            Ok(o) => o,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let n = open.entry(key).or_insert(0);
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(AddressSlot { table: self.clone(), key })
+    }
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut open = match self.table.open.lock() {
+            Ok(o) => o,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(n) = open.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// What counts as one client address: an IPv4 address (also when mapped into IPv6), or the
+/// /64 prefix of an IPv6 address.
+fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let mut segments = v6.segments();
+                segments[4..].fill(0);
+                IpAddr::V6(std::net::Ipv6Addr::from(segments))
+            }
+        },
+    }
+}
+
 async fn reload_loop(state: Shared, every: Duration, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
@@ -847,6 +917,7 @@ async fn accept_loop(
     mut stop: watch::Receiver<bool>,
 ) {
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let per_address = Arc::new(PerAddress::new(limits.max_connections_per_address));
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
@@ -855,6 +926,12 @@ async fn accept_loop(
         let Ok((stream, peer)) = accepted else {
             // Out of file descriptors or similar: pause instead of spinning.
             tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        // One address may not take every connection: refuse its excess before it counts
+        // against the global cap.
+        let Some(slot) = per_address.acquire(peer.ip()) else {
+            drop(stream);
             continue;
         };
         let Ok(permit) = connections.clone().try_acquire_owned() else {
@@ -868,6 +945,7 @@ async fn accept_loop(
         let stop = stop.clone();
         tokio::spawn(async move {
             let _permit = permit;
+            let _slot = slot;
             match tls {
                 Some(acceptor) => {
                     let handshake =
@@ -920,4 +998,38 @@ async fn serve_connection<I>(
     }
     connection.as_mut().graceful_shutdown();
     let _ = tokio::time::timeout(Duration::from_secs(5), connection).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    use super::*;
+
+    #[test]
+    fn addresses_are_counted_per_ipv4_address_and_per_ipv6_64() {
+        let v4 = IpAddr::from(Ipv4Addr::new(192, 0, 2, 7));
+        assert_eq!(address_key(v4), v4);
+        let mapped = IpAddr::from(Ipv4Addr::new(192, 0, 2, 7).to_ipv6_mapped());
+        assert_eq!(address_key(mapped), v4);
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse::<Ipv6Addr>().unwrap().into();
+        let b: IpAddr = "2001:db8:1:2:ffff:1:2:3".parse::<Ipv6Addr>().unwrap().into();
+        let c: IpAddr = "2001:db8:1:3::1".parse::<Ipv6Addr>().unwrap().into();
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(c));
+    }
+
+    #[test]
+    fn a_slot_is_freed_when_its_connection_ends() {
+        let table = Arc::new(PerAddress::new(2));
+        let ip = IpAddr::from(Ipv4Addr::LOCALHOST);
+        let other = IpAddr::from(Ipv4Addr::new(127, 0, 0, 2));
+        let first = table.acquire(ip).unwrap();
+        let _second = table.acquire(ip).unwrap();
+        assert!(table.acquire(ip).is_none(), "a third from one address");
+        assert!(table.acquire(other).is_some(), "another address is not affected");
+        drop(first);
+        assert!(table.acquire(ip).is_some(), "the place is free again");
+        assert!(table.open.lock().unwrap().get(&other).is_none(), "no entry is left behind");
+    }
 }
