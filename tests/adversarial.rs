@@ -3,6 +3,9 @@
 //! re-signed with the issuer's own key where the point is to reach one check alone: the proof
 //! passes, and only the check under test may fail.
 
+// `allow-unwrap-in-tests` covers only `#[test]` functions.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fs;
 use std::path::Path;
 
@@ -405,6 +408,7 @@ fn audit_and_declare_refuse_what_verify_refuses() {
     ];
     for (what, doc) in variants {
         fs::write(&supplier_path, serde_json::to_vec(&doc).unwrap()).unwrap();
+        // A register of its own: the fixture's already holds the bracket's certificate claims.
         let out = pcf(
             f.path(),
             &[
@@ -416,6 +420,8 @@ fn audit_and_declare_refuse_what_verify_refuses() {
                 "issuer.key",
                 "--out",
                 "x.json",
+                "--register",
+                "other-register",
             ],
         );
         assert_eq!(out.status.code(), Some(1), "{what}: {}", stdout(&out));

@@ -2,6 +2,9 @@
 //! verification sections, line by line in order, in a fresh directory holding the examples,
 //! with `pcf` on the PATH.
 
+// `allow-unwrap-in-tests` covers only `#[test]` functions.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fs;
 use std::path::Path;
 use std::process::Command;

@@ -420,7 +420,7 @@ fn verify_node(
     // The bundle's register excerpt is the top-level issuer's; suppliers keep their own.
     let excerpt = if depth == 0 { ctx.excerpt } else { None };
     status_check(&mut r, document, digest, &ctx.index, excerpt, depth, at, &mut standing);
-    standing.sort_by(|a, b| b.0.cmp(&a.0));
+    standing.sort_by_key(|s| std::cmp::Reverse(s.0));
     match standing.first() {
         Some((s, _)) => r.status.standing = *s,
         None => r.status.standing = Standing::Current,
