@@ -1803,11 +1803,12 @@ fn hostile_inputs(
         let one = d["credentialSubject"]["extensions"][i]["data"]["upstream"][0].clone();
         d["credentialSubject"]["extensions"][i]["data"]["upstream"] = json!(vec![one; n]);
         let d = resigned(d);
-        let b = Bundle { declaration: d.clone(), ..bundle.clone() };
+        let b = Bundle { declaration: d.clone(), register_excerpt: None, ..bundle.clone() };
         let bytes = serde_json::to_vec(&b).unwrap().len();
         let ms = time(&|| {
+            // Refused: repeated references (or, at 10,000, the document is over the limit).
             let r = pcf::declaration::verify::verify(&d, Some(&b), options);
-            assert!(r.failures_except(&[]).is_empty(), "{r}");
+            assert_eq!(r.verdict, Verdict::Invalid);
         });
         out.push((
             format!("{n} upstream references to one supplier ({} kB bundle)", bytes / 1000),
@@ -1839,7 +1840,8 @@ fn hostile_inputs(
     d["credentialSubject"]["extensions"][i]["data"]["upstream"] = json!(refs);
     let d = resigned(d);
     let canonical = pcf::canonical::canonicalize(&d).unwrap().len();
-    let b = Bundle { declaration: d.clone(), upstream: ups, ..bundle.clone() };
+    let b =
+        Bundle { declaration: d.clone(), upstream: ups, register_excerpt: None, ..bundle.clone() };
     let text = serde_json::to_vec(&b).unwrap();
     let ms = time(&|| {
         let parsed = pcf::canonical::parse_strict(&text).unwrap();

@@ -400,9 +400,26 @@ fn verify_node(
             "the declaration has no valid validFrom or digest to judge its suppliers' declarations at",
         ),
         (Some(p), Some(issued), Some(d)) => {
+            // Each supplier's declaration is listed once (pcf declare never repeats one); a
+            // repeated reference is refused, and checked only once whatever the count.
+            let mut counts: BTreeMap<Digest, usize> = BTreeMap::new();
+            for u in &p.upstream {
+                *counts.entry(u.digest).or_default() += 1;
+            }
+            let repeated: Vec<String> =
+                counts.iter().filter(|(_, n)| **n > 1).map(|(d, n)| format!("{d} {n} times")).collect();
+            if !repeated.is_empty() {
+                r.add(
+                    "upstream",
+                    Fail,
+                    format!("lists the same supplier's declaration more than once: {}", repeated.join(", ")),
+                );
+            }
             path.push(d);
             for u in &p.upstream {
-                upstream_check(ctx, &mut r, u, issued, path);
+                if counts.remove(&u.digest).is_some() {
+                    upstream_check(ctx, &mut r, u, issued, path);
+                }
             }
             path.pop();
         }
