@@ -1781,7 +1781,6 @@ fn hostile_inputs(
         out.push((format!("proofValue of {len} characters"), ms));
     }
     // One declaration consuming the supplier's 4,000 and 10,000 times.
-    let supplier = bundle.upstream[0].clone();
     let prov_at = |d: &mut Value| -> usize {
         d["credentialSubject"]["extensions"]
             .as_array()
@@ -1817,8 +1816,9 @@ fn hostile_inputs(
     }
     // A bundle near the size limit: as many distinct upstream declarations as fit, each
     // consumed once by the top declaration (every one verified).
-    let per = serde_json::to_vec(&supplier).unwrap().len() + 600;
-    let n = (MAX_BUNDLE_BYTES as usize - 200_000) / per;
+    // Bytes per upstream declaration (its text and its reference in the top declaration).
+    let per = serde_json::to_vec(&doc).unwrap().len() + 250;
+    let n = (MAX_BUNDLE_BYTES as usize - 2 * serde_json::to_vec(bundle).unwrap().len()) / per;
     let mut ups = Vec::new();
     let mut refs = Vec::new();
     for k in 0..n {
@@ -1843,6 +1843,7 @@ fn hostile_inputs(
     let b =
         Bundle { declaration: d.clone(), upstream: ups, register_excerpt: None, ..bundle.clone() };
     let text = serde_json::to_vec(&b).unwrap();
+    assert!(text.len() as u64 <= MAX_BUNDLE_BYTES, "{} bytes", text.len());
     let ms = time(&|| {
         let parsed = pcf::canonical::parse_strict(&text).unwrap();
         let b: Bundle = serde_json::from_value(parsed).unwrap();
