@@ -16,7 +16,7 @@ use pcf::declaration::verify::{self, Standing};
 use pcf::declaration::{Bundle, Report, Verdict, VerifyOptions};
 use pcf::time::Instant;
 
-use crate::util::{pcf, root, stderr, stdout};
+use crate::util::{pcf, stderr, stdout};
 
 /// A workspace with the bracket declared, bundled (with a register excerpt) and the issuer's key.
 struct Fixture {
@@ -30,12 +30,8 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let example = root().join("examples/steel-bracket");
-        fs::copy(example.join("inventory.toml"), dir.path().join("inventory.toml")).unwrap();
-        fs::create_dir(dir.path().join("suppliers")).unwrap();
-        let supplier = example.join("suppliers/hot-rolled-coil.json");
-        fs::copy(&supplier, dir.path().join("suppliers/hot-rolled-coil.json")).unwrap();
+        let dir = crate::util::bracket_example();
+        let supplier = dir.path().join("suppliers/hot-rolled-coil.json");
         ok(dir.path(), &["keygen", "--out", "issuer.key"]);
         let key = pcf::keys::read_private_key(&dir.path().join("issuer.key")).unwrap();
         let did = pcf::keys::did_key(&key.verifying_key());

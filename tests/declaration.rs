@@ -55,11 +55,7 @@ struct Workspace {
 
 impl Workspace {
     fn new() -> Workspace {
-        let dir = tempfile::tempdir().unwrap();
-        let example = root().join("examples/steel-bracket");
-        fs::copy(example.join("inventory.toml"), dir.path().join("inventory.toml")).unwrap();
-        fs::create_dir(dir.path().join("suppliers")).unwrap();
-        fs::copy(supplier_path(), dir.path().join("suppliers/hot-rolled-coil.json")).unwrap();
+        let dir = crate::util::bracket_example();
         let mut ws = Workspace { dir, did: String::new() };
         ws.ok(&["keygen", "--out", "issuer.key"]);
         ws.did = ws.ok(&["did", "issuer.key"]).trim().to_string();

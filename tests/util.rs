@@ -67,3 +67,16 @@ pub fn stdout(out: &Output) -> String {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// A temporary directory holding the steel bracket's inventory and its supplier's declaration
+/// (`inventory.toml`, `suppliers/hot-rolled-coil.json`), as an exporter would have them.
+#[allow(clippy::unwrap_used)] // a test helper: a failed copy fails the test
+pub fn bracket_example() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let example = root().join("examples/steel-bracket");
+    std::fs::copy(example.join("inventory.toml"), dir.path().join("inventory.toml")).unwrap();
+    std::fs::create_dir(dir.path().join("suppliers")).unwrap();
+    let supplier = "suppliers/hot-rolled-coil.json";
+    std::fs::copy(example.join(supplier), dir.path().join(supplier)).unwrap();
+    dir
+}
