@@ -187,6 +187,9 @@ fn a_superseded_declaration_is_not_current_whatever_the_bundle_carries() {
         "{r}"
     );
     assert_eq!(r.status.superseded_by.as_deref(), Some(v2_id.as_str()));
+    let register = &check(&r, "register").detail;
+    assert!(register.starts_with("registered at entry 0; superseded by"), "{register}");
+    assert!(register.contains("(register entry 1, "), "{register}");
 
     // The excerpt removed: nothing shows it current, so the verdict is not VALID either.
     let mut b: Bundle = serde_json::from_value(read(&f.path().join("old.bundle.json"))).unwrap();

@@ -747,10 +747,10 @@ fn excerpt_standing(
         r.add("register", Fail, "the excerpt does not record this declaration");
         return;
     };
-    if let Some((s, seq, t, by)) = replaced {
+    if let Some((s, at_seq, t, by)) = replaced {
         let what = match &by {
-            Some(id) => format!("superseded by {id} (register entry {seq}, {t})"),
-            None => format!("deprecated by its issuer (register entry {seq}, {t})"),
+            Some(id) => format!("superseded by {id} (register entry {at_seq}, {t})"),
+            None => format!("deprecated by its issuer (register entry {at_seq}, {t})"),
         };
         if let Some(id) = by {
             r.status.superseded_by.get_or_insert(id);
@@ -1090,11 +1090,11 @@ impl fmt::Display for Report {
         match self.verdict {
             Verdict::Invalid => writeln!(f, "  status     not judged: a check failed")?,
             _ if self.status.reasons.is_empty() => {
-                writeln!(f, "  status     {standing} at {}", self.status.at)?
+                writeln!(f, "  status     {standing} (judged at {})", self.status.at)?
             }
             _ => writeln!(
                 f,
-                "  status     {standing} at {}: {}",
+                "  status     {standing} (judged at {}): {}",
                 self.status.at,
                 self.status.reasons.join("; ")
             )?,
