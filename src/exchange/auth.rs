@@ -27,7 +27,7 @@ use serde::Deserialize;
 use sha2::Sha256;
 
 use super::ExchangeError;
-use super::time::Instant;
+use crate::time::Instant;
 
 /// The clients allowed to call the server.
 #[derive(Debug, Clone, Default)]
@@ -168,6 +168,26 @@ pub fn generate_secret() -> Result<String, ExchangeError> {
     getrandom::fill(&mut bytes)
         .map_err(|e| ExchangeError::Config(format!("no randomness for a secret: {e}")))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// The `grant_type` of a token request's form body (`application/x-www-form-urlencoded`), if
+/// it names one. The first occurrence counts.
+pub fn grant_type(body: &[u8]) -> Option<String> {
+    form_urlencoded::parse(body).find(|(k, _)| k == "grant_type").map(|(_, v)| v.into_owned())
+}
+
+/// The client id and secret of an `Authorization: Basic` header value (RFC 7617): `None`
+/// unless it is the `Basic` scheme with at most 1024 characters of standard base64 that
+/// decode to UTF-8 `id:secret` (the id ends at the first colon).
+pub fn basic_credentials(value: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") || encoded.len() > 1024 {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_string(), secret.to_string()))
 }
 
 /// The text of a `[[client]]` entry for a clients file.
