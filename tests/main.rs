@@ -12,3 +12,4 @@ mod methodology;
 mod register;
 mod signing;
 mod solver;
+mod time;

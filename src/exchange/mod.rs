@@ -40,7 +40,6 @@ pub mod events;
 pub mod filters;
 pub mod pagination;
 pub mod server;
-pub mod time;
 pub mod tls;
 
 use std::path::Path;
