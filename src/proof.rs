@@ -512,7 +512,13 @@ fn context_starts_with(document: Option<&Value>, proof: &Value) -> bool {
     let Some(document) = document else { return false };
     let document = as_list(document);
     let proof = as_list(proof);
-    document.starts_with(&proof)
+    // Entries are compared as documents, by their canonical bytes: an inline context may hold
+    // numbers, and `10` and `1E1` are one number to the signature but unequal `Value`s.
+    let same = |a: &Value, b: &Value| match (canonicalize(a), canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    };
+    document.len() >= proof.len() && document.iter().zip(&proof).all(|(d, p)| same(d, p))
 }
 
 /// Checks an XML Schema dateTime ([`crate::time::check_xsd_datetime`]).
@@ -567,6 +573,20 @@ mod tests {
                 value: "2023-01-01T00:00:0éZ".into()
             })
         );
+    }
+
+    #[test]
+    fn contexts_compare_as_canonical_json() {
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let doc = json!({"@context": [crate::declaration::VC_CONTEXT, {"n": 10}], "a": 1});
+        let options = ProofOptions::did_key(&key.verifying_key(), "2026-01-01T00:00:00Z");
+        let mut signed = sign(&doc, &key, options).unwrap();
+        // The same number written as a float: one document to JCS, another `Value`.
+        signed["@context"][1]["n"] = json!(10.0);
+        assert_ne!(signed["@context"], signed["proof"]["@context"]);
+        assert!(verify(&signed, &|_| None).is_ok());
+        signed["@context"][1]["n"] = json!(11);
+        assert!(matches!(verify(&signed, &|_| None), Err(ProofError::ContextMismatch { .. })));
     }
 
     #[test]
