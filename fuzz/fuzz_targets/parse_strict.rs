@@ -9,7 +9,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Ok(bytes) = pcf::canonical::canonicalize(&value) else { return };
     let again = match pcf::canonical::parse_strict(&bytes) {
         Ok(v) => v,
-        Err(e) => panic!("canonical json {:?} does not parse: {e}", String::from_utf8_lossy(&bytes)),
+        Err(e) => {
+            panic!("canonical json {:?} does not parse: {e}", String::from_utf8_lossy(&bytes))
+        }
     };
     let twice = match pcf::canonical::canonicalize(&again) {
         Ok(b) => b,
