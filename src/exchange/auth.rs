@@ -196,9 +196,14 @@ pub fn client_entry(id: &str, secret_hash: &str, events_urls: &[String]) -> Resu
     for url in events_urls {
         check_events_url(url).map_err(|e| format!("events url {url:?}: {e}"))?;
     }
-    let urls: Vec<String> = events_urls.iter().map(|u| format!("{u:?}")).collect();
+    // TOML strings, escaped as TOML escapes (Rust's `{:?}` writes `\0` and `\u{7f}`, which
+    // TOML does not read).
+    let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let urls: Vec<String> = events_urls.iter().map(|u| quote(u)).collect();
     Ok(format!(
-        "[[client]]\nid = {id:?}\nsecret_hash = {secret_hash:?}\nevents_urls = [{}]\n",
+        "[[client]]\nid = {}\nsecret_hash = {}\nevents_urls = [{}]\n",
+        quote(id),
+        quote(secret_hash),
         urls.join(", ")
     ))
 }
@@ -336,6 +341,22 @@ mod tests {
         let c = clients.get("buyer-1").unwrap();
         assert!(c.events_url_for("//b.example/3/events").is_some());
         assert!(c.events_url_for("https://evil.example/3/events").is_none());
+    }
+
+    #[test]
+    fn entries_round_trip_whatever_the_url_holds() {
+        let hash = DUMMY_HASH;
+        for url in [
+            "https://b.example/3/events",
+            "http://a/\u{0}",
+            "http://a/\u{7f}x",
+            "http://a/\u{202e}",
+        ] {
+            let urls = vec![url.to_string()];
+            let text = client_entry("buyer-1", hash, &urls).unwrap();
+            let clients = Clients::parse(&text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            assert_eq!(clients.get("buyer-1").unwrap().events_urls, urls);
+        }
     }
 
     #[test]
