@@ -1,8 +1,9 @@
 //! Tests: time (`pcf::time` and every reader of a time). A time that is not one — non-ASCII in
 //! any position (`2026-01-01T00:00:0éZ`), truncated, a leap second, a field out of range — is
 //! an error that names the value, never a panic: through the approval reader, the proof
-//! checker, the register, the PACT filters, and the `pcf verify-approval`, `pcf verify
-//! --approval` and `pcf methodology approve` commands (whose exit code is never 101).
+//! checker, the register, the PACT filters, an inventory's reference period, and the
+//! `pcf verify-approval`, `pcf verify --approval` and `pcf methodology approve` commands
+//! (whose exit code is never 101).
 // Helpers outside `#[test]` functions fail the test on a broken fixture, like the tests do.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -274,4 +275,29 @@ fn approve_refuses_a_time_that_is_not_one_by_name() {
             assert!(util::stderr(&out).contains(&format!("{option} {bad:?}")));
         }
     }
+}
+
+#[test]
+fn an_inventory_reference_period_is_read_as_calendar_dates() {
+    let path = util::root().join("examples/steel-bracket/inventory.toml");
+    let text = fs::read_to_string(&path).unwrap();
+    let period = r#"reference_period = { start = "2025-01-01", end = "2025-12-31" }"#;
+    assert!(text.contains(period));
+    for (start, end, bad) in [
+        ("2025-02-30", "2025-12-31", "2025-02-30"),
+        ("2025-01-01", "२०२५-12-31", "२०२५-12-31"),
+        ("2025-01-01", "2025-13-01", "2025-13-01"),
+    ] {
+        let changed = text.replace(
+            period,
+            &format!(r#"reference_period = {{ start = "{start}", end = "{end}" }}"#),
+        );
+        let err = Inventory::from_str(&path, &changed).unwrap_err().to_string();
+        assert!(err.contains(&format!("{bad:?}")), "{err}");
+    }
+    let swapped =
+        text.replace(period, r#"reference_period = { start = "2025-12-31", end = "2025-01-01" }"#);
+    let err = Inventory::from_str(&path, &swapped).unwrap_err().to_string();
+    assert!(err.contains("after it ends"), "{err}");
+    assert!(Inventory::from_str(&path, &text).is_ok());
 }
