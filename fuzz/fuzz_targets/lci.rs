@@ -3,16 +3,21 @@
 //!
 //! The input is split at `\n====\n` into the six CSV files, in the order of
 //! `pcf::lci::DATA_FILES` (missing ones are empty), and written with a valid `meta.json` into a
-//! temporary directory, since the reader reads files.
+//! temporary directory, since the reader reads files. The directory is in `/dev/shm` where
+//! there is one: `pcf lci` writes its output atomically, with fsyncs that a disk makes slow.
 #![no_main]
 
 use std::sync::OnceLock;
 
 fn dir() -> &'static tempfile::TempDir {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| match tempfile::tempdir() {
-        Ok(d) => d,
-        Err(e) => panic!("no temporary directory: {e}"),
+    DIR.get_or_init(|| {
+        let shm = std::path::Path::new("/dev/shm");
+        let made = if shm.is_dir() { tempfile::tempdir_in(shm) } else { tempfile::tempdir() };
+        match made {
+            Ok(d) => d,
+            Err(e) => panic!("no temporary directory: {e}"),
+        }
     })
 }
 
