@@ -178,7 +178,14 @@ pub fn parse_strict(bytes: &[u8]) -> Result<Value, JsonError> {
 /// double, so such an integer would be signed as a different number than the one written.
 /// Integral doubles from 2^53 up to 1e21 are rejected too, because JCS writes them as integer
 /// literals that [`parse_strict`] refuses: whatever this function accepts, its output
-/// re-parses strictly to the same value.
+/// re-parses strictly, and canonicalizes again to the same bytes.
+///
+/// The canonical bytes, not the parsed [`Value`], are the identity of a document: two values
+/// are the same document exactly when their canonical bytes are equal. `Value` equality is
+/// stricter in one way that matters: `1E1` parses as the float 10.0 and `10` as the integer 10,
+/// which compare unequal as `Value`s but canonicalize alike (RFC 8785 writes every number as
+/// the shortest form of its double). Compare documents, or parts of them, by their canonical
+/// bytes or [`digest`], never with `==` on `Value`s.
 pub fn canonicalize(value: &Value) -> Result<Vec<u8>, JsonError> {
     let mut out = Vec::with_capacity(256);
     write_canonical(value, &mut out).map_err(|failure| match failure {

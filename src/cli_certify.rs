@@ -8,10 +8,11 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use pcf::certification::{self, approval, audit, certificates, diff, impact, time::Instant};
+use pcf::certification::{self, approval, audit, certificates, diff, impact};
 use pcf::dataset::Dataset;
 use pcf::inventory::Inventory;
 use pcf::methodology::Methodology;
+use pcf::time::Instant;
 
 /// Top-level subcommands of this area.
 #[derive(Subcommand)]
@@ -227,15 +228,15 @@ pub fn run_methodology(command: MethodologyCommand) -> Result<ExitCode, pcf::Err
             let key = pcf::keys::read_private_key(&key)?;
             let did = pcf::keys::did_key(&key.verifying_key());
             let until = Instant::parse(&valid_until)
-                .map(|_| valid_until.clone())
-                .or_else(|| Instant::end_of(&valid_until).map(|i| i.as_str().to_string()))
-                .ok_or_else(|| usage_date("--valid-until", &valid_until))?;
+                .or_else(|_| Instant::end_of_date(&valid_until))
+                .map(|i| i.to_string())
+                .map_err(|_| usage_date("--valid-until", &valid_until))?;
             let from = match valid_from {
                 None => None,
                 Some(v) => Some(
                     Instant::parse_date_or_time(&v)
-                        .map(|i| i.as_str().to_string())
-                        .ok_or_else(|| usage_date("--valid-from", &v))?,
+                        .map(|i| i.to_string())
+                        .map_err(|_| usage_date("--valid-from", &v))?,
                 ),
             };
             let request = approval::ApprovalRequest {
@@ -267,8 +268,8 @@ pub fn run_methodology(command: MethodologyCommand) -> Result<ExitCode, pcf::Err
                 None => None,
                 Some(v) => Some(
                     Instant::parse_date_or_time(&v)
-                        .map(|i| i.as_str().to_string())
-                        .ok_or_else(|| usage_date("--effective", &v))?,
+                        .map(|i| i.to_string())
+                        .map_err(|_| usage_date("--effective", &v))?,
                 ),
             };
             let rev = approval::revoke(&doc, &key, reason.as_deref(), effective)?;

@@ -23,7 +23,7 @@
 //! assert_eq!(verified.document, document);
 //! ```
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde_json::{Map, Value, json};
@@ -379,8 +379,8 @@ pub fn verify_for_purpose(
 /// The current time as an XML Schema dateTime in UTC with whole seconds
 /// (`2026-01-31T12:00:00Z`), for [`ProofOptions::created`].
 pub fn utc_now() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    format_utc(secs)
+    let now = crate::time::Instant::now();
+    crate::time::Instant::from_unix_seconds(now.unix_seconds()).unwrap_or(now).to_string()
 }
 
 /// Throughput of [`verify`] against raw `verify_strict` in the same run.
@@ -524,103 +524,19 @@ fn context_starts_with(document: Option<&Value>, proof: &Value) -> bool {
     let Some(document) = document else { return false };
     let document = as_list(document);
     let proof = as_list(proof);
-    document.starts_with(&proof)
-}
-
-/// Checks an XML Schema 1.1 dateTime: `[-]YYYY-MM-DDThh:mm:ss[.s+][Z|(+|-)hh:mm]`.
-fn check_datetime(field: &'static str, value: &str) -> Result<(), ProofError> {
-    if is_xsd_datetime(value) {
-        Ok(())
-    } else {
-        Err(ProofError::InvalidDateTime { field, value: value.to_string() })
-    }
-}
-
-fn is_xsd_datetime(s: &str) -> bool {
-    let b = s.as_bytes();
-    let num = |range: std::ops::Range<usize>| -> Option<u32> {
-        let digits = b.get(range)?;
-        if digits.iter().all(u8::is_ascii_digit) {
-            Some(digits.iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0')))
-        } else {
-            None
-        }
-    };
-    let neg = usize::from(b.first() == Some(&b'-'));
-    let year_len = b[neg..].iter().take_while(|c| c.is_ascii_digit()).count();
-    // Four or more digits, no leading zero beyond four.
-    if year_len < 4 || (year_len > 4 && b[neg] == b'0') {
-        return false;
-    }
-    let Ok(year) = s[neg..neg + year_len].parse::<i64>() else { return false };
-    let i = neg + year_len;
-    let fixed = (|| {
-        let sep = |at: usize, c: u8| (b.get(at) == Some(&c)).then_some(());
-        sep(i, b'-')?;
-        let month = num(i + 1..i + 3)?;
-        sep(i + 3, b'-')?;
-        let day = num(i + 4..i + 6)?;
-        sep(i + 6, b'T')?;
-        let hour = num(i + 7..i + 9)?;
-        sep(i + 9, b':')?;
-        let minute = num(i + 10..i + 12)?;
-        sep(i + 12, b':')?;
-        let second = num(i + 13..i + 15)?;
-        Some((month, day, hour, minute, second))
-    })();
-    let Some((month, day, hour, minute, second)) = fixed else { return false };
-    let year = if neg == 1 { -year } else { year };
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    if year == 0 && neg == 1 || day == 0 || day > days || hour > 23 || minute > 59 || second > 59 {
-        return false;
-    }
-    let mut rest = &s[i + 15..];
-    if let Some(fraction) = rest.strip_prefix('.') {
-        let n = fraction.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return false;
-        }
-        rest = &fraction[n..];
-    }
-    match rest.as_bytes() {
-        [] | [b'Z'] => true,
-        [b'+' | b'-', h1, h2, b':', m1, m2] => {
-            let all_digits = [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit());
-            let hours = u32::from(h1.wrapping_sub(b'0')) * 10 + u32::from(h2.wrapping_sub(b'0'));
-            let minutes = u32::from(m1.wrapping_sub(b'0')) * 10 + u32::from(m2.wrapping_sub(b'0'));
-            all_digits && (hours < 14 && minutes < 60 || hours == 14 && minutes == 0)
-        }
+    // Entries are compared as documents, by their canonical bytes: an inline context may hold
+    // numbers, and `10` and `1E1` are one number to the signature but unequal `Value`s.
+    let same = |a: &Value, b: &Value| match (canonicalize(a), canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
         _ => false,
-    }
+    };
+    document.len() >= proof.len() && document.iter().zip(&proof).all(|(d, p)| same(d, p))
 }
 
-/// Seconds since the Unix epoch as `YYYY-MM-DDThh:mm:ssZ` (proleptic Gregorian, UTC).
-fn format_utc(secs: u64) -> String {
-    let days = (secs / 86_400) as i64; // < 2^49 for any u64 input
-    let rem = secs % 86_400;
-    // Civil-from-days (Howard Hinnant's algorithm), valid for all non-negative day counts.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+/// Checks an XML Schema dateTime ([`crate::time::check_xsd_datetime`]).
+fn check_datetime(field: &'static str, value: &str) -> Result<(), ProofError> {
+    crate::time::check_xsd_datetime(value)
+        .map_err(|_| ProofError::InvalidDateTime { field, value: value.to_string() })
 }
 
 #[cfg(test)]
@@ -629,18 +545,18 @@ mod tests {
 
     #[test]
     fn datetimes() {
-        for ok in [
+        let ok = |t: &str| check_datetime("created", t).is_ok();
+        for t in [
             "2023-02-24T23:36:38Z",
             "2024-02-29T00:00:00Z",
             "2026-01-31T12:00:00.123Z",
             "2026-01-31T12:00:00+05:30",
             "2026-01-31T12:00:00-14:00",
             "2026-01-31T12:00:00",
-            "12026-01-31T12:00:00Z",
         ] {
-            assert!(is_xsd_datetime(ok), "{ok}");
+            assert!(ok(t), "{t}");
         }
-        for bad in [
+        for t in [
             "",
             "2023-02-24",
             "2023-02-24 23:36:38Z",
@@ -648,22 +564,49 @@ mod tests {
             "2023-13-01T00:00:00Z",
             "2023-01-01T24:00:00Z",
             "2023-01-01T00:60:00Z",
+            "2023-12-31T23:59:60Z",
             "2023-01-01T00:00:00.Z",
             "2023-01-01T00:00:00+15:00",
+            "2023-01-01T00:00:00+14:01",
             "2023-01-01T00:00:00z",
             "23-01-01T00:00:00Z",
             "02023-01-01T00:00:00Z",
+            "12026-01-31T12:00:00Z",
             "2023-1-01T00:00:00Z",
+            "2023-01-01T00:00:0éZ",
+            "2023-01-01T00:00:00+0é:00",
         ] {
-            assert!(!is_xsd_datetime(bad), "{bad}");
+            assert!(!ok(t), "{t}");
         }
+        assert_eq!(
+            check_datetime("expires", "2023-01-01T00:00:0éZ"),
+            Err(ProofError::InvalidDateTime {
+                field: "expires",
+                value: "2023-01-01T00:00:0éZ".into()
+            })
+        );
     }
 
     #[test]
-    fn formats_utc() {
-        assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(format_utc(1_677_281_798), "2023-02-24T23:36:38Z");
-        assert_eq!(format_utc(951_782_400), "2000-02-29T00:00:00Z");
-        assert!(is_xsd_datetime(&utc_now()));
+    fn contexts_compare_as_canonical_json() {
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let doc = json!({"@context": [crate::declaration::VC_CONTEXT, {"n": 10}], "a": 1});
+        let options = ProofOptions::did_key(&key.verifying_key(), "2026-01-01T00:00:00Z");
+        let mut signed = sign(&doc, &key, options).unwrap();
+        // The same number written as a float: one document to JCS, another `Value`.
+        signed["@context"][1]["n"] = json!(10.0);
+        assert_ne!(signed["@context"], signed["proof"]["@context"]);
+        assert!(verify(&signed, &|_| None).is_ok());
+        signed["@context"][1]["n"] = json!(11);
+        assert!(matches!(verify(&signed, &|_| None), Err(ProofError::ContextMismatch { .. })));
+    }
+
+    #[test]
+    fn now_is_utc_in_whole_seconds() {
+        let now = utc_now();
+        let parsed = crate::time::Instant::parse_utc(&now).unwrap();
+        assert_eq!(parsed.to_string(), now);
+        assert_eq!(now.len(), "2026-01-31T12:00:00Z".len(), "{now}");
+        assert!(check_datetime("created", &now).is_ok());
     }
 }

@@ -1098,7 +1098,7 @@ impl FromStr for Timestamp {
     type Err = TimestampError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if is_rfc3339_utc(s) {
+        if crate::time::Instant::parse_utc(s).is_ok() {
             Ok(Timestamp(s.to_string()))
         } else {
             Err(TimestampError { value: s.to_string() })
@@ -1338,46 +1338,6 @@ fn seq_of_file_name(name: &str) -> Option<u64> {
         return None;
     }
     digits.parse().ok()
-}
-
-/// Whether `s` is `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` with valid ranges.
-fn is_rfc3339_utc(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() < 20 || !s.is_ascii() {
-        return false;
-    }
-    let number = |from: usize, to: usize| -> Option<u32> {
-        b[from..to]
-            .iter()
-            .try_fold(0u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
-    };
-    let separators =
-        b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':';
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) =
-        (number(0, 4), number(5, 7), number(8, 10), number(11, 13), number(14, 16), number(17, 19))
-    else {
-        return false;
-    };
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    let fraction_ok = match &s[19..] {
-        "Z" => true,
-        rest => rest.strip_prefix('.').and_then(|r| r.strip_suffix('Z')).is_some_and(|digits| {
-            (1..=9).contains(&digits.len()) && digits.bytes().all(|d| d.is_ascii_digit())
-        }),
-    };
-    separators
-        && (1..=days).contains(&day)
-        && hour < 24
-        && minute < 60
-        && second < 60
-        && fraction_ok
 }
 
 fn show(digest: &Option<Digest>) -> String {

@@ -24,6 +24,11 @@ pub struct TimeError {
 pub const RFC3339: &str = "an RFC 3339 date-time with a time zone (2026-03-01T12:00:00Z)";
 /// What [`Instant::parse_date`] accepts.
 pub const DATE: &str = "an ISO date (2026-03-01)";
+/// What [`Instant::parse_pact`] accepts.
+pub const PACT: &str =
+    "an RFC 3339 date-time (2025-04-01T00:00:00Z), the same without seconds, or a date";
+/// What [`check_xsd_datetime`] accepts.
+pub const XSD_DATETIME: &str = "an XML Schema dateTime (2026-03-01T12:00:00Z)";
 
 impl Instant {
     /// Parses an RFC 3339 date-time with seconds and an offset: `YYYY-MM-DDThh:mm:ss[.f{1,9}]`
@@ -72,6 +77,34 @@ impl Instant {
             Instant::parse(text)
                 .map_err(|e| TimeError { expected: "a date or an RFC 3339 date-time", ..e })
         }
+    }
+
+    /// A date-time as PACT data carries it (filter criteria, `validityPeriodStart`,
+    /// `referencePeriodEnd`, an event's `time`): what [`Instant::parse`] accepts, or the same
+    /// without seconds (`2025-04-01T00:00Z`, as PACT's own examples write it), or a date
+    /// (`2025-04-01`, its midnight UTC). RFC 3339's lower-case `t` and `z` are read as `T` and
+    /// `Z`. Still no leap second, no missing offset and no non-ASCII byte.
+    pub fn parse_pact(text: &str) -> Result<Instant, TimeError> {
+        let err = || TimeError { value: text.to_string(), expected: PACT };
+        if !text.is_ascii() {
+            return Err(err());
+        }
+        if text.len() == 10 {
+            return Instant::parse_date(text).map_err(|_| err());
+        }
+        // ASCII, so every byte index is a character boundary.
+        let mut full = text.to_string();
+        if full.get(10..11) == Some("t") {
+            full.replace_range(10..11, "T");
+        }
+        if full.ends_with('z') {
+            full.replace_range(full.len() - 1.., "Z");
+        }
+        // `YYYY-MM-DDThh:mm` then the offset: insert the seconds.
+        if matches!(full.as_bytes().get(16), Some(b'Z' | b'+' | b'-')) {
+            full.insert_str(16, ":00");
+        }
+        Instant::parse(&full).map_err(|_| err())
     }
 
     /// Midnight UTC after an ISO date: the exclusive end of "valid through DATE".
@@ -143,6 +176,34 @@ impl FromStr for Instant {
     }
 }
 
+/// Checks an XML Schema 1.1 `dateTime`, the type of a Data Integrity proof's `created` and
+/// `expires`: `YYYY-MM-DDThh:mm:ss[.f{1,9}]` then `Z`, `±hh:mm` (at most 14:00) or nothing (a
+/// local time, which XML Schema allows). Years are the four-digit years 0000 to 9999 that
+/// [`Instant`] holds (XML Schema also has longer and negative years; no proof needs them).
+/// No leap second and no non-ASCII byte.
+pub fn check_xsd_datetime(text: &str) -> Result<(), TimeError> {
+    let err = || TimeError { value: text.to_string(), expected: XSD_DATETIME };
+    let b = text.as_bytes();
+    if !text.is_ascii() || b.len() < 19 {
+        return Err(err());
+    }
+    let zone = &b[b.len().saturating_sub(6)..];
+    if let [b'+' | b'-', h1, h2, b':', m1, m2] = zone {
+        let two =
+            |x: &u8, y: &u8| u32::from(x.wrapping_sub(b'0')) * 10 + u32::from(y.wrapping_sub(b'0'));
+        let (hours, minutes) = (two(h1, h2), two(m1, m2));
+        if !(hours < 14 && minutes < 60 || hours == 14 && minutes == 0) {
+            return Err(err());
+        }
+        Instant::parse(text).map(|_| ()).map_err(|_| err())
+    } else if text.ends_with('Z') {
+        Instant::parse(text).map(|_| ()).map_err(|_| err())
+    } else {
+        // A local time is checked as if it were UTC: the calendar is the same.
+        Instant::parse(&format!("{text}Z")).map(|_| ()).map_err(|_| err())
+    }
+}
+
 /// `YYYY-MM-DDThh:mm:ss[.f{1,9}](Z|±hh:mm)`, ASCII only; ranges are jiff's to check.
 fn is_rfc3339_shape(b: &[u8]) -> bool {
     let digits =
@@ -176,7 +237,12 @@ fn is_rfc3339_shape(b: &[u8]) -> bool {
     }
     match &b[i..] {
         [b'Z'] => true,
-        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()),
+        // RFC 3339's offset is hh:mm with hh to 23 and mm to 59; jiff alone takes up to 25 hours.
+        [b'+' | b'-', h1, h2, b':', m1, m2] => {
+            [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit())
+                && (*h1, *h2) <= (b'2', b'3')
+                && *m1 <= b'5'
+        }
         _ => false,
     }
 }
@@ -231,5 +297,122 @@ mod tests {
             "2026-03-01T12:00:00.25Z"
         );
         assert_eq!(Instant::parse("2026-03-01T12:00:00Z").unwrap().date(), "2026-03-01");
+    }
+
+    /// Whether a parser accepts a text.
+    type Accepts = fn(&str) -> bool;
+
+    /// Every public parser of this module, as one function each.
+    fn parsers() -> Vec<(&'static str, Accepts)> {
+        vec![
+            ("parse", |t| Instant::parse(t).is_ok()),
+            ("parse_utc", |t| Instant::parse_utc(t).is_ok()),
+            ("parse_date", |t| Instant::parse_date(t).is_ok()),
+            ("parse_date_or_time", |t| Instant::parse_date_or_time(t).is_ok()),
+            ("end_of_date", |t| Instant::end_of_date(t).is_ok()),
+            ("parse_pact", |t| Instant::parse_pact(t).is_ok()),
+            ("from_str", |t| t.parse::<Instant>().is_ok()),
+            ("check_xsd_datetime", |t| check_xsd_datetime(t).is_ok()),
+        ]
+    }
+
+    #[test]
+    fn non_ascii_anywhere_truncation_and_leap_seconds_are_errors_not_panics() {
+        let good = ["2026-01-01T00:00:00Z", "2026-01-01T00:00:00.123+02:00", "2026-01-01"];
+        for (name, accepts) in parsers() {
+            for text in good {
+                for (i, _) in text.char_indices() {
+                    // Replace the character at i, insert before it, and cut the text there.
+                    for c in ['é', '०', '\u{0}', '٣', '\u{10ffff}'] {
+                        let replaced = format!("{}{c}{}", &text[..i], &text[i + 1..]);
+                        let inserted = format!("{}{c}{}", &text[..i], &text[i..]);
+                        assert!(!accepts(&replaced), "{name} accepted {replaced:?}");
+                        assert!(!accepts(&inserted), "{name} accepted {inserted:?}");
+                    }
+                    let cut = &text[..i];
+                    // A cut date-time can still be a date, or (to XML Schema) a local time.
+                    let local = name == "check_xsd_datetime"
+                        && cut.len() >= 19
+                        && !cut.ends_with('.')
+                        && cut[19..].trim_start_matches('.').bytes().all(|b| b.is_ascii_digit());
+                    if cut.len() != 10 && !local {
+                        assert!(!accepts(cut), "{name} accepted {cut:?}");
+                    }
+                }
+            }
+            for bad in [
+                "2026-01-01T00:00:0éZ",
+                "2026-12-31T23:59:60Z",
+                "2016-12-31T23:59:60Z",
+                "2026-12-31T23:59:60.5Z",
+                "2026-12-31T23:60Z",
+                "2026-00-01T00:00:00Z",
+                "2026-01-00T00:00:00Z",
+                "2026-01-32T00:00:00Z",
+                "2025-02-29T00:00:00Z",
+                "2026-01-01T25:00:00Z",
+                "2026-01-01T00:61:00Z",
+                "2026-01-01T00:00:00+99:00",
+                "2026-01-01T00:00:00+24:00",
+                "2026-01-01T00:00:00-25:59",
+                "2026-01-01T00:00:00-00:60",
+                "99999-01-01T00:00:00Z",
+                "-2026-01-01T00:00:00Z",
+                "2026-01-01T00:00:00ZZ",
+                "2026-01-01T00:00:00Z ",
+                " 2026-01-01T00:00:00Z",
+                "2026-01-01T00:00:00\u{0}",
+                "2026-01-01\u{0}",
+                "2026-1-1",
+                "2026-01-0é",
+                "T",
+                "Z",
+            ] {
+                assert!(!accepts(bad), "{name} accepted {bad:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn pact_forms() {
+        let a = Instant::parse("2025-04-01T00:00:00Z").unwrap();
+        for same in [
+            "2025-04-01",
+            "2025-04-01T00:00Z",
+            "2025-04-01T02:00+02:00",
+            "2025-04-01t00:00:00z",
+            "2025-04-01T02:00:00+02:00",
+        ] {
+            assert_eq!(Instant::parse_pact(same), Ok(a), "{same}");
+        }
+        assert!(Instant::parse_pact("2025-04-01T00:00:00.5Z").unwrap() > a);
+        let err = Instant::parse_pact("2025-04-01T00:0é").unwrap_err();
+        assert_eq!(err.value, "2025-04-01T00:0é");
+        assert_eq!(
+            err.to_string(),
+            "\"2025-04-01T00:0é\" is not an RFC 3339 date-time (2025-04-01T00:00:00Z), the same \
+             without seconds, or a date"
+        );
+        for bad in ["2025-04-01T00:00", "2025-04-01T24:00Z", "2025-04-01T00:00:00", "2025-04-01T"] {
+            assert!(Instant::parse_pact(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn xsd_datetimes() {
+        for ok in ["2023-02-24T23:36:38Z", "2026-01-31T12:00:00", "2026-01-31T12:00:00-14:00"] {
+            assert_eq!(check_xsd_datetime(ok), Ok(()), "{ok}");
+        }
+        let err = check_xsd_datetime("2026-01-31T12:00:00+14:30").unwrap_err();
+        assert_eq!(err.value, "2026-01-31T12:00:00+14:30");
+    }
+
+    #[test]
+    fn days_before_and_after() {
+        let d = Instant::parse_date("2024-03-01").unwrap();
+        assert_eq!(d.plus_days(-1).unwrap().date(), "2024-02-29");
+        assert_eq!(Instant::end_of_date("2025-12-31").unwrap().date(), "2026-01-01");
+        assert_eq!(Instant::end_of_date("2023-02-28").unwrap().date(), "2023-03-01");
+        assert!(Instant::end_of_date("2025-02-30").is_err());
     }
 }

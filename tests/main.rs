@@ -14,3 +14,4 @@ mod readme;
 mod register;
 mod signing;
 mod solver;
+mod time;

@@ -18,13 +18,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::CertificationError;
-use super::time::Instant;
 use crate::Error;
 use crate::declaration::{VC_CONTEXT, sri};
 use crate::digest::Digest;
 use crate::keys;
 use crate::methodology::Methodology;
 use crate::proof::{self, ProofOptions};
+use crate::time::Instant;
 
 /// The credential type of an approval.
 pub const APPROVAL_TYPE: &str = "MethodologyApproval";
@@ -134,7 +134,7 @@ pub fn revoke(
 }
 
 fn instant(option: &str, text: &str) -> Result<Instant, Error> {
-    Instant::parse(text).ok_or_else(|| {
+    Instant::parse_utc(text).map_err(|_| {
         Error::Usage(format!(
             "{option} {text:?}: write a date (2026-12-31) or an RFC 3339 UTC time (2026-12-31T00:00:00Z)"
         ))
@@ -189,7 +189,7 @@ pub fn parse_approval(doc: &Value) -> Result<Approval, String> {
     };
     let time = |v: &Value, what: &str| -> Result<Instant, String> {
         let t = text(v, what)?;
-        Instant::parse(&t).ok_or_else(|| format!("{what} {t:?} is not an RFC 3339 UTC time"))
+        Instant::parse_utc(&t).map_err(|_| format!("{what} {t:?} is not an RFC 3339 UTC time"))
     };
     Ok(Approval {
         id: text(&doc["id"], "id")?,
@@ -219,8 +219,8 @@ pub fn parse_revocation(doc: &Value) -> Result<Revocation, String> {
             .ok_or("credentialSubject.approvalDigest is missing")?
             .parse()
             .map_err(|e: crate::digest::DigestParseError| e.to_string())?,
-        effective: Instant::parse(effective)
-            .ok_or_else(|| format!("validFrom {effective:?} is not an RFC 3339 UTC time"))?,
+        effective: Instant::parse_utc(effective)
+            .map_err(|_| format!("validFrom {effective:?} is not an RFC 3339 UTC time"))?,
         reason: s["reason"].as_str().map(String::from),
     })
 }
@@ -360,7 +360,7 @@ pub fn check(
         .or_else(|| declaration["credentialSubject"]["created"].as_str())
         .unwrap_or_default()
         .to_string();
-    let issued = Instant::parse(&issued_text).ok_or_else(|| CertificationError::Document {
+    let issued = Instant::parse_utc(&issued_text).map_err(|_| CertificationError::Document {
         file: "declaration".into(),
         problem: format!("validFrom {issued_text:?} is not an RFC 3339 UTC time"),
     })?;

@@ -639,7 +639,8 @@ pub(crate) fn find_product(
 fn declared_period(subject: &Value) -> Option<(String, String)> {
     let start = subject["pcf"]["referencePeriodStart"].as_str()?.get(..10)?.to_string();
     let end = subject["pcf"]["referencePeriodEnd"].as_str()?.get(..10)?;
-    Some((start, super::time::previous_day(end)?))
+    let last_day = crate::time::Instant::parse_date(end).ok()?.plus_days(-1)?.date();
+    Some((start, last_day))
 }
 
 fn strings(v: &Value) -> Vec<String> {

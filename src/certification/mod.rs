@@ -27,7 +27,6 @@ pub mod certificates;
 pub mod diff;
 pub mod impact;
 mod svg;
-pub mod time;
 
 use std::path::Path;
 

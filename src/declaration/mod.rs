@@ -329,10 +329,10 @@ pub fn issue(
                 )
             },
         )?;
-    let end_exclusive = next_day(&end).ok_or_else(|| {
+    let end_exclusive = crate::time::Instant::end_of_date(&end).map_err(|_| {
         missing(&format!("reference period end {end:?} is not a date"), "write dates as YYYY-MM-DD")
     })?;
-    if next_day(&start).is_none() {
+    if crate::time::Instant::parse_date(&start).is_err() {
         return Err(missing(
             &format!("reference period start {start:?} is not a date"),
             "write dates as YYYY-MM-DD",
@@ -379,7 +379,7 @@ pub fn issue(
         declared_unit_amount: Decimal("1".into()),
         product_mass_per_declared_unit: d(p.mass_per_declared_unit),
         reference_period_start: format!("{start}T00:00:00Z"),
-        reference_period_end: format!("{end_exclusive}T00:00:00Z"),
+        reference_period_end: end_exclusive.to_string(),
         geography_country: country,
         geography_country_subdivision: subdivision,
         boundary_processes_description: Some(format!(
@@ -658,41 +658,9 @@ pub fn uuid_v4() -> Result<String, getrandom::Error> {
     Ok(format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]))
 }
 
-/// The ISO date after `date` (`YYYY-MM-DD`), or `None` if it is not a valid date.
-pub fn next_day(date: &str) -> Option<String> {
-    let b = date.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let y: i64 = date[0..4].parse().ok()?;
-    let m: i64 = date[5..7].parse().ok()?;
-    let d: i64 = date[8..10].parse().ok()?;
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days_in = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    if !(1..=12).contains(&m) || d < 1 || d > days_in[(m - 1) as usize] {
-        return None;
-    }
-    let (y, m, d) = if d < days_in[(m - 1) as usize] {
-        (y, m, d + 1)
-    } else if m < 12 {
-        (y, m + 1, 1)
-    } else {
-        (y + 1, 1, 1)
-    };
-    Some(format!("{y:04}-{m:02}-{d:02}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn next_day_rolls_months_years_and_leap_days() {
-        assert_eq!(next_day("2025-12-31").as_deref(), Some("2026-01-01"));
-        assert_eq!(next_day("2024-02-28").as_deref(), Some("2024-02-29"));
-        assert_eq!(next_day("2023-02-28").as_deref(), Some("2023-03-01"));
-        assert_eq!(next_day("2025-02-30"), None);
-    }
 
     #[test]
     fn decimals_are_plain_and_never_negative_zero() {

@@ -337,7 +337,7 @@ fn verify_node(
         // Data Integrity lets a holder append `@context` entries after signing (the proof
         // covers its own `@context`, a prefix of the document's). pcf declarations are signed
         // whole: anything unsigned would also give one declaration many digests.
-        Ok(v) if v.document.get("@context") != document.get("@context") => r.add(
+        Ok(v) if !same_json(v.document.get("@context"), document.get("@context")) => r.add(
             "proof",
             Fail,
             format!(
@@ -447,6 +447,15 @@ fn verify_node(
     r.status.reasons = standing.into_iter().map(|(_, why)| why).collect();
     r.verdict = verdict_of(&r.checks, &r.status);
     r
+}
+
+/// Whether two values are one JSON document (canonical bytes equal: `10` and `10.0` are).
+fn same_json(a: Option<&Value>, b: Option<&Value>) -> bool {
+    let bytes = |v: Option<&Value>| v.map(crate::canonical::canonicalize).transpose().ok();
+    match (bytes(a), bytes(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
 }
 
 fn verdict_of(checks: &[Check], status: &Status) -> Verdict {
@@ -562,7 +571,7 @@ fn validity_check(
             Value::String(s) => match Instant::parse(s) {
                 Ok(t) => Some(t),
                 Err(e) => {
-                    problems.push(format!("{what}: {e}"));
+                    problems.push(format!("{what} {e}"));
                     None
                 }
             },

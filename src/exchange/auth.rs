@@ -27,7 +27,7 @@ use serde::Deserialize;
 use sha2::Sha256;
 
 use super::ExchangeError;
-use super::time::Instant;
+use crate::time::Instant;
 
 /// The clients allowed to call the server.
 #[derive(Debug, Clone, Default)]
@@ -170,15 +170,40 @@ pub fn generate_secret() -> Result<String, ExchangeError> {
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// The `grant_type` of a token request's form body (`application/x-www-form-urlencoded`), if
+/// it names one. The first occurrence counts.
+pub fn grant_type(body: &[u8]) -> Option<String> {
+    form_urlencoded::parse(body).find(|(k, _)| k == "grant_type").map(|(_, v)| v.into_owned())
+}
+
+/// The client id and secret of an `Authorization: Basic` header value (RFC 7617): `None`
+/// unless it is the `Basic` scheme with at most 1024 characters of standard base64 that
+/// decode to UTF-8 `id:secret` (the id ends at the first colon).
+pub fn basic_credentials(value: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") || encoded.len() > 1024 {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_string(), secret.to_string()))
+}
+
 /// The text of a `[[client]]` entry for a clients file.
 pub fn client_entry(id: &str, secret_hash: &str, events_urls: &[String]) -> Result<String, String> {
     check_client_id(id)?;
     for url in events_urls {
         check_events_url(url).map_err(|e| format!("events url {url:?}: {e}"))?;
     }
-    let urls: Vec<String> = events_urls.iter().map(|u| format!("{u:?}")).collect();
+    // TOML strings, escaped as TOML escapes (Rust's `{:?}` writes `\0` and `\u{7f}`, which
+    // TOML does not read).
+    let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let urls: Vec<String> = events_urls.iter().map(|u| quote(u)).collect();
     Ok(format!(
-        "[[client]]\nid = {id:?}\nsecret_hash = {secret_hash:?}\nevents_urls = [{}]\n",
+        "[[client]]\nid = {}\nsecret_hash = {}\nevents_urls = [{}]\n",
+        quote(id),
+        quote(secret_hash),
         urls.join(", ")
     ))
 }
@@ -316,6 +341,22 @@ mod tests {
         let c = clients.get("buyer-1").unwrap();
         assert!(c.events_url_for("//b.example/3/events").is_some());
         assert!(c.events_url_for("https://evil.example/3/events").is_none());
+    }
+
+    #[test]
+    fn entries_round_trip_whatever_the_url_holds() {
+        let hash = DUMMY_HASH;
+        for url in [
+            "https://b.example/3/events",
+            "http://a/\u{0}",
+            "http://a/\u{7f}x",
+            "http://a/\u{202e}",
+        ] {
+            let urls = vec![url.to_string()];
+            let text = client_entry("buyer-1", hash, &urls).unwrap();
+            let clients = Clients::parse(&text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            assert_eq!(clients.get("buyer-1").unwrap().events_urls, urls);
+        }
     }
 
     #[test]

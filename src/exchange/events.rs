@@ -100,7 +100,7 @@ pub fn parse(body: &[u8]) -> Result<Event, EventError> {
     let id = string("id")?;
     let source = string("source")?;
     if let Some(time) = event.get("time") {
-        let ok = time.as_str().is_some_and(|t| super::time::Instant::parse(t).is_some());
+        let ok = time.as_str().is_some_and(|t| crate::time::Instant::parse_pact(t).is_ok());
         if !ok {
             return Err(bad(format!("time {time}: not an RFC 3339 date-time")));
         }

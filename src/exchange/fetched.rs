@@ -244,7 +244,9 @@ pub fn compare_served(served: &Value, subject: &Value, register: Option<Status>)
     let names: BTreeSet<&String> = served_fields.keys().chain(signed_fields.keys()).collect();
     let differing: Vec<&str> = names
         .into_iter()
-        .filter(|n| n.as_str() != "status" && served_fields.get(*n) != signed_fields.get(*n))
+        .filter(|n| {
+            n.as_str() != "status" && !same_json(served_fields.get(*n), signed_fields.get(*n))
+        })
         .map(String::as_str)
         .collect();
     if !differing.is_empty() {
@@ -274,4 +276,16 @@ pub fn compare_served(served: &Value, subject: &Value, register: Option<Status>)
         _ => {}
     }
     reasons
+}
+
+/// Whether two fields are one JSON value: compared by canonical bytes, so `10` and `10.0` (one
+/// number to a signature) agree.
+fn same_json(a: Option<&Value>, b: Option<&Value>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(x), Some(y)) => {
+            matches!((crate::canonical::canonicalize(x), crate::canonical::canonicalize(y)), (Ok(p), Ok(q)) if p == q)
+        }
+        _ => false,
+    }
 }

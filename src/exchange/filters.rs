@@ -10,8 +10,8 @@
 use serde_json::{Map, Value};
 
 use super::catalogue::Footprint;
-use super::time::Instant;
 use crate::register::Status;
+use crate::time::Instant;
 
 /// The parameters of `GET /3/footprints` that are criteria, as the specification spells them.
 pub const CRITERIA: [&str; 8] = [
@@ -165,7 +165,7 @@ impl Criteria {
 
     fn push(&mut self, criterion: &str, value: &str) -> Result<(), CriteriaError> {
         let date = |v: &str| {
-            Instant::parse(v).ok_or_else(|| CriteriaError {
+            Instant::parse_pact(v).map_err(|_| CriteriaError {
                 criterion: criterion.into(),
                 value: shorten(v),
                 problem: "not an RFC 3339 date-time (write 2025-04-01T00:00:00Z)".into(),
@@ -232,7 +232,7 @@ impl FilterKeys {
                 geographies.push(g);
             }
         }
-        let instant = |v: &Value| v.as_str().and_then(Instant::parse);
+        let instant = |v: &Value| v.as_str().and_then(|t| Instant::parse_pact(t).ok());
         let validity = match (
             instant(&subject["validityPeriodStart"]),
             instant(&subject["validityPeriodEnd"]),

@@ -54,7 +54,6 @@ pub mod filters;
 pub mod pagination;
 pub mod server;
 pub mod store;
-pub mod time;
 pub mod tls;
 
 use std::path::Path;

@@ -218,14 +218,25 @@ impl Resolver<'_> {
             geography: raw.inventory.geography.clone(),
             currency: raw.inventory.currency.clone(),
         };
-        if let Some((start, end)) = &meta.reference_period
-            && start > end
-        {
-            return Err(self.invalid(
-                "/inventory/reference_period".into(),
-                format!("the period starts ({start}) after it ends ({end})"),
-                "swap start and end",
-            ));
+        if let Some((start, end)) = &meta.reference_period {
+            // Dates as dates: the schema's `\d` also admits non-ASCII digits, and 2025-02-30
+            // has the right shape.
+            let date = |field: &str, text: &str| {
+                crate::time::Instant::parse_date(text).map_err(|e| {
+                    self.invalid(
+                        format!("/inventory/reference_period/{field}"),
+                        e.to_string(),
+                        "write a calendar date as YYYY-MM-DD",
+                    )
+                })
+            };
+            if date("start", start)? > date("end", end)? {
+                return Err(self.invalid(
+                    "/inventory/reference_period".into(),
+                    format!("the period starts ({start}) after it ends ({end})"),
+                    "swap start and end",
+                ));
+            }
         }
 
         // Products: unique ids; makers filled in below.
