@@ -655,6 +655,7 @@ fn validity_check(
 
 /// Reads every piece of status evidence: the status the issuer signed, a later declaration of
 /// the issuer in the bundle, and the register excerpt.
+// Each argument is one piece of the evidence judged here; a struct would only rename them.
 #[allow(clippy::too_many_arguments)]
 fn status_check(
     r: &mut Report,
