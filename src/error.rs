@@ -1,17 +1,19 @@
-//! The one public error type of the library: a documented, non-exhaustive enum with one typed
-//! sub-error per area, so callers can match on what went wrong and tests can assert it exactly.
+//! The one error type of the `pcf` facade and command line: every room's areas, variant for
+//! variant with [`pcf_trust::Error`] (which extends [`pcf_footprint::Error`]), plus the
+//! exchange's own. The command line renders it for people and picks the exit code from it.
 
-use crate::canonical::JsonError;
-use crate::certification::CertificationError;
-use crate::declaration::DeclarationError;
-use crate::engine::EngineError;
-use crate::inventory::InventoryError;
-use crate::keys::KeyError;
-use crate::lci::LciError;
-use crate::methodology::MethodologyError;
-use crate::proof::ProofError;
-use crate::register::RegisterError;
-use crate::solver::SolveError;
+use pcf_base::canonical::JsonError;
+use pcf_exchange::ExchangeError;
+use pcf_footprint::engine::EngineError;
+use pcf_footprint::inventory::InventoryError;
+use pcf_footprint::lci::LciError;
+use pcf_footprint::methodology::MethodologyError;
+use pcf_footprint::solver::SolveError;
+use pcf_trust::certification::CertificationError;
+use pcf_trust::declaration::DeclarationError;
+use pcf_trust::keys::KeyError;
+use pcf_trust::proof::ProofError;
+use pcf_trust::register::RegisterError;
 
 /// Anything that can go wrong in `pcf`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -50,6 +52,10 @@ pub enum Error {
     /// A pcfbench-csv dataset could not be read.
     #[error(transparent)]
     Lci(#[from] LciError),
+    /// The PACT exchange failed: a server that cannot start, a fetch refused or cut short.
+    /// (Boxed: its URLs and messages would double the size of every `Result` in the CLI.)
+    #[error("{}", exchange_message(.0))]
+    Exchange(Box<ExchangeError>),
     /// A request that does not fit the input (an unknown product id, a missing option).
     #[error("{0}")]
     Usage(String),
@@ -64,8 +70,66 @@ pub enum Error {
 }
 
 impl Error {
+    /// The command line's exit code for this error: 2 for a request that does not fit (usage,
+    /// or an exchange configuration that cannot be used), 1 for everything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => 2,
+            Error::Exchange(e)
+                if matches!(**e, ExchangeError::Usage(_) | ExchangeError::Config(_)) =>
+            {
+                2
+            }
+            _ => 1,
+        }
+    }
+
     /// An I/O error on `path`, keeping the operating system's message.
     pub fn io(path: impl AsRef<std::path::Path>, err: &std::io::Error) -> Self {
         Error::Io { path: path.as_ref().display().to_string(), message: err.to_string() }
+    }
+}
+
+impl From<ExchangeError> for Error {
+    fn from(e: ExchangeError) -> Self {
+        Error::Exchange(Box::new(e))
+    }
+}
+
+impl From<pcf_trust::Error> for Error {
+    fn from(e: pcf_trust::Error) -> Self {
+        use pcf_trust::Error as T;
+        match e {
+            T::Inventory(e) => Error::Inventory(e),
+            T::Methodology(e) => Error::Methodology(e),
+            T::Engine(e) => Error::Engine(e),
+            T::Certification(e) => Error::Certification(e),
+            T::Declaration(e) => Error::Declaration(e),
+            T::Solve(e) => Error::Solve(e),
+            T::Json(e) => Error::Json(e),
+            T::Key(e) => Error::Key(e),
+            T::Proof(e) => Error::Proof(e),
+            T::Register(e) => Error::Register(e),
+            T::Lci(e) => Error::Lci(e),
+            T::Usage(message) => Error::Usage(message),
+            T::Io { path, message } => Error::Io { path, message },
+            // A variant added below is named here before it can be reported above.
+            other => Error::Usage(other.to_string()),
+        }
+    }
+}
+
+impl From<pcf_footprint::Error> for Error {
+    fn from(e: pcf_footprint::Error) -> Self {
+        pcf_trust::Error::from(e).into()
+    }
+}
+
+/// How the command line words an exchange failure: the library's message, except that a
+/// refused authentication leads with the endpoint, as every other failure at a URL does.
+fn exchange_message(e: &ExchangeError) -> String {
+    match e {
+        ExchangeError::Auth { url, message } => format!("{url}: authentication failed: {message}"),
+        other => other.to_string(),
     }
 }

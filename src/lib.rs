@@ -1,38 +1,35 @@
 //! `pcf` computes product carbon footprints from supply-chain inventories and issues them as
 //! signed, hash-chained declarations that anyone can verify offline.
 //!
-//! The pipeline reads top to bottom:
-//! [`inventory`] (what the exporter describes) -> [`graph`] (the supply chain as a petgraph
-//! graph) -> [`engine`] (the footprint, under the rules of a [`methodology`]) ->
-//! [`declaration`] (the signed claim) -> [`register`] (the issuer's append-only record).
-//! [`solver`] holds the linear algebra both the engine and `pcf lci` use.
+//! This crate is the command line and a facade over the rooms of the workspace, whose
+//! dependencies point one way (see ARCHITECTURE.md):
+//!
+//! - `pcf-base`: strict canonical JSON, digests, atomic files, instants ([`canonical`],
+//!   [`digest`], [`atomic`], [`time`]);
+//! - `pcf-footprint`: [`inventory`] (what the exporter describes) -> [`graph`] (the supply
+//!   chain as a petgraph graph) -> [`engine`] (the footprint, under the rules of a
+//!   [`methodology`]) -> [`report`]; [`solver`] holds the linear algebra both the engine and
+//!   [`lci`] use; [`units`], [`dataset`], [`certificate`];
+//! - `pcf-trust`: [`keys`] -> [`proof`] -> [`declaration`] (the signed claim, and its one
+//!   verification) -> [`register`] (the issuer's append-only record), [`issuance`],
+//!   [`certification`];
+//! - `pcf-exchange`: [`exchange`], the PACT v3 HTTP API (the only room with an HTTP stack).
+//!
+//! A library user who only computes footprints depends on `pcf-footprint`; a verifier on
+//! `pcf-trust`. Every path here is the room's own module, re-exported.
 //!
 //! ```
 //! let methodology = pcf::methodology::Methodology::shipped("pact-3.0").unwrap();
 //! assert!(methodology.digest().to_string().starts_with("sha256:"));
 //! ```
 
-pub mod atomic;
-pub mod canonical;
-pub mod certificate;
-pub mod certification;
-pub mod dataset;
-pub mod declaration;
-pub mod digest;
-pub mod engine;
 pub mod error;
-pub mod exchange;
-pub mod graph;
-pub mod inventory;
-pub mod issuance;
-pub mod keys;
-pub mod lci;
-pub mod methodology;
-pub mod proof;
-pub mod register;
-pub mod report;
-pub mod solver;
-pub mod time;
-pub mod units;
+
+pub use pcf_base::{atomic, canonical, digest, time};
+pub use pcf_exchange as exchange;
+pub use pcf_footprint::{
+    certificate, dataset, engine, graph, inventory, lci, methodology, report, solver, units,
+};
+pub use pcf_trust::{certification, declaration, issuance, keys, proof, register};
 
 pub use error::Error;

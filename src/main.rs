@@ -19,8 +19,7 @@ macro_rules! outln {
 }
 
 // After the macros, so the subcommand modules can use them.
-mod cli_certify;
-mod cli_exchange;
+mod cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -205,12 +204,12 @@ enum Command {
         #[command(subcommand)]
         command: RegisterCommand,
     },
-    /// Certification: methodology diffs and approvals, audits, impact (see `cli_certify`).
+    /// Certification: methodology diffs and approvals, audits, impact (see `cli::certify`).
     #[command(flatten)]
-    Certify(cli_certify::Command),
-    /// PACT data exchange: serve and fetch footprints (see `cli_exchange`).
+    Certify(cli::certify::Command),
+    /// PACT data exchange: serve and fetch footprints (see `cli::exchange`).
     #[command(flatten)]
-    Exchange(cli_exchange::Command),
+    Exchange(cli::exchange::Command),
     /// Score every product of a pcfbench-csv dataset (database-scale life cycle inventory).
     Lci {
         /// Dataset directory.
@@ -245,9 +244,9 @@ enum MethodologyCommand {
         /// The file.
         file: PathBuf,
     },
-    /// Diffs, approvals and revocations (see `cli_certify`).
+    /// Diffs, approvals and revocations (see `cli::certify`).
     #[command(flatten)]
-    Certify(cli_certify::MethodologyCommand),
+    Certify(cli::certify::MethodologyCommand),
 }
 
 #[derive(Subcommand)]
@@ -303,10 +302,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
-            match e {
-                pcf::Error::Usage(_) => ExitCode::from(2),
-                _ => ExitCode::from(1),
-            }
+            ExitCode::from(e.exit_code())
         }
     }
 }
@@ -369,7 +365,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Command::Methodology { command: MethodologyCommand::Certify(c) } => {
-            return cli_certify::run_methodology(c);
+            return cli::certify::run_methodology(c);
         }
         Command::Methodology { command } => methodology_command(command)?,
         Command::Schema { which } => {
@@ -731,8 +727,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
-        Command::Certify(c) => return cli_certify::run(c),
-        Command::Exchange(c) => return cli_exchange::run(c),
+        Command::Certify(c) => return cli::certify::run(c),
+        Command::Exchange(c) => return cli::exchange::run(c),
         Command::Lci { dataset, out, json } => {
             let summary = pcf::lci::run(&dataset, &out)?;
             if json {
@@ -807,7 +803,7 @@ fn read_json(path: &std::path::Path) -> Result<serde_json::Value> {
 /// Reads a JSON file for verification: an unreadable file is a usage error (exit 2), a file
 /// that is not strict JSON is invalid input (exit 1).
 fn read_json_usage(path: &std::path::Path) -> Result<serde_json::Value> {
-    pcf::declaration::bundle::read_document(path)
+    pcf::declaration::bundle::read_document(path).map_err(pcf::Error::from)
 }
 
 /// `--at`: an ISO date (its midnight UTC) or an RFC 3339 time.

@@ -171,7 +171,7 @@ fn error_of(overrides: &[(&str, &str)]) -> (pcf::Error, String) {
     let Err(err) = lci::run(dir.path(), out.path()) else { panic!("no error for {overrides:?}") };
     let left = fs::read_dir(out.path()).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0, "no output on error");
-    (err, dir.path().display().to_string())
+    (pcf::Error::from(err), dir.path().display().to_string())
 }
 
 #[test]

@@ -1,0 +1,460 @@
+//! Emission-factor datasets shipped in `datasets/`, like methodologies: GWP tables (AR4, AR5,
+//! AR6), China's electricity emission factors (MEE/NBS), IPCC 2006 default stationary
+//! combustion factors and EU CBAM default values. Each names its source, licence and version
+//! and is identified by a digest: SHA-256 over the RFC 8785 canonical JSON of the parsed file,
+//! so comments and formatting do not change it and any value does.
+//!
+//! An inventory refers to a dataset factor as `factor = "dataset:cn-grid@2023"` (dataset id,
+//! `@`, factor id) wherever it names a factor. [`expand`] replaces each such reference by an
+//! ordinary inventory factor carrying the value, the source, the licence and the dataset's id,
+//! version and digest, and returns the datasets used so a declaration can pin them.
+//!
+//! ```
+//! let grid = pcf_footprint::dataset::Dataset::shipped("cn-grid").unwrap();
+//! let f = grid.factor("2023").unwrap();
+//! assert_eq!(f.gases["co2-fossil"], 0.5306);
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::Error;
+use crate::inventory::Inventory;
+use pcf_base::digest::Digest;
+
+/// The dataset files shipped with pcf, by file name.
+const SHIPPED: &[(&str, &str)] = &[
+    ("gwp-ar4.toml", include_str!("../../../datasets/gwp-ar4.toml")),
+    ("gwp-ar5.toml", include_str!("../../../datasets/gwp-ar5.toml")),
+    ("gwp-ar6.toml", include_str!("../../../datasets/gwp-ar6.toml")),
+    ("cn-grid.toml", include_str!("../../../datasets/cn-grid.toml")),
+    (
+        "ipcc-2006-stationary-combustion.toml",
+        include_str!("../../../datasets/ipcc-2006-stationary-combustion.toml"),
+    ),
+    ("eu-cbam-default-values.toml", include_str!("../../../datasets/eu-cbam-default-values.toml")),
+];
+
+/// The prefix of a dataset reference in an inventory.
+pub const REFERENCE_PREFIX: &str = "dataset:";
+
+/// A dataset file as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetFile {
+    /// What the dataset is.
+    pub dataset: Meta,
+    /// Emission factors.
+    #[serde(default)]
+    pub factors: Vec<DatasetFactor>,
+    /// A GWP table.
+    #[serde(default)]
+    pub gwp: Option<GwpTable>,
+    /// EU CBAM default values.
+    #[serde(default)]
+    pub cbam: Option<CbamTable>,
+}
+
+/// Identification, source and licence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// Short id (`cn-grid`).
+    pub id: String,
+    /// Version of this file.
+    pub version: String,
+    /// Title.
+    pub title: String,
+    /// Publisher of the data.
+    pub publisher: String,
+    /// Where the values come from.
+    pub source: String,
+    /// Under what terms they may be used and redistributed.
+    pub licence: String,
+    /// Caveats.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// An emission factor of a dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetFactor {
+    /// Id within the dataset.
+    pub id: String,
+    /// What it describes.
+    pub name: String,
+    /// Unit of activity.
+    pub per: String,
+    /// kg of each gas per unit.
+    #[serde(default)]
+    pub gases: BTreeMap<String, f64>,
+    /// Or already characterized kg CO2e per unit.
+    #[serde(default)]
+    pub co2e: Option<f64>,
+    /// The specific publication, where it differs from the dataset's.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// A GWP table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GwpTable {
+    /// `AR4`, `AR5`, `AR6`.
+    pub set: String,
+    /// Years.
+    pub horizon_years: u32,
+    /// kg CO2e per kg of gas.
+    pub factors: BTreeMap<String, f64>,
+}
+
+/// EU CBAM default values with their mark-ups.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CbamTable {
+    /// Mark-up by year.
+    pub markups: Vec<Markup>,
+    /// Default values.
+    pub defaults: Vec<CbamDefault>,
+}
+
+/// A mark-up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Markup {
+    /// Year (applies to later years too when it is the last).
+    pub year: u32,
+    /// Percent added to the default value.
+    pub percent: f64,
+}
+
+/// The default value of one CN code and country.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CbamDefault {
+    /// CN code (digits).
+    pub cn: String,
+    /// Goods.
+    pub description: String,
+    /// Country of origin (ISO 3166-1 alpha-2).
+    pub country: String,
+    /// Direct embedded emissions before the mark-up, t CO2e per t.
+    pub direct: f64,
+    /// Indirect embedded emissions, where the definitive period has one.
+    #[serde(default)]
+    pub indirect: Option<f64>,
+    /// The values with the mark-up as published, by year.
+    pub published: BTreeMap<String, f64>,
+}
+
+/// A CBAM default value for a year, recomputed and as published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CbamValue {
+    /// CN code.
+    pub cn: String,
+    /// Country.
+    pub country: String,
+    /// Year.
+    pub year: u32,
+    /// Default value before the mark-up (direct plus indirect), t CO2e per t.
+    pub base: f64,
+    /// Mark-up applied, percent.
+    pub markup_percent: f64,
+    /// Base times (1 + mark-up), rounded to two decimals as the tables are.
+    pub with_markup: f64,
+    /// The published value with the mark-up, if the dataset has it.
+    pub published: Option<f64>,
+}
+
+/// A loaded dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// The parsed file.
+    pub file: DatasetFile,
+    /// The parsed file as JSON (what the digest covers).
+    pub document: Value,
+    /// Where it came from.
+    pub origin: String,
+    digest: Digest,
+}
+
+/// A dataset, pinned (what a declaration's provenance should carry).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DatasetRef {
+    /// Id.
+    pub id: String,
+    /// Version.
+    pub version: String,
+    /// Digest.
+    pub digest: Digest,
+}
+
+impl Dataset {
+    /// A shipped dataset by id.
+    pub fn shipped(id: &str) -> Result<Dataset, Error> {
+        for (name, text) in SHIPPED {
+            if name.trim_end_matches(".toml") == id {
+                return Dataset::from_text(Path::new(name), text, "shipped");
+            }
+        }
+        Err(Error::Usage(format!(
+            "unknown dataset {id:?}: pcf ships {}",
+            SHIPPED.iter().map(|(n, _)| n.trim_end_matches(".toml")).collect::<Vec<_>>().join(", ")
+        )))
+    }
+
+    /// All shipped datasets.
+    pub fn all_shipped() -> Result<Vec<Dataset>, Error> {
+        SHIPPED.iter().map(|(n, t)| Dataset::from_text(Path::new(n), t, "shipped")).collect()
+    }
+
+    /// Reads a dataset file.
+    pub fn load(path: &Path) -> Result<Dataset, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+        Dataset::from_text(path, &text, &path.display().to_string())
+    }
+
+    /// Parses dataset text (TOML, or JSON for `.json`).
+    pub fn from_text(path: &Path, text: &str, origin: &str) -> Result<Dataset, Error> {
+        let name = path.display().to_string();
+        let document = crate::inventory::resolve::parse_document(&name, path, text)?;
+        let file: DatasetFile = serde_json::from_value(document.clone()).map_err(|e| {
+            Error::Io { path: name.clone(), message: format!("not a dataset: {e}") }
+        })?;
+        let digest = pcf_base::canonical::digest(&document)?;
+        let bad = |problem: String| Error::Io { path: name.clone(), message: problem };
+        for f in &file.factors {
+            if f.gases.is_empty() && f.co2e.is_none() {
+                return Err(bad(format!("factor {:?} gives neither gases nor co2e", f.id)));
+            }
+            if f.gases.values().chain(f.co2e.iter()).any(|v| !(v.is_finite() && *v >= 0.0)) {
+                return Err(bad(format!(
+                    "factor {:?} has a value that is not a non-negative number",
+                    f.id
+                )));
+            }
+            if f.per.parse::<crate::units::Unit>().is_err() {
+                return Err(bad(format!("factor {:?}: unknown unit {:?}", f.id, f.per)));
+            }
+        }
+        Ok(Dataset { file, document, origin: origin.into(), digest })
+    }
+
+    /// The id.
+    pub fn id(&self) -> &str {
+        &self.file.dataset.id
+    }
+
+    /// The version.
+    pub fn version(&self) -> &str {
+        &self.file.dataset.version
+    }
+
+    /// The digest.
+    pub fn digest(&self) -> Digest {
+        self.digest
+    }
+
+    /// The pin of this dataset.
+    pub fn reference(&self) -> DatasetRef {
+        DatasetRef { id: self.id().into(), version: self.version().into(), digest: self.digest }
+    }
+
+    /// A factor by id.
+    pub fn factor(&self, id: &str) -> Option<&DatasetFactor> {
+        self.file.factors.iter().find(|f| f.id == id)
+    }
+
+    /// The CBAM default value of `cn` from `country` for `year`, with its mark-up.
+    pub fn cbam(&self, cn: &str, country: &str, year: u32) -> Option<CbamValue> {
+        let table = self.file.cbam.as_ref()?;
+        let cn: String = cn.chars().filter(char::is_ascii_digit).collect();
+        let d = table.defaults.iter().find(|d| d.cn == cn && d.country == country)?;
+        let markup = table
+            .markups
+            .iter()
+            .filter(|m| m.year <= year)
+            .max_by_key(|m| m.year)
+            .map_or(0.0, |m| m.percent);
+        let base = d.direct + d.indirect.unwrap_or(0.0);
+        Some(CbamValue {
+            cn,
+            country: country.into(),
+            year,
+            base,
+            markup_percent: markup,
+            with_markup: (base * (1.0 + markup / 100.0) * 100.0).round() / 100.0,
+            published: d.published.get(&year.to_string()).copied(),
+        })
+    }
+}
+
+/// Replaces every `dataset:ID@FACTOR` reference of an inventory document by an inventory
+/// factor (id `dataset.ID.FACTOR`) carrying the dataset's value, source and licence, and
+/// returns the datasets used.
+pub fn expand(document: &mut Value) -> Result<Vec<DatasetRef>, Error> {
+    let mut used: BTreeMap<String, Dataset> = BTreeMap::new();
+    let mut added: Vec<Value> = Vec::new();
+    let mut refs: Vec<(String, String)> = Vec::new();
+    if let Some(processes) = document.get_mut("processes").and_then(Value::as_array_mut) {
+        for p in processes {
+            for key in ["inputs", "outputs"] {
+                for item in p.get_mut(key).and_then(Value::as_array_mut).into_iter().flatten() {
+                    for field in ["factor", "residual_mix_factor", "displaces"] {
+                        rewrite(item.get_mut(field), &mut refs)?;
+                    }
+                    let instruments = item.get_mut("instruments").and_then(Value::as_array_mut);
+                    for ins in instruments.into_iter().flatten() {
+                        rewrite(ins.get_mut("factor"), &mut refs)?;
+                    }
+                }
+            }
+        }
+    }
+    for (dataset_id, factor_id) in refs {
+        if !used.contains_key(&dataset_id) {
+            used.insert(dataset_id.clone(), Dataset::shipped(&dataset_id)?);
+        }
+        let ds = &used[&dataset_id];
+        let f = ds.factor(&factor_id).ok_or_else(|| {
+            Error::Usage(format!(
+                "dataset {dataset_id} has no factor {factor_id:?}; it has: {}",
+                ds.file.factors.iter().map(|f| f.id.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        let id = local_id(&dataset_id, &factor_id);
+        if added.iter().any(|a| a["id"] == id.as_str()) {
+            continue;
+        }
+        let mut factor = json!({
+            "id": id,
+            "name": f.name,
+            "per": f.per,
+            "source": match &f.source {
+                Some(s) => format!("{} ({})", s, ds.file.dataset.source),
+                None => ds.file.dataset.source.clone(),
+            },
+            "licence": ds.file.dataset.licence,
+            "dataset": format!("{} {} {}", ds.id(), ds.version(), ds.digest()),
+            "quality": { "source": "secondary" },
+        });
+        if !f.gases.is_empty() {
+            factor["gases"] = json!(f.gases);
+        }
+        if let Some(c) = f.co2e {
+            factor["co2e"] = json!(c);
+        }
+        added.push(factor);
+    }
+    if !added.is_empty() {
+        let factors =
+            document.as_object_mut().map(|o| o.entry("factors").or_insert_with(|| json!([])));
+        match factors.and_then(Value::as_array_mut) {
+            Some(list) => {
+                for a in added {
+                    if list.iter().any(|x| x["id"] == a["id"]) {
+                        return Err(Error::Usage(format!(
+                            "the inventory already has a factor with id {}; rename it",
+                            a["id"]
+                        )));
+                    }
+                    list.push(a);
+                }
+            }
+            None => return Err(Error::Usage("the inventory's `factors` is not a list".into())),
+        }
+    }
+    Ok(used.values().map(Dataset::reference).collect())
+}
+
+fn rewrite(value: Option<&mut Value>, refs: &mut Vec<(String, String)>) -> Result<(), Error> {
+    let Some(v) = value else { return Ok(()) };
+    let Some(text) = v.as_str() else { return Ok(()) };
+    let Some(rest) = text.strip_prefix(REFERENCE_PREFIX) else { return Ok(()) };
+    let (dataset, factor) = rest.split_once('@').ok_or_else(|| {
+        Error::Usage(format!(
+            "{text:?}: write a dataset reference as dataset:ID@FACTOR, e.g. dataset:cn-grid@2023"
+        ))
+    })?;
+    let pair = (dataset.to_string(), factor.to_string());
+    *v = Value::String(local_id(dataset, factor));
+    if !refs.contains(&pair) {
+        refs.push(pair);
+    }
+    Ok(())
+}
+
+fn local_id(dataset: &str, factor: &str) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '-' }
+            })
+            .collect()
+    };
+    format!("dataset.{}.{}", clean(dataset), clean(factor))
+}
+
+/// Loads an inventory whose factors may refer to shipped datasets: without references it is
+/// exactly [`Inventory::load`]; with them, the expanded document is resolved (its digest
+/// covers the dataset values it took in) and the datasets used are returned.
+pub fn load_inventory(path: &Path) -> Result<(Inventory, Vec<DatasetRef>), Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+    if !text.contains(REFERENCE_PREFIX) {
+        return Ok((Inventory::from_str(path, &text)?, Vec::new()));
+    }
+    let (document, used) = expanded_document(path, &text)?;
+    let json_text = serde_json::to_string(&document)
+        .map_err(|e| Error::Io { path: path.display().to_string(), message: e.to_string() })?;
+    Ok((Inventory::from_str(&expanded_path(path), &json_text)?, used))
+}
+
+/// The inventory document of `path` with its dataset references expanded.
+pub fn expanded_document(path: &Path, text: &str) -> Result<(Value, Vec<DatasetRef>), Error> {
+    let mut document =
+        crate::inventory::resolve::parse_document(&path.display().to_string(), path, text)?;
+    let used = expand(&mut document)?;
+    Ok((document, used))
+}
+
+/// The name under which an expanded inventory is reported (`inventory.toml` ->
+/// `inventory.toml+datasets.json`, beside it so suppliers' paths still resolve).
+pub fn expanded_path(path: &Path) -> PathBuf {
+    let name =
+        path.file_name().map_or_else(|| "inventory".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!("{name}+datasets.json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_dataset_loads_with_source_and_licence() {
+        for d in Dataset::all_shipped().unwrap() {
+            assert!(!d.file.dataset.source.is_empty());
+            assert!(!d.file.dataset.licence.is_empty());
+            assert!(d.digest().to_string().starts_with("sha256:"));
+        }
+    }
+
+    #[test]
+    fn references_expand_into_factors() {
+        let mut doc = json!({
+            "processes": [{ "inputs": [{ "kind": "electricity", "factor": "dataset:cn-grid@2023" }] }],
+        });
+        let used = expand(&mut doc).unwrap();
+        assert_eq!(used.len(), 1);
+        assert_eq!(doc["processes"][0]["inputs"][0]["factor"], "dataset.cn-grid.2023");
+        assert_eq!(doc["factors"][0]["gases"]["co2-fossil"], 0.5306);
+        let mut bad =
+            json!({ "processes": [{ "inputs": [{ "factor": "dataset:cn-grid@1999" }] }] });
+        assert!(expand(&mut bad).is_err());
+    }
+}

@@ -1,0 +1,795 @@
+//! From text to a validated [`Inventory`]: parse TOML or JSON, check the schema, then resolve
+//! ids into indices and amounts into the units of what they refer to.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::OnceLock;
+
+use super::raw::{self, InputKind, RawInventory, RawQuality, SourceType, Stage};
+use super::supplier::SupplierDeclaration;
+use super::{
+    Emission, Factor, Gas, Input, Instrument, Inventory, InventoryError, Meta, Output, Process,
+    Product, ProductId, Quality, Source,
+};
+use crate::units::{Dimension, Unit};
+
+/// At most this many schema violations are listed.
+const MAX_SCHEMA_PROBLEMS: usize = 20;
+
+pub(super) fn load(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
+    let file = path.display().to_string();
+    let original = parse_document(&file, path, text)?;
+    // `dataset:ID@FACTOR` references become ordinary factors carrying the shipped dataset's
+    // value, source and licence; the datasets used are pinned by digest.
+    let mut document = original.clone();
+    let datasets = crate::dataset::expand(&mut document).map_err(|e| InventoryError::Invalid {
+        file: file.clone(),
+        pointer: "/processes".into(),
+        problem: e.to_string(),
+        help: "reference shipped datasets as dataset:ID@FACTOR (see `pcf dataset list`)".into(),
+    })?;
+    check_schema(&file, &document)?;
+    let raw: RawInventory = serde_json::from_value(document.clone()).map_err(|e| {
+        InventoryError::Schema { file: file.clone(), problems: vec![format!("/: {e}")] }
+    })?;
+    let digest = pcf_base::canonical::digest(&original).map_err(|e| InventoryError::Invalid {
+        file: file.clone(),
+        pointer: "/".into(),
+        problem: e.to_string(),
+        help: "keep numbers within the range JSON tools agree on".into(),
+    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut inventory = Resolver { file, base, raw: &raw }.resolve(path, digest, original)?;
+    inventory.datasets = datasets;
+    Ok(inventory)
+}
+
+/// Parses TOML (by default) or JSON (`.json`), as JSON values.
+pub(crate) fn parse_document(
+    file: &str,
+    path: &Path,
+    text: &str,
+) -> Result<serde_json::Value, InventoryError> {
+    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json {
+        return pcf_base::canonical::parse_strict(text.as_bytes())
+            .map_err(|e| InventoryError::Json { file: file.into(), message: e.to_string() });
+    }
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let (line, column) = e.span().map(|s| line_column(text, s.start)).unwrap_or((1, 1));
+        InventoryError::Syntax {
+            file: file.into(),
+            line,
+            column,
+            message: e.message().trim_end_matches('\n').to_string(),
+        }
+    })?;
+    toml_to_json(file, &toml::Value::Table(table), &mut String::new())
+}
+
+/// 1-based line and column of a byte offset.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn toml_to_json(
+    file: &str,
+    value: &toml::Value,
+    pointer: &mut String,
+) -> Result<serde_json::Value, InventoryError> {
+    use serde_json::Value as J;
+    Ok(match value {
+        toml::Value::String(s) => J::String(s.clone()),
+        toml::Value::Integer(i) => {
+            if i.unsigned_abs() > (1u64 << 53) {
+                return Err(InventoryError::Invalid {
+                    file: file.into(),
+                    pointer: pointer_or_root(pointer),
+                    problem: format!("integer {i} is beyond 2^53 and cannot be exchanged safely"),
+                    help: "write it as a decimal number".into(),
+                });
+            }
+            J::from(*i)
+        }
+        toml::Value::Float(f) => match serde_json::Number::from_f64(*f) {
+            Some(n) => J::Number(n),
+            None => {
+                return Err(InventoryError::Invalid {
+                    file: file.into(),
+                    pointer: pointer_or_root(pointer),
+                    problem: format!("{f} is not a finite number"),
+                    help: "give a finite amount".into(),
+                });
+            }
+        },
+        toml::Value::Boolean(b) => J::Bool(*b),
+        toml::Value::Datetime(d) => J::String(d.to_string()),
+        toml::Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let len = pointer.len();
+                pointer.push_str(&format!("/{i}"));
+                out.push(toml_to_json(file, item, pointer)?);
+                pointer.truncate(len);
+            }
+            J::Array(out)
+        }
+        toml::Value::Table(t) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in t {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                out.insert(k.clone(), toml_to_json(file, v, pointer)?);
+                pointer.truncate(len);
+            }
+            J::Object(out)
+        }
+    })
+}
+
+fn pointer_or_root(p: &str) -> String {
+    if p.is_empty() { "/".into() } else { p.into() }
+}
+
+fn check_schema(file: &str, document: &serde_json::Value) -> Result<(), InventoryError> {
+    static VALIDATOR: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
+    let validator = VALIDATOR
+        .get_or_init(|| jsonschema::validator_for(&super::schema()).map_err(|e| e.to_string()));
+    let validator = match validator {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(InventoryError::Schema {
+                file: file.into(),
+                problems: vec![format!("/: the built-in schema does not compile: {e}")],
+            });
+        }
+    };
+    let problems: Vec<String> = validator
+        .iter_errors(document)
+        .take(MAX_SCHEMA_PROBLEMS)
+        .map(|e| format!("{}: {}", pointer_or_root(e.instance_path().as_str()), e))
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(InventoryError::Schema { file: file.into(), problems })
+    }
+}
+
+struct Resolver<'a> {
+    file: String,
+    base: &'a Path,
+    raw: &'a RawInventory,
+}
+
+impl Resolver<'_> {
+    fn invalid(&self, pointer: String, problem: String, help: &str) -> InventoryError {
+        InventoryError::Invalid { file: self.file.clone(), pointer, problem, help: help.into() }
+    }
+
+    fn unit(&self, pointer: String, symbol: &str) -> Result<Unit, InventoryError> {
+        symbol
+            .parse::<Unit>()
+            .map_err(|e| self.invalid(pointer, e.to_string(), "use one of the listed unit symbols"))
+    }
+
+    /// Factor converting `amount` in `from` into `to`, or a unit-mismatch error.
+    fn convert(
+        &self,
+        pointer: String,
+        from: Unit,
+        to: Unit,
+        what: &str,
+    ) -> Result<f64, InventoryError> {
+        from.factor_to(to).map_err(|e| {
+            self.invalid(
+                pointer,
+                format!("{e}: {what} is measured in {to} ({})", to.dimension()),
+                &format!("give the amount in a unit of {}", to.dimension()),
+            )
+        })
+    }
+
+    fn resolve(
+        self,
+        path: &Path,
+        digest: pcf_base::digest::Digest,
+        document: serde_json::Value,
+    ) -> Result<Inventory, InventoryError> {
+        let raw = self.raw;
+        let meta = Meta {
+            name: raw.inventory.name.clone(),
+            company_name: raw.inventory.company.as_ref().map(|c| c.name.clone()),
+            company_ids: raw
+                .inventory
+                .company
+                .as_ref()
+                .map(|c| c.ids.iter().map(|u| u.0.clone()).collect())
+                .unwrap_or_default(),
+            reference_period: raw
+                .inventory
+                .reference_period
+                .as_ref()
+                .map(|p| (p.start.clone(), p.end.clone())),
+            geography: raw.inventory.geography.clone(),
+            currency: raw.inventory.currency.clone(),
+        };
+        if let Some((start, end)) = &meta.reference_period {
+            // Dates as dates: the schema's `\d` also admits non-ASCII digits, and 2025-02-30
+            // has the right shape.
+            let date = |field: &str, text: &str| {
+                pcf_base::time::Instant::parse_date(text).map_err(|e| {
+                    self.invalid(
+                        format!("/inventory/reference_period/{field}"),
+                        e.to_string(),
+                        "write a calendar date as YYYY-MM-DD",
+                    )
+                })
+            };
+            if date("start", start)? > date("end", end)? {
+                return Err(self.invalid(
+                    "/inventory/reference_period".into(),
+                    format!("the period starts ({start}) after it ends ({end})"),
+                    "swap start and end",
+                ));
+            }
+        }
+
+        // Products: unique ids; makers filled in below.
+        let mut product_ix: HashMap<&str, usize> = HashMap::new();
+        for (i, p) in raw.products.iter().enumerate() {
+            if product_ix.insert(p.id.as_str(), i).is_some() {
+                return Err(self.invalid(
+                    format!("/products/{i}/id"),
+                    format!("product id {:?} is used twice", p.id),
+                    "give each product its own id",
+                ));
+            }
+        }
+        let mut factor_ix: HashMap<&str, usize> = HashMap::new();
+        for (i, f) in raw.factors.iter().enumerate() {
+            if factor_ix.insert(f.id.as_str(), i).is_some() {
+                return Err(self.invalid(
+                    format!("/factors/{i}/id"),
+                    format!("factor id {:?} is used twice", f.id),
+                    "give each factor its own id",
+                ));
+            }
+        }
+        let mut process_ids: HashMap<&str, usize> = HashMap::new();
+        for (i, p) in raw.processes.iter().enumerate() {
+            if process_ids.insert(p.id.as_str(), i).is_some() {
+                return Err(self.invalid(
+                    format!("/processes/{i}/id"),
+                    format!("process id {:?} is used twice", p.id),
+                    "give each process its own id",
+                ));
+            }
+        }
+
+        let factors = raw
+            .factors
+            .iter()
+            .enumerate()
+            .map(|(i, f)| self.factor(i, f))
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let mut made_by: Vec<Option<(usize, usize)>> = vec![None; raw.products.len()];
+        let mut suppliers: Vec<SupplierDeclaration> = Vec::new();
+        let mut supplier_ix: HashMap<std::path::PathBuf, usize> = HashMap::new();
+        let mut processes = Vec::with_capacity(raw.processes.len());
+        for (pi, p) in raw.processes.iter().enumerate() {
+            let at = format!("/processes/{pi}");
+            let pq = quality(&p.quality, SourceType::Primary, None);
+            if p.outputs.is_empty() {
+                return Err(self.invalid(
+                    format!("{at}/outputs"),
+                    format!("process {:?} produces nothing", p.id),
+                    "list at least one output (the reference product)",
+                ));
+            }
+            let mut outputs = Vec::with_capacity(p.outputs.len());
+            for (oi, o) in p.outputs.iter().enumerate() {
+                let oat = format!("{at}/outputs/{oi}");
+                let Some(&prod) = product_ix.get(o.product.as_str()) else {
+                    return Err(self.unknown_product(format!("{oat}/product"), &o.product));
+                };
+                if let Some((other, _)) = made_by[prod] {
+                    return Err(self.invalid(
+                        format!("{oat}/product"),
+                        format!(
+                            "product {:?} is made by both process {:?} and process {:?}",
+                            o.product, raw.processes[other].id, p.id
+                        ),
+                        "a product is made by one process: split it into two products",
+                    ));
+                }
+                made_by[prod] = Some((pi, oi));
+                let rp = &raw.products[prod];
+                let declared = declared_unit(rp.declared_unit);
+                let unit = self.unit(format!("{oat}/unit"), &o.unit)?;
+                let k = self.convert(
+                    format!("{oat}/unit"),
+                    unit,
+                    declared,
+                    &format!("product {:?}", rp.id),
+                )?;
+                let amount = o.amount * k;
+                if amount <= 0.0 {
+                    return Err(self.invalid(
+                        format!("{oat}/amount"),
+                        format!("process {:?} makes zero {:?}", p.id, o.product),
+                        "give the amount made in the reference period (more than zero)",
+                    ));
+                }
+                let displaces = match &o.displaces {
+                    Some(f) => Some(self.factor_ref(&factor_ix, format!("{oat}/displaces"), f)?),
+                    None => None,
+                };
+                outputs.push(Output {
+                    product: prod,
+                    amount,
+                    mass: amount * rp.mass_per_declared_unit,
+                    price: o.price.map(|x| x / k),
+                    physical: o.physical.map(|x| x / k),
+                    displaces,
+                    pointer: oat,
+                });
+            }
+
+            let mut inputs = Vec::with_capacity(p.inputs.len());
+            for (ii, inp) in p.inputs.iter().enumerate() {
+                let iat = format!("{at}/inputs/{ii}");
+                let unit = self.unit(format!("{iat}/unit"), &inp.unit)?;
+                let require = |field: &str, v: &Option<String>| -> Result<String, InventoryError> {
+                    v.clone().ok_or_else(|| {
+                        self.invalid(
+                            iat.clone(),
+                            format!("an input of kind {:?} needs `{field}`", kind_name(inp.kind)),
+                            &format!("add `{field}` to the input"),
+                        )
+                    })
+                };
+                let (source, to_unit, name, default_source) = match inp.kind {
+                    InputKind::Product => {
+                        let id = require("product", &inp.product)?;
+                        let Some(&prod) = product_ix.get(id.as_str()) else {
+                            return Err(self.unknown_product(format!("{iat}/product"), &id));
+                        };
+                        let rp = &raw.products[prod];
+                        (
+                            Source::Product(prod),
+                            declared_unit(rp.declared_unit),
+                            rp.name.clone(),
+                            SourceType::Primary,
+                        )
+                    }
+                    InputKind::Supplier => {
+                        let rel = require("declaration", &inp.declaration)?;
+                        let full = self.base.join(&rel);
+                        let ix = match supplier_ix.get(&full) {
+                            Some(&ix) => ix,
+                            None => {
+                                let decl = SupplierDeclaration::load(&full).map_err(|problem| {
+                                    self.invalid(
+                                        format!("{iat}/declaration"),
+                                        format!("supplier declaration {rel:?}: {problem}"),
+                                        "check the path (relative to the inventory) and that the file is a PACT product footprint or a pcf declaration",
+                                    )
+                                })?;
+                                suppliers.push(decl);
+                                supplier_ix.insert(full, suppliers.len() - 1);
+                                suppliers.len() - 1
+                            }
+                        };
+                        let s = &suppliers[ix];
+                        (
+                            Source::Supplier(ix),
+                            s.unit,
+                            s.product_name.clone(),
+                            SourceType::SupplierSpecific,
+                        )
+                    }
+                    InputKind::Database
+                    | InputKind::Fuel
+                    | InputKind::Heat
+                    | InputKind::Electricity => {
+                        let id = require("factor", &inp.factor)?;
+                        let fi = self.factor_ref(&factor_ix, format!("{iat}/factor"), &id)?;
+                        let f = &factors[fi];
+                        let source = match inp.kind {
+                            InputKind::Database => Source::Database(fi),
+                            InputKind::Fuel => Source::Fuel(fi),
+                            InputKind::Heat => Source::Heat(fi),
+                            _ => {
+                                if f.per.dimension() != Dimension::Energy {
+                                    return Err(self.invalid(
+                                        format!("{iat}/factor"),
+                                        format!(
+                                            "grid factor {:?} is per {}, not per unit of energy",
+                                            f.id, f.per
+                                        ),
+                                        "give electricity factors per kWh or MWh",
+                                    ));
+                                }
+                                let residual_mix = match &inp.residual_mix_factor {
+                                    Some(r) => Some(self.factor_ref(
+                                        &factor_ix,
+                                        format!("{iat}/residual_mix_factor"),
+                                        r,
+                                    )?),
+                                    None => None,
+                                };
+                                let mut instruments = Vec::new();
+                                for (ni, ins) in inp.instruments.iter().enumerate() {
+                                    let nat = format!("{iat}/instruments/{ni}");
+                                    let iu = self.unit(format!("{nat}/unit"), &ins.unit)?;
+                                    let k = self.convert(
+                                        format!("{nat}/unit"),
+                                        iu,
+                                        f.per,
+                                        "an electricity instrument",
+                                    )?;
+                                    let kwh = self.convert(
+                                        format!("{nat}/unit"),
+                                        iu,
+                                        Unit::KWH,
+                                        "an electricity instrument",
+                                    )?;
+                                    let factor = match &ins.factor {
+                                        Some(r) => Some(self.factor_ref(
+                                            &factor_ix,
+                                            format!("{nat}/factor"),
+                                            r,
+                                        )?),
+                                        None => None,
+                                    };
+                                    let serial = match &ins.serial {
+                                        Some(text) => Some(text.parse().map_err(
+                                            |e: crate::certificate::CertificateError| {
+                                                self.invalid(
+                                                    format!("{nat}/serial"),
+                                                    e.to_string(),
+                                                    "write the serial as the registry issued it, \
+                                                     or leave it out",
+                                                )
+                                            },
+                                        )?),
+                                        None => None,
+                                    };
+                                    instruments.push(Instrument {
+                                        kind: ins.kind,
+                                        serial,
+                                        quantity: ins.quantity * k,
+                                        quantity_kwh: ins.quantity * kwh,
+                                        factor,
+                                    });
+                                }
+                                Source::Electricity { grid: fi, residual_mix, instruments }
+                            }
+                        };
+                        (source, f.per, f.name.clone(), SourceType::Secondary)
+                    }
+                };
+                if inp.kind != InputKind::Electricity && !inp.instruments.is_empty() {
+                    return Err(self.invalid(
+                        format!("{iat}/instruments"),
+                        "only electricity inputs carry instruments".into(),
+                        "remove `instruments` or make the input kind \"electricity\"",
+                    ));
+                }
+                let k = self.convert(format!("{iat}/unit"), unit, to_unit, &format!("{name:?}"))?;
+                let default_stage = match inp.kind {
+                    InputKind::Product | InputKind::Supplier | InputKind::Database => {
+                        Stage::RawMaterialAcquisition
+                    }
+                    _ => p.stage.unwrap_or(Stage::Production),
+                };
+                // The activity data of an input is the process's own (measured) data; the
+                // factor's source type is what counts for primary data share.
+                // Purchases carry their own quality (the factor's, or the supplier's); only
+                // products made in this file inherit the process's ratings.
+                let parent = matches!(inp.kind, InputKind::Product).then_some(&pq);
+                let q = quality(&inp.quality, default_source, parent);
+                inputs.push(Input {
+                    name: inp.name.clone().unwrap_or(name),
+                    source,
+                    amount: inp.amount * k,
+                    unit: to_unit,
+                    stage: inp.stage.unwrap_or(default_stage),
+                    precursor: inp
+                        .precursor
+                        .unwrap_or(matches!(inp.kind, InputKind::Product | InputKind::Supplier)),
+                    quality: q,
+                    excluded: inp.excluded.clone(),
+                    pointer: iat,
+                });
+            }
+
+            let mut emissions = Vec::new();
+            for (ei, e) in p.emissions.iter().enumerate() {
+                let eat = format!("{at}/emissions/{ei}");
+                let unit = self.unit(format!("{eat}/unit"), &e.unit)?;
+                let kg = e.amount
+                    * self.convert(format!("{eat}/unit"), unit, Unit::KG, "an emission")?;
+                let q = quality(&e.quality, SourceType::Primary, Some(&pq));
+                match &e.composition {
+                    None => emissions.push(Emission {
+                        gas: self.gas(format!("{eat}/gas"), &e.gas)?,
+                        kg,
+                        blend: None,
+                        quality: q,
+                        pointer: eat,
+                    }),
+                    Some(parts) => {
+                        let total: f64 = parts.values().sum();
+                        if (total - 1.0).abs() > 1e-6
+                            || parts.values().any(|x| x.is_nan() || *x < 0.0)
+                        {
+                            return Err(self.invalid(
+                                format!("{eat}/composition"),
+                                format!(
+                                    "the mass fractions of blend {:?} sum to {total}, not 1",
+                                    e.gas
+                                ),
+                                "give each component's mass fraction so that they sum to 1",
+                            ));
+                        }
+                        for (g, frac) in parts {
+                            emissions.push(Emission {
+                                gas: self.gas(format!("{eat}/composition/{g}"), g)?,
+                                kg: kg * frac,
+                                blend: Some(e.gas.clone()),
+                                quality: q.clone(),
+                                pointer: eat.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+            let mass_of =
+                |a: &Option<raw::RawAmount>, field: &str| -> Result<f64, InventoryError> {
+                    match a {
+                        None => Ok(0.0),
+                        Some(a) => {
+                            let u = self.unit(format!("{at}/{field}/unit"), &a.unit)?;
+                            Ok(a.amount
+                                * self.convert(format!("{at}/{field}/unit"), u, Unit::KG, field)?)
+                        }
+                    }
+                };
+            processes.push(Process {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                stage: p.stage.unwrap_or(Stage::Production),
+                geography: p.geography.clone().or_else(|| meta.geography.clone()),
+                allocation: p.allocation,
+                outputs,
+                inputs,
+                emissions,
+                biogenic_uptake: mass_of(&p.biogenic_uptake, "biogenic_uptake")?,
+                land_use_change: mass_of(&p.land_use_change, "land_use_change")?,
+                quality: pq,
+                pointer: at,
+            });
+        }
+
+        let mut products = Vec::with_capacity(raw.products.len());
+        for (i, p) in raw.products.iter().enumerate() {
+            let Some(made) = made_by[i] else {
+                return Err(self.invalid(
+                    format!("/products/{i}"),
+                    format!("no process makes product {:?}", p.id),
+                    "add it as an output of a process, or remove it from `products`",
+                ));
+            };
+            products.push(Product {
+                id: ProductId(p.id.clone()),
+                name: p.name.clone(),
+                description: p.description.clone(),
+                declared_unit: p.declared_unit,
+                unit: declared_unit(p.declared_unit),
+                mass_per_declared_unit: p.mass_per_declared_unit,
+                product_ids: p.product_ids.iter().map(|u| u.0.clone()).collect(),
+                classification: p
+                    .classification
+                    .as_ref()
+                    .map(|c| (c.scheme, c.code.chars().filter(char::is_ascii_digit).collect())),
+                fossil_carbon_content: p.fossil_carbon_content,
+                biogenic_carbon_content: p.biogenic_carbon_content,
+                made_by: made,
+            });
+        }
+
+        Ok(Inventory {
+            path: path.to_path_buf(),
+            digest,
+            document,
+            meta,
+            products,
+            processes,
+            factors,
+            suppliers,
+            datasets: Vec::new(),
+        })
+    }
+
+    fn unknown_product(&self, pointer: String, id: &str) -> InventoryError {
+        let known: Vec<&str> = self.raw.products.iter().map(|p| p.id.as_str()).collect();
+        self.invalid(
+            pointer,
+            format!("unknown product {id:?}"),
+            &format!("use one of the ids in `products` ({})", known.join(", ")),
+        )
+    }
+
+    fn factor_ref(
+        &self,
+        index: &HashMap<&str, usize>,
+        pointer: String,
+        id: &str,
+    ) -> Result<usize, InventoryError> {
+        index.get(id).copied().ok_or_else(|| {
+            let known: Vec<&str> = self.raw.factors.iter().map(|f| f.id.as_str()).collect();
+            self.invalid(
+                pointer,
+                format!("unknown factor {id:?}"),
+                &if known.is_empty() {
+                    "add it to `factors` with its value, source and licence".to_string()
+                } else {
+                    format!(
+                        "use one of the ids in `factors` ({}) or add it there",
+                        known.join(", ")
+                    )
+                },
+            )
+        })
+    }
+
+    fn gas(&self, pointer: String, name: &str) -> Result<Gas, InventoryError> {
+        let ok = !name.is_empty()
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(Gas(name.to_string()))
+        } else {
+            Err(self.invalid(
+                pointer,
+                format!("{name:?} is not a gas name"),
+                "write gases in lower case, e.g. co2-fossil, ch4-non-fossil, n2o, hfc-134a",
+            ))
+        }
+    }
+
+    fn factor(&self, i: usize, f: &raw::RawFactor) -> Result<Factor, InventoryError> {
+        let at = format!("/factors/{i}");
+        let per = self.unit(format!("{at}/per"), &f.per)?;
+        if f.gases.is_none() && f.co2e.is_none() {
+            return Err(self.invalid(
+                at,
+                format!("factor {:?} gives neither `gases` nor `co2e`", f.id),
+                "give the emissions per unit by gas (preferred) or as kg CO2e",
+            ));
+        }
+        let mut gases = BTreeMap::new();
+        for (g, v) in f.gases.iter().flatten() {
+            let gp = format!("{at}/gases/{g}");
+            if !(v.is_finite() && *v >= 0.0) {
+                return Err(self.invalid(
+                    gp,
+                    format!("{v} is not a non-negative amount"),
+                    "give kg of gas per unit",
+                ));
+            }
+            gases.insert(self.gas(gp, g)?, *v);
+        }
+        Ok(Factor {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            per,
+            gases,
+            co2e: f.co2e.unwrap_or(0.0),
+            land_use_change: f.land_use_change.unwrap_or(0.0),
+            biogenic_uptake: f.biogenic_uptake.unwrap_or(0.0),
+            source: f.source.clone(),
+            licence: f.licence.clone(),
+            dataset: f.dataset.clone(),
+            quality: quality(&f.quality, SourceType::Secondary, None),
+            pointer: at,
+        })
+    }
+}
+
+fn kind_name(k: InputKind) -> &'static str {
+    match k {
+        InputKind::Product => "product",
+        InputKind::Supplier => "supplier",
+        InputKind::Database => "database",
+        InputKind::Fuel => "fuel",
+        InputKind::Electricity => "electricity",
+        InputKind::Heat => "heat",
+    }
+}
+
+/// The unit of measure of a PACT declared unit.
+pub(crate) fn declared_unit(d: raw::DeclaredUnit) -> Unit {
+    use raw::DeclaredUnit as D;
+    let symbol = match d {
+        D::Kilogram => "kg",
+        D::Liter => "l",
+        D::CubicMeter => "m3",
+        D::KilowattHour => "kWh",
+        D::Megajoule => "MJ",
+        D::TonKilometer => "tkm",
+        D::SquareMeter => "m2",
+        D::Piece => "piece",
+    };
+    // Every declared unit maps to a symbol in the unit table (checked by a unit test).
+    symbol.parse().unwrap_or(Unit::KG)
+}
+
+/// Resolves a quality block: explicit values, else the parent's, else the default source.
+fn quality(q: &RawQuality, default_source: SourceType, parent: Option<&Quality>) -> Quality {
+    Quality {
+        source: q.source.unwrap_or(default_source),
+        technological: q.technological.or(parent.and_then(|p| p.technological)),
+        temporal: q.temporal.or(parent.and_then(|p| p.temporal)),
+        geographical: q.geographical.or(parent.and_then(|p| p.geographical)),
+        reference_period: q
+            .reference_period
+            .as_ref()
+            .map(|p| (p.start.clone(), p.end.clone()))
+            .or_else(|| parent.and_then(|p| p.reference_period.clone())),
+        geography: q.geography.clone().or_else(|| parent.and_then(|p| p.geography.clone())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_declared_unit_has_a_unit() {
+        use raw::DeclaredUnit as D;
+        // Each PACT declared unit, the symbol it must map to, its dimension and its size in the
+        // dimension's base unit (kg, MJ, m3, m2, piece, tkm), written out by hand. A symbol
+        // missing from the unit table would fall back to `kg` and fail the symbol check (and,
+        // except for the kilogram itself, the dimension check).
+        let expected = [
+            (D::Kilogram, "kg", Dimension::Mass, 1.0),
+            (D::Liter, "l", Dimension::Volume, 1e-3),
+            (D::CubicMeter, "m3", Dimension::Volume, 1.0),
+            (D::KilowattHour, "kWh", Dimension::Energy, 3.6),
+            (D::Megajoule, "MJ", Dimension::Energy, 1.0),
+            (D::TonKilometer, "tkm", Dimension::TransportWork, 1.0),
+            (D::SquareMeter, "m2", Dimension::Area, 1.0),
+            (D::Piece, "piece", Dimension::Count, 1.0),
+        ];
+        for (d, symbol, dimension, in_base) in expected {
+            let unit = declared_unit(d);
+            assert_eq!(unit.symbol(), symbol, "{d:?}");
+            assert_eq!(unit.dimension(), dimension, "{d:?}");
+            let base = match dimension {
+                Dimension::Mass => "kg",
+                Dimension::Energy => "MJ",
+                Dimension::Volume => "m3",
+                Dimension::Area => "m2",
+                Dimension::Count => "piece",
+                Dimension::TransportWork => "tkm",
+            };
+            let base: Unit = base.parse().unwrap();
+            assert_eq!(unit.factor_to(base).unwrap(), in_base, "{d:?}");
+            // And the unit is the one the table gives for that symbol.
+            assert_eq!(unit, symbol.parse::<Unit>().unwrap(), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn line_column_counts_from_one() {
+        assert_eq!(line_column("ab\ncd", 0), (1, 1));
+        assert_eq!(line_column("ab\ncd", 4), (2, 2));
+    }
+}

@@ -1,0 +1,30 @@
+//! The footprint room: what an exporter describes and what it adds up to.
+//!
+//! The pipeline reads top to bottom:
+//! [`inventory`] (what the exporter describes, in [`units`], with factors from [`dataset`]s and
+//! green electricity [`certificate`]s) -> [`graph`] (the supply chain as a petgraph graph) ->
+//! [`engine`] (the footprint, under the rules of a [`methodology`]) -> [`report`] (tables and
+//! charts for people). [`solver`] holds the linear algebra both the engine and [`lci`]
+//! (database-scale life cycle inventories) use.
+//!
+//! Nothing here signs, verifies or talks to a network: the trust room (`pcf-trust`) turns a
+//! footprint into a signed declaration.
+//!
+//! ```
+//! let methodology = pcf_footprint::methodology::Methodology::shipped("pact-3.0").unwrap();
+//! assert!(methodology.digest().to_string().starts_with("sha256:"));
+//! ```
+
+pub mod certificate;
+pub mod dataset;
+pub mod engine;
+pub mod error;
+pub mod graph;
+pub mod inventory;
+pub mod lci;
+pub mod methodology;
+pub mod report;
+pub mod solver;
+pub mod units;
+
+pub use error::Error;

@@ -1,0 +1,427 @@
+//! Methodologies: the pluggable rule files (`methodologies/*.toml`) that decide every choice
+//! the engine makes — GWP characterization, system boundary, cut-off, allocation, electricity
+//! accounting, biogenic carbon and reporting. A methodology is identified by id, version and
+//! digest (SHA-256 over the RFC 8785 canonical JSON of the parsed file), so comments and
+//! formatting do not change it and any rule does. Shipped files are compiled in; a file given
+//! by path works the same way.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::inventory::{AllocationMethod, Gas, InstrumentKind, Stage};
+use pcf_base::digest::Digest;
+
+/// The methodology files shipped with pcf, by file name.
+const SHIPPED: &[(&str, &str)] = &[
+    ("pact-3.0.toml", include_str!("../../../../methodologies/pact-3.0.toml")),
+    ("iso-14067-2018.toml", include_str!("../../../../methodologies/iso-14067-2018.toml")),
+    (
+        "ghg-protocol-product-2011.toml",
+        include_str!("../../../../methodologies/ghg-protocol-product-2011.toml"),
+    ),
+    ("eu-cbam-2026.toml", include_str!("../../../../methodologies/eu-cbam-2026.toml")),
+    ("gb-t-24067-2024.toml", include_str!("../../../../methodologies/gb-t-24067-2024.toml")),
+];
+
+/// A methodology file as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "pcf methodology")]
+pub struct MethodologyFile {
+    /// Short id, e.g. `pact-3.0`.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9.-]*$"))]
+    pub id: String,
+    /// Version of this rule file (semantic version); a changed rule needs a new version.
+    pub version: String,
+    /// Full title.
+    pub title: String,
+    /// The standard this file encodes.
+    pub standard: StandardRef,
+    /// One paragraph: what the methodology is for and the main choices made.
+    pub summary: String,
+    /// How the methodology is named in a PACT declaration.
+    pub pact: PactNames,
+    /// GWP characterization.
+    pub gwp: Gwp,
+    /// System boundary.
+    pub boundary: Boundary,
+    /// Cut-off rule.
+    pub cutoff: Cutoff,
+    /// Co-product allocation.
+    pub allocation: Allocation,
+    /// Electricity accounting.
+    pub electricity: Electricity,
+    /// Biogenic carbon.
+    pub biogenic: Biogenic,
+    /// Primary data share.
+    pub primary_data: PrimaryData,
+    /// Reporting.
+    pub reporting: Reporting,
+}
+
+/// A citation of the standard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StandardRef {
+    /// Name of the standard.
+    pub name: String,
+    /// Publisher.
+    pub publisher: String,
+    /// Edition or year.
+    pub edition: String,
+}
+
+/// PACT naming of this methodology.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PactNames {
+    /// PACT `crossSectoralStandards` values.
+    pub cross_sectoral_standards: Vec<String>,
+    /// PACT `productOrSectorSpecificRules` names, if any.
+    #[serde(default)]
+    pub product_or_sector_specific_rules: Vec<String>,
+}
+
+/// GWP characterization.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gwp {
+    /// The IPCC assessment report (`AR4`, `AR5`, `AR6`), as PACT `ipccCharacterizationFactors`.
+    pub set: String,
+    /// Time horizon, years.
+    pub horizon_years: u32,
+    /// Where the values come from (report, table).
+    pub source: String,
+    /// How fossil and non-fossil methane are distinguished.
+    pub methane: String,
+    /// The clause of the standard that requires this.
+    pub clause: String,
+    /// kg CO2e per kg of gas.
+    pub factors: BTreeMap<String, f64>,
+}
+
+/// What is inside the system boundary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Boundary {
+    /// `cradle-to-gate` or `gate-to-gate`.
+    pub kind: String,
+    /// Life-cycle stages counted; inputs in other stages are reported as outside the boundary.
+    pub stages: Vec<Stage>,
+    /// Which purchased inputs count: `all`, or `precursors` (EU CBAM: only relevant
+    /// precursors, fuels, heat and electricity).
+    pub purchased_inputs: PurchasedInputs,
+    /// Clause.
+    pub clause: String,
+}
+
+/// Which purchased inputs count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PurchasedInputs {
+    /// Every input.
+    All,
+    /// Only precursors (plus fuels, heat and electricity).
+    Precursors,
+}
+
+/// The cut-off rule for inputs the exporter declares as excluded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cutoff {
+    /// Largest share of the footprint (percent) one excluded input may have.
+    pub per_input_percent: f64,
+    /// Largest share of the footprint (percent) all excluded inputs together may have.
+    pub cumulative_percent: f64,
+    /// How the excluded share is reported: `exempted-percent` (PACT
+    /// `exemptedEmissionsPercent`, the excluded estimate as a share of the whole) or
+    /// `not-allowed` (any exclusion is an error).
+    pub report: CutoffReport,
+    /// Clause.
+    pub clause: String,
+}
+
+/// How exclusions are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CutoffReport {
+    /// Excluded estimate reported as a percentage of the total.
+    ExemptedPercent,
+    /// No exclusion is allowed.
+    NotAllowed,
+}
+
+/// Co-product allocation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Allocation {
+    /// Method used when the inventory does not choose one.
+    pub default: AllocationMethod,
+    /// Methods an inventory may choose per process.
+    pub allowed: Vec<AllocationMethod>,
+    /// Name of the physical property for `physical` allocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_property: Option<String>,
+    /// Clause and the hierarchy it sets.
+    pub clause: String,
+}
+
+/// Electricity accounting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Electricity {
+    /// `location-based` or `market-based`.
+    pub accounting: ElectricityAccounting,
+    /// Instruments that count under market-based accounting.
+    pub accepted_instruments: Vec<InstrumentKind>,
+    /// Whether an instrument needs a serial number to count.
+    pub require_serial: bool,
+    /// Factor for consumption not covered by instruments under market-based accounting.
+    pub uncovered: Uncovered,
+    /// Clause.
+    pub clause: String,
+}
+
+/// Electricity accounting methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ElectricityAccounting {
+    /// Grid average factor for all consumption; instruments do not count.
+    LocationBased,
+    /// Instruments cover what they cover; the rest at the uncovered factor.
+    MarketBased,
+}
+
+/// Factor for uncovered consumption.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Uncovered {
+    /// The residual mix factor is required.
+    ResidualMix,
+    /// The residual mix where the inventory gives one, else the grid factor (noted).
+    ResidualMixOrGrid,
+    /// The grid factor.
+    Grid,
+}
+
+/// Biogenic carbon treatment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Biogenic {
+    /// Whether biogenic CO2 emissions count in the footprint excluding uptake.
+    pub count_co2_emissions: bool,
+    /// Whether biogenic CO2 uptake is subtracted in the footprint including uptake.
+    pub count_uptake: bool,
+    /// Whether land-use change emissions count.
+    pub count_land_use_change: bool,
+    /// Clause.
+    pub clause: String,
+}
+
+/// Primary data share rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrimaryData {
+    /// Whether a supplier's declared primary data share carries over (else supplier-specific
+    /// data counts as primary in full).
+    pub use_supplier_share: bool,
+    /// Whether emissions of fuels, electricity and heat metered at the company's own processes
+    /// count as primary data even when their emission factor is secondary.
+    #[serde(default)]
+    pub metered_energy_is_primary: bool,
+    /// Clause.
+    pub clause: String,
+}
+
+/// Reporting rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reporting {
+    /// Decimal places of kg CO2e figures in declarations.
+    pub decimal_places: u32,
+    /// Figures that must be present (names of result fields).
+    pub mandatory: Vec<String>,
+    /// Report direct and indirect (electricity) embedded emissions separately (EU CBAM).
+    #[serde(default)]
+    pub split_direct_indirect: bool,
+    /// Clause.
+    pub clause: String,
+}
+
+/// A loaded methodology.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Methodology {
+    /// The parsed rules.
+    pub rules: MethodologyFile,
+    /// The parsed file as JSON (what the digest covers).
+    pub document: serde_json::Value,
+    /// The file's text, as shipped or read.
+    pub text: String,
+    /// Where it came from: `shipped` or a path.
+    pub origin: String,
+    digest: Digest,
+}
+
+/// Why a methodology could not be loaded or applied.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MethodologyError {
+    /// No shipped methodology has that id and no such file exists.
+    #[error("unknown methodology {id:?}: pcf ships {}; or give the path of a methodology file", shipped_ids().join(", "))]
+    Unknown {
+        /// The id asked for.
+        id: String,
+    },
+    /// The file could not be read or parsed.
+    #[error("{0}")]
+    Parse(String),
+    /// The file does not match the methodology schema.
+    #[error("{file}: does not match the methodology schema:{}\nrun `pcf schema methodology` to see the schema",
+        .problems.iter().map(|p| format!("\n  at {p}")).collect::<String>())]
+    Schema {
+        /// The file.
+        file: String,
+        /// Each violation.
+        problems: Vec<String>,
+    },
+    /// A rule is inconsistent.
+    #[error("{file}: {problem}")]
+    Invalid {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+impl Methodology {
+    /// A shipped methodology by id.
+    pub fn shipped(id: &str) -> Result<Methodology, MethodologyError> {
+        for (name, text) in SHIPPED {
+            if name.trim_end_matches(".toml") == id {
+                return Self::from_text_at(Path::new(name), text, "shipped");
+            }
+        }
+        Err(MethodologyError::Unknown { id: id.to_string() })
+    }
+
+    /// All shipped methodologies.
+    pub fn all_shipped() -> Result<Vec<Methodology>, MethodologyError> {
+        SHIPPED
+            .iter()
+            .map(|(name, text)| Self::from_text_at(Path::new(name), text, "shipped"))
+            .collect()
+    }
+
+    /// A shipped id, or else a path to a methodology file.
+    pub fn resolve(id_or_path: &str) -> Result<Methodology, MethodologyError> {
+        match Self::shipped(id_or_path) {
+            Ok(m) => Ok(m),
+            Err(unknown) => {
+                let path = Path::new(id_or_path);
+                if path.exists() { Self::load(path) } else { Err(unknown) }
+            }
+        }
+    }
+
+    /// Reads a methodology file.
+    pub fn load(path: &Path) -> Result<Methodology, MethodologyError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            MethodologyError::Parse(format!("{}: cannot read: {e}", path.display()))
+        })?;
+        Self::from_text_at(path, &text, &path.display().to_string())
+    }
+
+    /// Parses methodology `text`; `path` names it in errors, `origin` says where it came from.
+    pub fn from_text_at(
+        path: &Path,
+        text: &str,
+        origin: &str,
+    ) -> Result<Methodology, MethodologyError> {
+        let file = path.display().to_string();
+        let document = crate::inventory::resolve::parse_document(&file, path, text)
+            .map_err(|e| MethodologyError::Parse(e.to_string()))?;
+        let validator = jsonschema::validator_for(&schema())
+            .map_err(|e| MethodologyError::Parse(format!("methodology schema: {e}")))?;
+        let problems: Vec<String> = validator
+            .iter_errors(&document)
+            .take(20)
+            .map(|e| {
+                let p = e.instance_path().as_str().to_string();
+                format!("{}: {e}", if p.is_empty() { "/".into() } else { p })
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(MethodologyError::Schema { file, problems });
+        }
+        let rules: MethodologyFile = serde_json::from_value(document.clone()).map_err(|e| {
+            MethodologyError::Schema { file: file.clone(), problems: vec![format!("/: {e}")] }
+        })?;
+        let digest = pcf_base::canonical::digest(&document).map_err(|e| {
+            MethodologyError::Invalid { file: file.clone(), problem: e.to_string() }
+        })?;
+        let invalid = |problem: String| MethodologyError::Invalid { file: file.clone(), problem };
+        for (gas, gwp) in &rules.gwp.factors {
+            if !(gwp.is_finite() && *gwp >= 0.0) {
+                return Err(invalid(format!(
+                    "gwp.factors.{gas} is {gwp}, not a non-negative number"
+                )));
+            }
+        }
+        if !rules.allocation.allowed.contains(&rules.allocation.default) {
+            return Err(invalid(format!(
+                "allocation.default {:?} is not among allocation.allowed",
+                rules.allocation.default
+            )));
+        }
+        let c = &rules.cutoff;
+        if !(0.0..=100.0).contains(&c.per_input_percent)
+            || !(0.0..=100.0).contains(&c.cumulative_percent)
+            || c.per_input_percent > c.cumulative_percent
+        {
+            return Err(invalid(
+                "cutoff thresholds must be percentages with per_input_percent <= cumulative_percent".into(),
+            ));
+        }
+        Ok(Methodology {
+            rules,
+            document,
+            text: text.to_string(),
+            origin: origin.to_string(),
+            digest,
+        })
+    }
+
+    /// The id.
+    pub fn id(&self) -> &str {
+        &self.rules.id
+    }
+
+    /// The version.
+    pub fn version(&self) -> &str {
+        &self.rules.version
+    }
+
+    /// The digest: SHA-256 of the canonical JSON of the parsed file.
+    pub fn digest(&self) -> Digest {
+        self.digest
+    }
+
+    /// kg CO2e per kg of `gas`, if the methodology characterizes it.
+    pub fn gwp(&self, gas: &Gas) -> Option<f64> {
+        self.rules.gwp.factors.get(&gas.0).copied()
+    }
+}
+
+/// Ids of the shipped methodologies.
+pub fn shipped_ids() -> Vec<&'static str> {
+    SHIPPED.iter().map(|(n, _)| n.trim_end_matches(".toml")).collect()
+}
+
+/// The JSON Schema of methodology files.
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(MethodologyFile)).unwrap_or_default()
+}

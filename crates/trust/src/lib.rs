@@ -1,0 +1,21 @@
+//! The trust room: a footprint becomes a claim anyone can check offline.
+//!
+//! [`keys`] (Ed25519, `did:key`, admission checks) -> [`proof`] (W3C Data Integrity
+//! `eddsa-jcs-2022`) -> [`declaration`] (PACT v3 inside a Verifiable Credential: issue, bundle,
+//! and the one [`declaration::verify`] every command uses) -> [`register`] (the issuer's
+//! append-only, hash-chained record; [`issuance`] makes a declaration and its entry one step).
+//! [`certification`] is the certification bodies' side: approvals and revocations of
+//! methodology versions (credentials too), audits that recompute, diffs and impact.
+//!
+//! It builds on the footprint room (`pcf-footprint`) and never on the network: it is the part
+//! a browser verifier compiles to WebAssembly.
+
+pub mod certification;
+pub mod declaration;
+pub mod error;
+pub mod issuance;
+pub mod keys;
+pub mod proof;
+pub mod register;
+
+pub use error::Error;
