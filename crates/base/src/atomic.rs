@@ -3,7 +3,6 @@
 //! declarations, register entries) are written with [`write_new`], which never replaces an
 //! existing file.
 
-use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -46,7 +45,7 @@ fn staged(path: &Path, bytes: &[u8], mode: Mode) -> io::Result<tempfile::NamedTe
             Mode::Private => 0o600,
             Mode::Public => 0o644,
         };
-        builder.permissions(fs::Permissions::from_mode(bits));
+        builder.permissions(std::fs::Permissions::from_mode(bits));
     }
     #[cfg(not(unix))]
     let _ = mode;
@@ -60,7 +59,7 @@ fn sync_parent(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
     if let Some(parent) = path.parent() {
         let dir = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
-        fs::File::open(dir)?.sync_all()?;
+        std::fs::File::open(dir)?.sync_all()?;
     }
     #[cfg(not(unix))]
     let _ = path;
@@ -70,6 +69,7 @@ fn sync_parent(path: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn write_new_never_replaces() {
