@@ -90,10 +90,9 @@ pub(super) fn pretty(value: &Value) -> Vec<u8> {
 
 /// A file name for a footprint id: the id itself when it is a UUID, else a digest of it.
 pub(super) fn file_name(pf_id: &str) -> String {
-    let uuid = pf_id.len() == 36 && pf_id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
-    if uuid {
-        pf_id.to_ascii_lowercase()
-    } else {
-        format!("pf-{}", Digest::of(pf_id.as_bytes()).hex())
+    // Only the hyphenated form names a file by itself (`{...}` or `urn:uuid:` forms do not).
+    match uuid::Uuid::try_parse(pf_id) {
+        Ok(id) if pf_id.len() == 36 => id.hyphenated().to_string(),
+        _ => format!("pf-{}", Digest::of(pf_id.as_bytes()).hex()),
     }
 }

@@ -289,34 +289,13 @@ pub fn did_web_document(domain: &str, key: &VerifyingKey) -> Value {
     })
 }
 
-/// The Bitcoin base58 alphabet used by multibase `z` (base58btc).
-const BASE58: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-
 /// The longest base58 text [`base58_decode`] accepts: 256 characters, far above a key (48)
 /// or a signature (88).
 pub const MAX_BASE58_CHARS: usize = 256;
 
-/// base58btc encoding, without the multibase `z` prefix.
+/// base58btc encoding (the Bitcoin alphabet), without the multibase `z` prefix.
 pub fn base58_encode(bytes: &[u8]) -> String {
-    let zeros = bytes.iter().take_while(|&&b| b == 0).count();
-    // Little-endian base-58 digits of the big-endian number in `bytes`.
-    let mut digits: Vec<u8> = Vec::with_capacity(bytes.len() * 138 / 100 + 1);
-    for &byte in &bytes[zeros..] {
-        let mut carry = u32::from(byte);
-        for digit in digits.iter_mut() {
-            carry += u32::from(*digit) << 8;
-            *digit = (carry % 58) as u8; // < 58
-            carry /= 58;
-        }
-        while carry > 0 {
-            digits.push((carry % 58) as u8); // < 58
-            carry /= 58;
-        }
-    }
-    let mut out = String::with_capacity(zeros + digits.len());
-    out.extend(std::iter::repeat_n('1', zeros));
-    out.extend(digits.iter().rev().map(|&d| char::from(BASE58[usize::from(d)])));
-    out
+    bs58::encode(bytes).into_string()
 }
 
 /// base58btc decoding, without the multibase `z` prefix; `None` on a character outside the
@@ -327,24 +306,7 @@ pub fn base58_decode(text: &str) -> Option<Vec<u8>> {
     if text.len() > MAX_BASE58_CHARS {
         return None;
     }
-    let zeros = text.bytes().take_while(|&c| c == b'1').count();
-    // Little-endian base-256 bytes of the number.
-    let mut bytes: Vec<u8> = Vec::with_capacity(text.len() * 733 / 1000 + 1);
-    for c in text.bytes().skip(zeros) {
-        let mut carry = BASE58.iter().position(|&a| a == c)? as u32;
-        for byte in bytes.iter_mut() {
-            carry += u32::from(*byte) * 58;
-            *byte = (carry & 0xff) as u8; // masked to a byte
-            carry >>= 8;
-        }
-        while carry > 0 {
-            bytes.push((carry & 0xff) as u8); // masked to a byte
-            carry >>= 8;
-        }
-    }
-    let mut out = vec![0u8; zeros];
-    out.extend(bytes.iter().rev());
-    Some(out)
+    bs58::decode(text).into_vec().ok()
 }
 
 #[cfg(test)]
@@ -393,6 +355,8 @@ mod tests {
         assert_eq!(base58_decode("StV1DL6CwTryKyV").unwrap(), b"hello world");
         assert_eq!(base58_decode("112").unwrap(), [0, 0, 1]);
         assert_eq!(base58_decode("0OIl"), None);
+        assert!(base58_decode(&"2".repeat(MAX_BASE58_CHARS)).is_some());
+        assert_eq!(base58_decode(&"2".repeat(MAX_BASE58_CHARS + 1)), None);
         for n in 0..=255u8 {
             let bytes = [0, n, n.wrapping_mul(7), 255 - n];
             assert_eq!(base58_decode(&base58_encode(&bytes)).unwrap(), bytes);

@@ -650,12 +650,9 @@ fn scheme_name(s: pcf_footprint::inventory::ClassificationScheme) -> &'static st
 
 /// A random UUID version 4, lower case.
 pub fn uuid_v4() -> Result<String, getrandom::Error> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b)?;
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = pcf_base::digest::hex(&b);
-    Ok(format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]))
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)?;
+    Ok(uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string())
 }
 
 #[cfg(test)]
