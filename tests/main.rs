@@ -3,6 +3,7 @@
 mod util;
 
 mod adversarial;
+mod architecture;
 mod canonical;
 mod certification;
 mod declaration;
