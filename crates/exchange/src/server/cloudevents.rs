@@ -49,7 +49,7 @@ pub(super) async fn post_event(
                 let pfs: Vec<Value> = catalogue
                     .footprints()
                     .iter()
-                    .filter(|f| criteria.matches(f))
+                    .filter(|f| criteria.matches(f.keys(), f.status))
                     .take(answerer.limits.max_page_size.max(1) * 10)
                     .map(|f| f.served(&base))
                     .collect();

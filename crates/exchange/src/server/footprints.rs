@@ -61,7 +61,8 @@ pub(super) async fn list_footprints(
     let paging = Paging::parse(limit.as_deref(), offset.as_deref(), state.limits.max_page_size)
         .map_err(|e| ApiError::new(ErrorCode::BadRequest, e.to_string()))?;
     let catalogue = state.snapshot();
-    let matching: Vec<_> = catalogue.footprints().iter().filter(|f| criteria.matches(f)).collect();
+    let matching: Vec<_> =
+        catalogue.footprints().iter().filter(|f| criteria.matches(f.keys(), f.status)).collect();
     let (window, next) = paging.window(matching.len());
     let data: Vec<Value> = matching[window].iter().map(|f| f.served(&base)).collect();
     let mut response = json_body(&json!({ "data": data })).into_response();
