@@ -14,6 +14,8 @@ use pcf::inventory::Inventory;
 use pcf::methodology::Methodology;
 use pcf::time::Instant;
 
+use super::output::print_json;
+
 /// Top-level subcommands of this area.
 #[derive(Subcommand)]
 pub enum Command {
@@ -594,11 +596,4 @@ fn write_new(path: &Path, doc: &serde_json::Value) -> Result<(), pcf::Error> {
             pcf::Error::io(path, &e)
         }
     })
-}
-
-fn print_json<T: serde::Serialize>(value: &T) {
-    match serde_json::to_string_pretty(value) {
-        Ok(s) => outln!("{s}"),
-        Err(e) => eprintln!("error: cannot serialize output: {e}"),
-    }
 }

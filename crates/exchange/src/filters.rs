@@ -9,7 +9,6 @@
 
 use serde_json::{Map, Value};
 
-use super::catalogue::Footprint;
 use pcf_base::time::Instant;
 use pcf_trust::register::Status;
 
@@ -128,9 +127,9 @@ impl Criteria {
         *self == Criteria::default()
     }
 
-    /// Whether `footprint` satisfies every criterion.
-    pub fn matches(&self, footprint: &Footprint) -> bool {
-        let keys = footprint.keys();
+    /// Whether a footprint with these filter keys and this status (the register's) satisfies
+    /// every criterion.
+    pub fn matches(&self, keys: &FilterKeys, status: Status) -> bool {
         let any = |wanted: &[String], have: &[String]| {
             wanted.is_empty() || wanted.iter().any(|w| have.contains(w))
         };
@@ -143,7 +142,7 @@ impl Criteria {
         }
         if let Some(wanted) = self.status {
             let ok = matches!(
-                (wanted, footprint.status),
+                (wanted, status),
                 (StatusFilter::Active, Status::Active)
                     | (StatusFilter::Deprecated, Status::Deprecated)
             );

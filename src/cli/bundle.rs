@@ -1,0 +1,103 @@
+//! `pcf bundle`: packs a declaration with what a buyer needs to verify it (upstream
+//! declarations, methodology, superseded versions, register excerpt) into one file.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use pcf::inventory::Inventory;
+use pcf::methodology::Methodology;
+
+use super::Result;
+use super::input::read_json;
+
+/// The arguments of `pcf bundle`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The declaration.
+    pub declaration: PathBuf,
+    /// The inventory it was computed from (its suppliers' declarations are added).
+    #[arg(long)]
+    pub inventory: Option<PathBuf>,
+    /// More upstream declarations or bundles; repeatable.
+    #[arg(long)]
+    pub upstream: Vec<PathBuf>,
+    /// A methodology file, if the declaration's is not shipped.
+    #[arg(long)]
+    pub methodology: Option<PathBuf>,
+    /// The issuer's register (superseded versions and an excerpt are added).
+    #[arg(long, default_value = pcf::register::DEFAULT_DIR)]
+    pub register: PathBuf,
+    /// Where to write the bundle (default: DECLARATION with .bundle.json).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Writes the bundle and says what it holds.
+pub fn run(args: Args) -> Result<ExitCode> {
+    let Args { declaration, inventory, upstream, methodology, register, out } = args;
+    let doc = read_json(&declaration)?;
+    let mut b = pcf::declaration::Bundle::new(doc.clone());
+    let prov = pcf::declaration::provenance(&doc).ok_or_else(|| {
+        pcf::Error::Usage(format!(
+            "{}: not a pcf declaration (no provenance extension)",
+            declaration.display()
+        ))
+    })?;
+    match &methodology {
+        Some(path) => b.add_methodology(&Methodology::load(path)?),
+        None => {
+            if let Ok(m) = Methodology::shipped(&prov.methodology.id)
+                && m.digest() == prov.methodology.digest
+            {
+                b.add_methodology(&m);
+            }
+        }
+    }
+    if let Some(inv) = &inventory {
+        let inv = Inventory::load(inv)?;
+        for s in &inv.suppliers {
+            b.add_upstream(s.bundle.clone().unwrap_or_else(|| s.document.clone()));
+        }
+    }
+    for path in &upstream {
+        b.add_upstream(read_json(path)?);
+    }
+    if register.exists() {
+        let reg = pcf::register::Register::open(&register)?;
+        let mut wanted = vec![pcf::canonical::digest(&doc)?];
+        let mut next = prov.supersedes;
+        while let Some(old) = next {
+            let bytes = reg.declaration(&old)?;
+            let old_doc = pcf::canonical::parse_strict(&bytes)?;
+            next = pcf::declaration::provenance(&old_doc).and_then(|p| p.supersedes);
+            b.superseded.push(old_doc);
+            wanted.push(old);
+        }
+        b.register_excerpt = Some(reg.excerpt(&wanted)?);
+    }
+    let missing: Vec<String> = prov
+        .upstream
+        .iter()
+        .filter(|u| b.find(&u.digest).is_none())
+        .map(|u| u.digest.to_string())
+        .collect();
+    let out = out.unwrap_or_else(|| declaration.with_extension("bundle.json"));
+    let text = serde_json::to_string_pretty(&b).unwrap_or_default() + "\n";
+    pcf::atomic::write_replace(&out, text.as_bytes(), pcf::atomic::Mode::Public)
+        .map_err(|e| pcf::Error::io(&out, &e))?;
+    outln!(
+        "wrote {}: declaration, {} upstream, {} superseded, {} methodology file(s), register excerpt: {}",
+        out.display(),
+        b.upstream.len(),
+        b.superseded.len(),
+        b.methodologies.len(),
+        if b.register_excerpt.is_some() { "yes" } else { "no" }
+    );
+    if !missing.is_empty() {
+        outln!(
+            "WARNING: upstream declarations not found (pass --inventory or --upstream): {}",
+            missing.join(", ")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,145 @@
+//! `pcf register`: lists, shows and verifies the issuer's register (with the certificate
+//! double-counting check).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use pcf::report;
+
+use super::Result;
+use super::output::print_json;
+
+/// The arguments of `pcf register`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The register directory.
+    #[arg(long, default_value = pcf::register::DEFAULT_DIR)]
+    pub dir: PathBuf,
+    #[command(subcommand)]
+    pub command: RegisterCommand,
+}
+
+/// The subcommands of `pcf register`.
+#[derive(Subcommand)]
+pub enum RegisterCommand {
+    /// List the entries.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one entry.
+    Show {
+        /// Sequence number.
+        seq: u64,
+    },
+    /// Re-walk the chain and report the first broken link.
+    Verify {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs a register subcommand.
+pub fn run(args: Args) -> Result<ExitCode> {
+    let Args { dir, command } = args;
+    if !dir.exists() {
+        return Err(pcf::Error::Usage(format!(
+            "{}: no register here (pcf declare creates it; or pass --dir)",
+            dir.display()
+        )));
+    }
+    let reg = pcf::register::Register::open(&dir)?;
+    match command {
+        RegisterCommand::List { json } => {
+            let entries = reg.entries()?;
+            if json {
+                print_json(&entries);
+            } else {
+                // The current status of each declaration (a superseded one is
+                // deprecated by the entry that supersedes it).
+                let statuses = reg.statuses()?;
+                let mut t = report::Table::new(&[
+                    "seq",
+                    "time",
+                    "kind",
+                    "declaration",
+                    "pf id",
+                    "status now",
+                ]);
+                for e in &entries {
+                    let (kind, decl, pf) = match &e.kind {
+                        pcf::register::EntryKind::Declared {
+                            declaration,
+                            pf_id,
+                            supersedes,
+                            ..
+                        } => (
+                            if supersedes.is_some() { "declared (supersedes)" } else { "declared" },
+                            declaration.to_string(),
+                            pf_id.clone(),
+                        ),
+                        pcf::register::EntryKind::StatusChanged { declaration, pf_id, .. } => {
+                            ("deprecated", declaration.to_string(), pf_id.clone())
+                        }
+                        _ => ("other", String::new(), String::new()),
+                    };
+                    let status = match (&e.kind, statuses.get(e.kind.declaration())) {
+                        (pcf::register::EntryKind::Declared { .. }, Some(s)) => match s {
+                            pcf::register::Status::Active => "active",
+                            pcf::register::Status::Deprecated => "deprecated",
+                            _ => "other",
+                        },
+                        _ => "",
+                    };
+                    t.row(vec![
+                        e.seq.to_string(),
+                        e.time.as_str().to_string(),
+                        kind.into(),
+                        decl,
+                        pf,
+                        status.into(),
+                    ]);
+                }
+                out!("{}", t.render(0));
+            }
+        }
+        RegisterCommand::Show { seq } => print_json(&reg.entry(seq)?),
+        RegisterCommand::Verify { json } => {
+            let rep = reg.verify()?;
+            let findings = pcf::certification::certificates::double_counting(&reg)?;
+            let failed = findings.iter().any(|f| f.is_error());
+            if json {
+                print_json(&serde_json::json!({ "chain": rep, "certificates": findings }));
+            } else {
+                outln!(
+                    "register {} is intact: {} entries, {} declarations ({} deprecated){}",
+                    dir.display(),
+                    rep.entries,
+                    rep.declarations,
+                    rep.deprecated,
+                    rep.head.map_or(String::new(), |h| format!("; head {} {}", h.seq, h.digest))
+                );
+                if rep.stray_temp_files > 0 {
+                    outln!(
+                        "  {} leftover temporary file(s) from interrupted writes (harmless)",
+                        rep.stray_temp_files
+                    );
+                }
+                for f in &findings {
+                    outln!("  {f}");
+                }
+                if findings.is_empty() {
+                    outln!("  no green electricity certificate is claimed beyond its quantity");
+                }
+            }
+            if failed {
+                return Ok(ExitCode::from(1));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

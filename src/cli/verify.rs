@@ -1,0 +1,117 @@
+//! `pcf verify`: verifies a declaration or bundle offline (and, with approvals, its
+//! methodology's approval) and prints every check; the exit code is the verdict's.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::Result;
+use super::input::{parse_at, read_json_usage};
+use super::output::print_json;
+
+/// What `pcf verify` answers, for `--help`.
+pub const VERIFY_HELP: &str = "\
+Verdicts and exit codes:
+  VALID           0  genuine and current: every check passed, it is within its validity
+                     period at the instant judged (now, or --at), and the bundle's register
+                     excerpt shows it active
+  INVALID         1  a check failed: not genuine (proof, issuer, schema, numbers, methodology,
+                     datasets, suppliers' declarations, supersession chain or register excerpt)
+  (usage error)   2  a file could not be read or an option is wrong
+  NOT CURRENT     3  genuine, but superseded, deprecated, expired or not yet valid; the report
+                     gives the reason and, where known, the id of the declaration replacing it
+  STATUS UNKNOWN  3  genuine and within its validity period, but nothing given shows that it
+                     is still current (no register excerpt in the bundle): ask for a bundle
+
+What a bundle proves: the declaration, its suppliers' declarations and superseded versions are
+signed by their issuers; the methodology and datasets are the ones pinned. Its register excerpt
+is the issuer's unsigned record, complete from the declaration's entry up to the head it names:
+it shows the status as of that head, not any later change.";
+
+/// The arguments of `pcf verify`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The declaration or bundle file.
+    pub file: PathBuf,
+    /// A bundle with the upstream declarations, methodology and register excerpt.
+    #[arg(long)]
+    pub bundle: Option<PathBuf>,
+    /// DID of a trusted issuer; repeatable.
+    #[arg(long)]
+    pub trust: Vec<String>,
+    /// Accept a methodology pcf does not ship and the bundle does not carry.
+    #[arg(long)]
+    pub danger_accept_unknown_methodology: bool,
+    /// A certification body's approval (or revocation) of methodology versions; repeatable.
+    #[arg(long = "approval")]
+    pub approvals: Vec<PathBuf>,
+    /// DID of a certification body whose approvals the buyer trusts; repeatable. With it,
+    /// the declaration's methodology version must have been approved when it was issued.
+    #[arg(long = "trust-body")]
+    pub trust_bodies: Vec<String>,
+    /// Judge validity and status at this instant (an ISO date or an RFC 3339 time, for
+    /// example the day a shipment was received) instead of now.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Verifies and prints the report; the exit code is the verdict's.
+pub fn run(args: Args) -> Result<ExitCode> {
+    let Args {
+        file,
+        bundle,
+        trust,
+        danger_accept_unknown_methodology,
+        approvals,
+        trust_bodies,
+        at,
+        json,
+    } = args;
+    let at = at.as_deref().map(parse_at).transpose()?;
+    let doc = read_json_usage(&file)?;
+    let mut b = match &bundle {
+        Some(path) => Some(parse_bundle(path, read_json_usage(path)?)?),
+        None => None,
+    };
+    let declaration = if doc["format"] == pcf::declaration::bundle::FORMAT {
+        let inner = parse_bundle(&file, doc)?;
+        let d = inner.declaration.clone();
+        if b.is_none() {
+            b = Some(inner);
+        }
+        d
+    } else {
+        doc
+    };
+    let options = pcf::declaration::VerifyOptions { trust, danger_accept_unknown_methodology, at };
+    let mut report = pcf::declaration::verify::verify(&declaration, b.as_ref(), &options);
+    if !approvals.is_empty() || !trust_bodies.is_empty() {
+        let docs = approvals
+            .iter()
+            .map(|p| Ok((p.display().to_string(), read_json_usage(p)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let a = pcf::certification::approval::check(
+            &declaration,
+            b.as_ref(),
+            &options,
+            &docs,
+            &trust_bodies,
+        )?;
+        report.push_check(pcf::certification::approval::as_check(&a));
+    }
+    if json {
+        print_json(&report);
+    } else {
+        out!("{report}");
+    }
+    Ok(ExitCode::from(report.verdict.exit_code()))
+}
+
+fn parse_bundle(path: &std::path::Path, v: serde_json::Value) -> Result<pcf::declaration::Bundle> {
+    serde_json::from_value(v).map_err(|e| pcf::Error::Io {
+        path: path.display().to_string(),
+        message: format!("not a pcf bundle: {e}"),
+    })
+}
