@@ -487,7 +487,7 @@ fn verify_json_is_the_library_report() {
     assert!(serde_json::from_value::<Report>(v).is_err());
 }
 
-/// The PACT ProductFootprint fields pcf's model requires (`src/declaration/pact.rs`, from the
+/// The PACT ProductFootprint fields pcf's model requires (`crates/trust/src/declaration/pact.rs`, from the
 /// PACT Technical Specifications v3 data model).
 const MANDATORY_SUBJECT: &[&str] = &[
     "id",
