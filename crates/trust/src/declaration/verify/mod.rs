@@ -1,0 +1,77 @@
+//! Offline verification of a declaration: every check a buyer needs, each reported with its
+//! result, and a verdict that says both whether the declaration is genuine and whether it is
+//! still the one to rely on (current). This is the one verification path: `pcf verify`,
+//! `pcf verify-approval`, `pcf audit`, `pcf declare` (for suppliers' declarations), `pcf impact`
+//! and `pcf fetch` all call [`verify`].
+//!
+//! Work is bounded on hostile input: documents above [`MAX_DOCUMENT_BYTES`] are refused, the
+//! bundle is indexed by digest once, each upstream declaration is verified once however many
+//! paths reach it (supply chains are DAGs), and the chain may be at most [`MAX_DEPTH`] deep.
+
+mod checks;
+mod index;
+mod report;
+mod status;
+mod walk;
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::bundle::Bundle;
+use super::pact::ProductFootprint;
+use crate::register::RegisterExcerpt;
+use index::Index;
+use pcf_base::digest::Digest;
+use pcf_base::time::Instant;
+use walk::verify_node;
+
+pub use report::{Check, CheckStatus, Report, Standing, Status, Verdict};
+
+/// The largest declaration pcf verifies, as canonical JSON (a declaration is a few kB).
+pub const MAX_DOCUMENT_BYTES: usize = 1 << 20;
+/// The largest file `pcf verify` reads: a bundle with its suppliers' declarations (about
+/// 1,500 of them). Parsing and verifying a bundle of this size takes under 1 s on one core
+/// (see the verify benchmark in tests/declaration.rs).
+pub const MAX_BUNDLE_BYTES: u64 = 8 << 20;
+/// The deepest chain of suppliers' declarations pcf follows.
+pub const MAX_DEPTH: usize = 16;
+
+/// How to verify.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// DIDs of issuers the buyer trusts.
+    pub trust: Vec<String>,
+    /// Accept a methodology whose digest is neither shipped nor in the bundle.
+    pub danger_accept_unknown_methodology: bool,
+    /// The instant at which validity and status are judged (for example the day a shipment
+    /// was received); now when `None`.
+    pub at: Option<Instant>,
+}
+
+/// The JSON Schema of the ProductFootprint pcf declares.
+pub fn schema() -> Value {
+    serde_json::to_value(schemars::schema_for!(ProductFootprint)).unwrap_or(Value::Null)
+}
+
+/// Verifies `document` (already parsed strictly) with what `bundle` carries.
+pub fn verify(document: &Value, bundle: Option<&Bundle>, options: &VerifyOptions) -> Report {
+    let at = options.at.unwrap_or_else(Instant::now);
+    let mut ctx = Context {
+        options,
+        index: Index::new(bundle),
+        excerpt: bundle.and_then(|b| b.register_excerpt.as_ref()),
+        memo: HashMap::new(),
+    };
+    verify_node(&mut ctx, document, at, &mut Vec::new())
+}
+
+/// What one verification carries through the chain of suppliers' declarations.
+struct Context<'a> {
+    options: &'a VerifyOptions,
+    index: Index<'a>,
+    excerpt: Option<&'a RegisterExcerpt>,
+    /// Upstream reports by digest and the instant they were judged at: a declaration reached
+    /// by several paths is verified once.
+    memo: HashMap<(Digest, Instant), Report>,
+}

@@ -1,0 +1,244 @@
+//! Whether a declaration is current at the instant of verification: its validity windows,
+//! the status its issuer signed, later declarations in the bundle and the register excerpt.
+
+use serde_json::Value;
+
+use super::index::Index;
+use super::{CheckStatus, Report, Standing};
+use crate::declaration::{did_of, issuer_of};
+use crate::proof;
+use crate::register::{EntryKind, RegisterExcerpt};
+use pcf_base::digest::Digest;
+use pcf_base::time::Instant;
+
+/// Checks the validity windows at `at`; pushes a standing for each window `at` is outside.
+pub(super) fn validity_check(
+    r: &mut Report,
+    doc: &Value,
+    at: Instant,
+    standing: &mut Vec<(Standing, String)>,
+) {
+    use CheckStatus::*;
+    let subject = &doc["credentialSubject"];
+    let proof = &doc["proof"];
+    let mut problems = Vec::new();
+    let mut time = |what: &str, v: &Value, required: bool| -> Option<Instant> {
+        match v {
+            Value::Null if !required => None,
+            Value::String(s) => match Instant::parse(s) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    problems.push(format!("{what} {e}"));
+                    None
+                }
+            },
+            other => {
+                problems.push(format!("{what} is {other}, not an RFC 3339 date-time"));
+                None
+            }
+        }
+    };
+    let valid_from = time("validFrom", &doc["validFrom"], true);
+    let valid_until = time("validUntil", &doc["validUntil"], false);
+    let created = time("credentialSubject.created", &subject["created"], true);
+    let period_start =
+        time("credentialSubject.validityPeriodStart", &subject["validityPeriodStart"], false);
+    let period_end =
+        time("credentialSubject.validityPeriodEnd", &subject["validityPeriodEnd"], false);
+    let reference_end = time(
+        "credentialSubject.pcf.referencePeriodEnd",
+        &subject["pcf"]["referencePeriodEnd"],
+        true,
+    );
+    let proof_created = time("proof.created", &proof["created"], false);
+    let proof_expires = time("proof.expires", &proof["expires"], false);
+    if let (Some(a), Some(b)) = (valid_from, valid_until)
+        && b <= a
+    {
+        problems.push(format!("validUntil {b} is not after validFrom {a}"));
+    }
+    if !problems.is_empty() {
+        r.add("validity", Fail, problems.join("; "));
+        return;
+    }
+    let mut not_yet = |what: &str, t: Option<Instant>| {
+        if let Some(t) = t
+            && t > at
+        {
+            standing.push((Standing::NotYetValid, format!("{what} {t} is after {at}")));
+        }
+    };
+    not_yet("validFrom", valid_from);
+    not_yet("created", created);
+    not_yet("validityPeriodStart", period_start);
+    not_yet("proof created", proof_created);
+    // PACT: without a validity period end, a footprint is valid for three years after the
+    // end of its reference period.
+    let (pact_end, pact_what) = match (period_end, reference_end) {
+        (Some(e), _) => (Some(e), "validityPeriodEnd".to_string()),
+        (None, Some(r)) => (
+            Some(r.plus_years(3)),
+            format!("the PACT default validity end (referencePeriodEnd {r} + 3 years)"),
+        ),
+        (None, None) => (None, String::new()),
+    };
+    for (what, end) in [
+        ("validUntil".to_string(), valid_until),
+        (pact_what, pact_end),
+        ("proof expires".to_string(), proof_expires),
+    ] {
+        if let Some(end) = end
+            && end <= at
+        {
+            standing.push((Standing::Expired, format!("{what} {end} is not after {at}")));
+        }
+    }
+    let window = format!(
+        "valid from {} until {}",
+        valid_from.map_or_else(|| "?".into(), |t| t.to_string()),
+        [valid_until, pact_end, proof_expires]
+            .into_iter()
+            .flatten()
+            .min()
+            .map_or_else(|| "(no end)".into(), |t| t.to_string())
+    );
+    if standing.is_empty() {
+        r.add("validity", Pass, window);
+    } else {
+        let why: Vec<&str> = standing.iter().map(|(_, w)| w.as_str()).collect();
+        r.add("validity", Warn, format!("{window}: {}", why.join("; ")));
+    }
+}
+
+/// Reads every piece of status evidence: the status the issuer signed, a later declaration of
+/// the issuer in the bundle, and the register excerpt.
+// Each argument is one piece of the evidence judged here; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn status_check(
+    r: &mut Report,
+    doc: &Value,
+    digest: Option<Digest>,
+    index: &Index<'_>,
+    excerpt: Option<&RegisterExcerpt>,
+    depth: usize,
+    at: Instant,
+    standing: &mut Vec<(Standing, String)>,
+) {
+    use CheckStatus::*;
+    let mut evidence = Vec::new();
+    match doc["credentialSubject"]["status"].as_str() {
+        Some("Active") => {}
+        Some("Deprecated") => {
+            standing
+                .push((Standing::Deprecated, "its issuer signed it with status Deprecated".into()));
+            evidence.push("signed status Deprecated".to_string());
+        }
+        other => {
+            r.add(
+                "status",
+                Fail,
+                format!("credentialSubject.status is {other:?}; PACT allows Active or Deprecated"),
+            );
+            return;
+        }
+    }
+    let issuer = issuer_of(doc);
+    let Some(digest) = digest else { return };
+    for newer in index.successors.get(&digest).into_iter().flatten() {
+        let genuine = proof::verify(newer, &|_| None)
+            .is_ok_and(|v| Some(did_of(&v.verification_method)) == issuer);
+        let newer_from = newer["validFrom"].as_str().and_then(|t| Instant::parse(t).ok());
+        if genuine && issuer_of(newer) == issuer && newer_from.is_some_and(|t| t <= at) {
+            let id = newer["credentialSubject"]["id"].as_str().unwrap_or("?").to_string();
+            standing
+                .push((Standing::Superseded, format!("superseded by {id}, carried in the bundle")));
+            r.status.superseded_by.get_or_insert(id);
+            evidence.push("a later declaration in the bundle".to_string());
+        }
+    }
+    match excerpt {
+        None if depth > 0 => {}
+        None => {
+            if standing.iter().all(|(s, _)| *s == Standing::NotYetValid || *s == Standing::Expired)
+            {
+                standing.push((
+                    Standing::Unknown,
+                    "the bundle carries no register excerpt: nothing shows whether a later declaration replaced it".into(),
+                ));
+            }
+            r.add("register", Skip, "no register excerpt given: the status is unknown");
+        }
+        Some(ex) => match crate::register::verify_excerpt(ex) {
+            Err(e) => r.add("register", Fail, e.to_string()),
+            Ok(rep) if !rep.statuses.contains_key(&digest) => {
+                r.add("register", Fail, "the excerpt does not record this declaration")
+            }
+            Ok(rep) => excerpt_standing(r, ex, &rep.head, digest, at, standing),
+        },
+    }
+}
+
+/// The standing of `digest` at `at` from a verified excerpt (contiguous up to its head).
+fn excerpt_standing(
+    r: &mut Report,
+    ex: &RegisterExcerpt,
+    head: &crate::register::Head,
+    digest: Digest,
+    at: Instant,
+    standing: &mut Vec<(Standing, String)>,
+) {
+    use CheckStatus::*;
+    let head_time = ex.entries.last().map(|e| e.time.to_string()).unwrap_or_default();
+    let caveat = "the excerpt is the issuer's unsigned record, complete up to its head; a later entry \
+                  would not be in it";
+    let mut registered = None;
+    let mut replaced = None;
+    for e in &ex.entries {
+        let Ok(t) = Instant::parse(e.time.as_str()) else { continue };
+        match &e.kind {
+            EntryKind::Declared { declaration, .. } if *declaration == digest => {
+                registered = Some((e.seq, t))
+            }
+            EntryKind::Declared { supersedes: Some(old), pf_id, .. }
+                if *old == digest && t <= at =>
+            {
+                replaced.get_or_insert((Standing::Superseded, e.seq, t, Some(pf_id.clone())));
+            }
+            EntryKind::StatusChanged { declaration, .. } if *declaration == digest && t <= at => {
+                replaced.get_or_insert((Standing::Deprecated, e.seq, t, None));
+            }
+            _ => {}
+        }
+    }
+    let Some((seq, registered_at)) = registered else {
+        r.add("register", Fail, "the excerpt does not record this declaration");
+        return;
+    };
+    if let Some((s, at_seq, t, by)) = replaced {
+        let what = match &by {
+            Some(id) => format!("superseded by {id} (register entry {at_seq}, {t})"),
+            None => format!("deprecated by its issuer (register entry {at_seq}, {t})"),
+        };
+        if let Some(id) = by {
+            r.status.superseded_by.get_or_insert(id);
+        }
+        standing.push((s, what.clone()));
+        r.add("register", Warn, format!("registered at entry {seq}; {what}"));
+    } else if registered_at > at {
+        standing.push((
+            Standing::NotYetValid,
+            format!("registered only at {registered_at}, after {at}"),
+        ));
+        r.add(
+            "register",
+            Warn,
+            format!("registered at entry {seq} on {registered_at}, after {at}"),
+        );
+    } else {
+        r.add(
+            "register",
+            Pass,
+            format!("registered at entry {seq} and active as of the register head {} ({head_time}); {caveat}", head.seq),
+        );
+    }
+}
