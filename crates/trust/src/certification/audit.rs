@@ -27,6 +27,7 @@ use crate::declaration::pact::Decimal;
 use crate::declaration::{self, IssueOptions};
 use crate::register::Register;
 use pcf_base::digest::Digest;
+use pcf_footprint::chart::{self, Bar};
 use pcf_footprint::engine::{self, Footprint};
 use pcf_footprint::inventory::{Inventory, Source};
 use pcf_footprint::methodology::Methodology;
@@ -1030,21 +1031,23 @@ pub fn write(audit: &Audit, dir: &Path) -> Result<Vec<std::path::PathBuf>, Error
 
 /// The contribution chart: hotspots (by process and item), largest first, at most 12.
 pub fn chart(trace: &Trace) -> String {
-    let rows: Vec<(String, f64)> = trace
+    let rows: Vec<Bar> = trace
         .footprint
         .hotspots
         .iter()
         .take(12)
-        .map(|h| (format!("{} / {}", h.process, h.item), h.kg_co2e))
+        .map(|h| Bar {
+            label: format!("{} / {}", h.process, h.item),
+            value: h.kg_co2e,
+            text: format!("{} kg CO2e", pcf_footprint::report::num(h.kg_co2e)),
+            light: false,
+        })
         .collect();
-    super::svg::bars(
-        &format!(
-            "Contributions to {} (kg CO2e per {})",
-            trace.footprint.name, trace.footprint.declared_unit
-        ),
-        &rows,
-        "kg CO2e",
-    )
+    let title = format!(
+        "Contributions to {} (kg CO2e per {})",
+        trace.footprint.name, trace.footprint.declared_unit
+    );
+    chart::bars(&title, None, &rows)
 }
 
 /// The report an auditor files, as Markdown (the chart is `contributions.svg` beside it).
