@@ -773,3 +773,30 @@ fn example_supplier_declaration_still_verifies() {
     assert!(report.failures_except(&[]).is_empty(), "{report}");
     assert_eq!(report.verdict, pcf::declaration::Verdict::StatusUnknown, "{report}");
 }
+
+/// `pcf footprint --svg DIR` draws one chart per product with the one chart module: the
+/// product's total in the title, a bar per process with its share, then the largest items.
+#[test]
+fn footprint_svg_draws_a_bar_per_process_and_hotspot_of_every_product() {
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = util::root().join("examples/steel-bracket/inventory.toml");
+    let args = ["footprint", inventory.to_str().unwrap(), "--methodology", "pact-3.0"];
+    let out = util::pcf(dir.path(), &[&args[..], &["--svg", "charts"]].concat());
+    assert!(out.status.success(), "{}", util::stderr(&out));
+    let f = run(&inventory, &Methodology::shipped("pact-3.0").unwrap());
+    assert!(f.products.len() > 1);
+    for p in &f.products {
+        let file = dir.path().join("charts").join(format!("{}.svg", p.product));
+        let svg = std::fs::read_to_string(&file).unwrap();
+        let total = pcf::report::num(p.totals.excluding_uptake);
+        assert!(svg.contains(&format!(" - {total} kg CO2e per ")), "{svg}");
+        // The white background, then one bar per process and per hotspot shown (at most 8).
+        let bars = p.by_process.len() + p.hotspots.len().min(8);
+        assert_eq!(svg.matches("<rect ").count(), 1 + bars, "{svg}");
+        for l in &p.by_process {
+            let share = pcf::report::pct(l.percent);
+            assert!(svg.contains(&format!("({share})</text>")), "{} {share}: {svg}", l.name);
+        }
+        assert!(svg.trim_end().ends_with("</svg>"));
+    }
+}

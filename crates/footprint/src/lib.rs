@@ -4,7 +4,7 @@
 //! [`inventory`] (what the exporter describes, in [`units`], with factors from [`dataset`]s and
 //! green electricity [`certificate`]s) -> [`graph`] (the supply chain as a petgraph graph) ->
 //! [`engine`] (the footprint, under the rules of a [`methodology`]) -> [`report`] (tables and
-//! charts for people). [`solver`] holds the linear algebra both the engine and [`lci`]
+//! charts for people, drawn by [`chart`]). [`solver`] holds the linear algebra both the engine and [`lci`]
 //! (database-scale life cycle inventories) use.
 //!
 //! Nothing here signs, verifies or talks to a network: the trust room (`pcf-trust`) turns a
@@ -16,6 +16,7 @@
 //! ```
 
 pub mod certificate;
+pub mod chart;
 pub mod dataset;
 pub mod engine;
 pub mod error;

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::chart::{self, Bar};
 use crate::engine::{Contribution, Footprint, Footprints};
 
 /// How many hotspots a table shows.
@@ -265,83 +266,28 @@ fn walk(c: &Contribution, depth: usize, out: &mut String) {
 }
 
 /// An SVG bar chart of what contributes to one declared unit of a product: by process, then the
-/// largest hotspots. Self-contained (no scripts, no external fonts).
+/// largest hotspots (lighter).
 pub fn contribution_svg(p: &Footprint) -> String {
-    let mut rows: Vec<(String, f64, f64, bool)> = Vec::new();
+    let bar = |label: String, value: f64, share: f64, light: bool| Bar {
+        label,
+        value,
+        text: format!("{} ({})", num(value), pct(share)),
+        light,
+    };
+    let mut rows = Vec::new();
     for l in &p.by_process {
-        rows.push((format!("process {}", l.name), l.kg_co2e, l.percent, true));
+        rows.push(bar(format!("process {}", l.name), l.kg_co2e, l.percent, false));
     }
     for h in p.hotspots.iter().take(HOTSPOTS) {
-        rows.push((format!("{} ({})", h.item, h.process), h.kg_co2e, h.percent, false));
+        rows.push(bar(format!("{} ({})", h.item, h.process), h.kg_co2e, h.percent, true));
     }
-    let max = rows.iter().map(|r| r.1.abs()).fold(0.0, f64::max).max(1e-300);
-    let (label_w, bar_w, row_h, top) = (360.0, 380.0, 22.0, 56.0);
-    let height = top + row_h * rows.len() as f64 + 40.0;
-    let width = label_w + bar_w + 150.0;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(
-        s,
-        r#"<text x="10" y="22" font-size="15" font-weight="bold">{}</text>"#,
-        xml(&format!(
-            "{} - {} kg CO2e per {}",
-            p.name,
-            num(p.totals.excluding_uptake),
-            p.declared_unit
-        ))
-    );
-    let _ = writeln!(
-        s,
-        r##"<text x="10" y="42" fill="#555">contribution by process (dark) and largest items (light), kg CO2e</text>"##
-    );
-    for (i, (label, v, pct_v, is_process)) in rows.iter().enumerate() {
-        let y = top + row_h * i as f64;
-        let w = bar_w * v.abs() / max;
-        let fill = match (is_process, *v < 0.0) {
-            (_, true) => "#4caf50",
-            (true, false) => "#37474f",
-            (false, false) => "#90a4ae",
-        };
-        let _ = writeln!(
-            s,
-            r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#,
-            label_w - 8.0,
-            y + 15.0,
-            xml(&truncate(label, 58))
-        );
-        let _ = writeln!(
-            s,
-            r#"<rect x="{label_w}" y="{}" width="{w:.1}" height="{}" fill="{fill}"/>"#,
-            y + 3.0,
-            row_h - 6.0
-        );
-        let _ = writeln!(
-            s,
-            r#"<text x="{}" y="{}">{} ({})</text>"#,
-            label_w + w + 6.0,
-            y + 15.0,
-            num(*v),
-            pct(*pct_v)
-        );
-    }
-    let _ = writeln!(s, "</svg>");
-    s
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        s.chars().take(n - 1).collect::<String>() + "…"
-    }
-}
-
-fn xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    let title =
+        format!("{} - {} kg CO2e per {}", p.name, num(p.totals.excluding_uptake), p.declared_unit);
+    chart::bars(
+        &title,
+        Some("contribution by process (dark) and largest items (light), kg CO2e"),
+        &rows,
+    )
 }
 
 #[cfg(test)]

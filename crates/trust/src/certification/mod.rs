@@ -26,7 +26,6 @@ pub mod audit;
 pub mod certificates;
 pub mod diff;
 pub mod impact;
-mod svg;
 
 use std::path::Path;
 

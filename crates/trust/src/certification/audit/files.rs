@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::{Audit, AuditVerdict, CheckResult, Trace, show};
 use crate::Error;
-use crate::certification::svg;
+use pcf_footprint::chart::{self, Bar};
 
 /// Writes `trace.json`, `report.md` and `contributions.svg` into `dir` (created if needed;
 /// existing files are never replaced). Returns the paths written.
@@ -38,21 +38,23 @@ pub fn write(audit: &Audit, dir: &Path) -> Result<Vec<std::path::PathBuf>, Error
 
 /// The contribution chart: hotspots (by process and item), largest first, at most 12.
 pub fn chart(trace: &Trace) -> String {
-    let rows: Vec<(String, f64)> = trace
+    let rows: Vec<Bar> = trace
         .footprint
         .hotspots
         .iter()
         .take(12)
-        .map(|h| (format!("{} / {}", h.process, h.item), h.kg_co2e))
+        .map(|h| Bar {
+            label: format!("{} / {}", h.process, h.item),
+            value: h.kg_co2e,
+            text: format!("{} kg CO2e", pcf_footprint::report::num(h.kg_co2e)),
+            light: false,
+        })
         .collect();
-    svg::bars(
-        &format!(
-            "Contributions to {} (kg CO2e per {})",
-            trace.footprint.name, trace.footprint.declared_unit
-        ),
-        &rows,
-        "kg CO2e",
-    )
+    let title = format!(
+        "Contributions to {} (kg CO2e per {})",
+        trace.footprint.name, trace.footprint.declared_unit
+    );
+    chart::bars(&title, None, &rows)
 }
 
 /// The report an auditor files, as Markdown (the chart is `contributions.svg` beside it).
