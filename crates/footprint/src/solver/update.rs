@@ -16,6 +16,8 @@ impl Factorization {
     ///
     /// Validated like [`Technosphere::new`]; on any error (including a loop that now
     /// consumes more than it makes) nothing is changed.
+    ///
+    /// [`Technosphere::new`]: super::Technosphere::new
     pub fn update_technosphere(&mut self, changes: &[Change]) -> Result<Vec<usize>, SolveError> {
         let n = self.n;
         // Validate and locate every change first.
