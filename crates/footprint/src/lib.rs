@@ -17,6 +17,7 @@
 
 pub mod certificate;
 pub mod dataset;
+mod document;
 pub mod engine;
 pub mod error;
 pub mod graph;
