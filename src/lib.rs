@@ -35,10 +35,11 @@ pub use pcf_trust::{certification, declaration, issuance, keys, proof, register}
 
 pub use error::Error;
 
-/// Emission-factor datasets: `pcf_footprint::dataset`, and [`load_inventory`], which lives with
-/// the inventory (an inventory names datasets, not the other way round) and is re-exported here
-/// where it always was.
 pub mod dataset {
+    //! Emission-factor datasets ([`pcf_footprint::dataset`]), and [`load_inventory`], which
+    //! lives with the inventory (an inventory names datasets, not the other way round) and is
+    //! re-exported here where it always was.
+
     pub use pcf_footprint::dataset::*;
     pub use pcf_footprint::inventory::load_inventory;
 }
