@@ -28,8 +28,18 @@ pub mod error;
 pub use pcf_base::{atomic, canonical, digest, time};
 pub use pcf_exchange as exchange;
 pub use pcf_footprint::{
-    certificate, dataset, engine, graph, inventory, lci, methodology, report, solver, units,
+    certificate, engine, graph, inventory, lci, methodology, report, solver, units,
 };
+
 pub use pcf_trust::{certification, declaration, issuance, keys, proof, register};
 
 pub use error::Error;
+
+pub mod dataset {
+    //! Emission-factor datasets ([`pcf_footprint::dataset`]), and [`load_inventory`], which
+    //! lives with the inventory (an inventory names datasets, not the other way round) and is
+    //! re-exported here where it always was.
+
+    pub use pcf_footprint::dataset::*;
+    pub use pcf_footprint::inventory::load_inventory;
+}

@@ -22,7 +22,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::Error;
-use crate::inventory::Inventory;
 use pcf_base::digest::Digest;
 
 /// The dataset files shipped with pcf, by file name.
@@ -223,7 +222,7 @@ impl Dataset {
     /// Parses dataset text (TOML, or JSON for `.json`).
     pub fn from_text(path: &Path, text: &str, origin: &str) -> Result<Dataset, Error> {
         let name = path.display().to_string();
-        let document = crate::inventory::resolve::parse_document(&name, path, text)?;
+        let document = crate::document::parse_document(&name, path, text)?;
         let file: DatasetFile = serde_json::from_value(document.clone()).map_err(|e| {
             Error::Io { path: name.clone(), message: format!("not a dataset: {e}") }
         })?;
@@ -401,24 +400,9 @@ fn local_id(dataset: &str, factor: &str) -> String {
     format!("dataset.{}.{}", clean(dataset), clean(factor))
 }
 
-/// Loads an inventory whose factors may refer to shipped datasets: without references it is
-/// exactly [`Inventory::load`]; with them, the expanded document is resolved (its digest
-/// covers the dataset values it took in) and the datasets used are returned.
-pub fn load_inventory(path: &Path) -> Result<(Inventory, Vec<DatasetRef>), Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
-    if !text.contains(REFERENCE_PREFIX) {
-        return Ok((Inventory::from_str(path, &text)?, Vec::new()));
-    }
-    let (document, used) = expanded_document(path, &text)?;
-    let json_text = serde_json::to_string(&document)
-        .map_err(|e| Error::Io { path: path.display().to_string(), message: e.to_string() })?;
-    Ok((Inventory::from_str(&expanded_path(path), &json_text)?, used))
-}
-
 /// The inventory document of `path` with its dataset references expanded.
 pub fn expanded_document(path: &Path, text: &str) -> Result<(Value, Vec<DatasetRef>), Error> {
-    let mut document =
-        crate::inventory::resolve::parse_document(&path.display().to_string(), path, text)?;
+    let mut document = crate::document::parse_document(&path.display().to_string(), path, text)?;
     let used = expand(&mut document)?;
     Ok((document, used))
 }

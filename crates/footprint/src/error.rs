@@ -5,6 +5,7 @@
 
 use pcf_base::canonical::JsonError;
 
+use crate::document::DocumentError;
 use crate::engine::EngineError;
 use crate::inventory::InventoryError;
 use crate::lci::LciError;
@@ -50,5 +51,12 @@ impl Error {
     /// An I/O error on `path`, keeping the operating system's message.
     pub fn io(path: impl AsRef<std::path::Path>, err: &std::io::Error) -> Self {
         Error::Io { path: path.as_ref().display().to_string(), message: err.to_string() }
+    }
+}
+
+impl From<DocumentError> for Error {
+    /// A document's parse error, reported as the inventory error of the same name and message.
+    fn from(e: DocumentError) -> Self {
+        Error::Inventory(e.into())
     }
 }

@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::dataset::{DatasetRef, REFERENCE_PREFIX};
+use crate::document::DocumentError;
 use crate::units::Unit;
 use pcf_base::digest::Digest;
 
@@ -380,6 +382,37 @@ impl Inventory {
     pub fn product_index(&self, id: &str) -> Option<usize> {
         self.products.iter().position(|p| p.id.0 == id)
     }
+}
+
+impl From<DocumentError> for InventoryError {
+    /// A document's parse error, as the inventory error of the same name and message.
+    fn from(e: DocumentError) -> Self {
+        match e {
+            DocumentError::Syntax { file, line, column, message } => {
+                InventoryError::Syntax { file, line, column, message }
+            }
+            DocumentError::Json { file, message } => InventoryError::Json { file, message },
+            DocumentError::Invalid { file, pointer, problem, help } => {
+                InventoryError::Invalid { file, pointer, problem, help }
+            }
+        }
+    }
+}
+
+/// Loads an inventory whose factors may refer to shipped datasets: without references it is
+/// exactly [`Inventory::load`]; with them, the expanded document is resolved (its digest
+/// covers the dataset values it took in) and the datasets used are returned.
+pub fn load_inventory(path: &Path) -> Result<(Inventory, Vec<DatasetRef>), crate::Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(path, &e))?;
+    if !text.contains(REFERENCE_PREFIX) {
+        return Ok((Inventory::from_str(path, &text)?, Vec::new()));
+    }
+    let (document, used) = crate::dataset::expanded_document(path, &text)?;
+    let json_text = serde_json::to_string(&document).map_err(|e| crate::Error::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    Ok((Inventory::from_str(&crate::dataset::expanded_path(path), &json_text)?, used))
 }
 
 /// The JSON Schema of inventory files.

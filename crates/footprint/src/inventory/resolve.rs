@@ -11,6 +11,7 @@ use super::{
     Emission, Factor, Gas, Input, Instrument, Inventory, InventoryError, Meta, Output, Process,
     Product, ProductId, Quality, Source,
 };
+use crate::document::{parse_document, pointer_or_root};
 use crate::units::{Dimension, Unit};
 
 /// At most this many schema violations are listed.
@@ -42,97 +43,6 @@ pub(super) fn load(path: &Path, text: &str) -> Result<Inventory, InventoryError>
     let mut inventory = Resolver { file, base, raw: &raw }.resolve(path, digest, original)?;
     inventory.datasets = datasets;
     Ok(inventory)
-}
-
-/// Parses TOML (by default) or JSON (`.json`), as JSON values.
-pub(crate) fn parse_document(
-    file: &str,
-    path: &Path,
-    text: &str,
-) -> Result<serde_json::Value, InventoryError> {
-    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    if is_json {
-        return pcf_base::canonical::parse_strict(text.as_bytes())
-            .map_err(|e| InventoryError::Json { file: file.into(), message: e.to_string() });
-    }
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        let (line, column) = e.span().map(|s| line_column(text, s.start)).unwrap_or((1, 1));
-        InventoryError::Syntax {
-            file: file.into(),
-            line,
-            column,
-            message: e.message().trim_end_matches('\n').to_string(),
-        }
-    })?;
-    toml_to_json(file, &toml::Value::Table(table), &mut String::new())
-}
-
-/// 1-based line and column of a byte offset.
-pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
-
-fn toml_to_json(
-    file: &str,
-    value: &toml::Value,
-    pointer: &mut String,
-) -> Result<serde_json::Value, InventoryError> {
-    use serde_json::Value as J;
-    Ok(match value {
-        toml::Value::String(s) => J::String(s.clone()),
-        toml::Value::Integer(i) => {
-            if i.unsigned_abs() > (1u64 << 53) {
-                return Err(InventoryError::Invalid {
-                    file: file.into(),
-                    pointer: pointer_or_root(pointer),
-                    problem: format!("integer {i} is beyond 2^53 and cannot be exchanged safely"),
-                    help: "write it as a decimal number".into(),
-                });
-            }
-            J::from(*i)
-        }
-        toml::Value::Float(f) => match serde_json::Number::from_f64(*f) {
-            Some(n) => J::Number(n),
-            None => {
-                return Err(InventoryError::Invalid {
-                    file: file.into(),
-                    pointer: pointer_or_root(pointer),
-                    problem: format!("{f} is not a finite number"),
-                    help: "give a finite amount".into(),
-                });
-            }
-        },
-        toml::Value::Boolean(b) => J::Bool(*b),
-        toml::Value::Datetime(d) => J::String(d.to_string()),
-        toml::Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                let len = pointer.len();
-                pointer.push_str(&format!("/{i}"));
-                out.push(toml_to_json(file, item, pointer)?);
-                pointer.truncate(len);
-            }
-            J::Array(out)
-        }
-        toml::Value::Table(t) => {
-            let mut out = serde_json::Map::new();
-            for (k, v) in t {
-                let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));
-                out.insert(k.clone(), toml_to_json(file, v, pointer)?);
-                pointer.truncate(len);
-            }
-            J::Object(out)
-        }
-    })
-}
-
-fn pointer_or_root(p: &str) -> String {
-    if p.is_empty() { "/".into() } else { p.into() }
 }
 
 fn check_schema(file: &str, document: &serde_json::Value) -> Result<(), InventoryError> {
@@ -788,8 +698,11 @@ mod tests {
     }
 
     #[test]
-    fn line_column_counts_from_one() {
-        assert_eq!(line_column("ab\ncd", 0), (1, 1));
-        assert_eq!(line_column("ab\ncd", 4), (2, 2));
+    fn document_errors_keep_their_messages_as_inventory_errors() {
+        let cases = [("f.toml", "a = "), ("f.toml", "n = 9007199254740993"), ("f.json", "{,}")];
+        for (file, text) in cases {
+            let e = parse_document(file, Path::new(file), text).unwrap_err();
+            assert_eq!(InventoryError::from(e.clone()).to_string(), e.to_string(), "{text}");
+        }
     }
 }

@@ -342,7 +342,7 @@ impl Methodology {
         origin: &str,
     ) -> Result<Methodology, MethodologyError> {
         let file = path.display().to_string();
-        let document = crate::inventory::resolve::parse_document(&file, path, text)
+        let document = crate::document::parse_document(&file, path, text)
             .map_err(|e| MethodologyError::Parse(e.to_string()))?;
         let validator = jsonschema::validator_for(&schema())
             .map_err(|e| MethodologyError::Parse(format!("methodology schema: {e}")))?;
