@@ -18,7 +18,7 @@
 pub mod certificate;
 pub mod chart;
 pub mod dataset;
-mod document;
+pub mod document;
 pub mod engine;
 pub mod error;
 pub mod graph;

@@ -590,7 +590,7 @@ mod tests {
     #[test]
     fn contexts_compare_as_canonical_json() {
         let key = SigningKey::from_bytes(&[9; 32]);
-        let doc = json!({"@context": [crate::declaration::VC_CONTEXT, {"n": 10}], "a": 1});
+        let doc = json!({"@context": ["https://www.w3.org/ns/credentials/v2", {"n": 10}], "a": 1});
         let options = ProofOptions::did_key(&key.verifying_key(), "2026-01-01T00:00:00Z");
         let mut signed = sign(&doc, &key, options).unwrap();
         // The same number written as a float: one document to JCS, another `Value`.

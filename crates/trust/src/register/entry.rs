@@ -254,11 +254,8 @@ pub(super) fn parse_entry(bytes: &[u8]) -> Result<(Entry, Digest), Violation> {
 
 /// Checks that a pf id is a lowercase UUID (8-4-4-4-12 hex digits).
 fn check_pf_id(pf_id: &str) -> Result<(), Violation> {
-    let ok = pf_id.len() == 36
-        && pf_id.bytes().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => matches!(b, b'0'..=b'9' | b'a'..=b'f'),
-        });
+    // The one form the uuid crate writes: hyphenated, lowercase (not braced, simple or URN).
+    let ok = uuid::Uuid::try_parse(pf_id).is_ok_and(|id| id.hyphenated().to_string() == pf_id);
     if ok {
         Ok(())
     } else {
@@ -301,5 +298,9 @@ mod tests {
         assert!(check_pf_id("3f2504e0-4f89-41d3-9a0c-0305e82c3301").is_ok());
         assert!(check_pf_id("3F2504E0-4F89-41D3-9A0C-0305E82C3301").is_err());
         assert!(check_pf_id("3f2504e04f8941d39a0c0305e82c3301").is_err());
+        assert!(check_pf_id("{3f2504e0-4f89-41d3-9a0c-0305e82c3301}").is_err());
+        assert!(check_pf_id("urn:uuid:3f2504e0-4f89-41d3-9a0c-0305e82c3301").is_err());
+        assert!(check_pf_id("3f2504e0-4f89-41d3-9a0c-0305e82c330g").is_err());
+        assert!(check_pf_id("3f2504e04-f89-41d3-9a0c-0305e82c3301").is_err());
     }
 }
