@@ -16,3 +16,4 @@ mod register;
 mod signing;
 mod solver;
 mod time;
+mod versions;

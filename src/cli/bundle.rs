@@ -46,8 +46,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     match &methodology {
         Some(path) => b.add_methodology(&Methodology::load(path)?),
         None => {
-            if let Ok(m) = Methodology::shipped(&prov.methodology.id)
-                && m.digest() == prov.methodology.digest
+            if let Some(m) =
+                Methodology::shipped_with_digest(&prov.methodology.id, &prov.methodology.digest)
             {
                 b.add_methodology(&m);
             }

@@ -111,7 +111,8 @@ pub enum Command {
 /// `pcf dataset` subcommands.
 #[derive(Subcommand)]
 pub enum DatasetCommand {
-    /// List the shipped datasets with version, licence and digest.
+    /// List the shipped datasets with version, licence and digest, then the archived versions
+    /// old declarations may pin.
     List {
         /// Print JSON.
         #[arg(long)]
@@ -119,7 +120,7 @@ pub enum DatasetCommand {
     },
     /// Show a dataset's source, licence and values.
     Show {
-        /// Dataset id.
+        /// Dataset id, or ID@VERSION for a shipped version (live or archived).
         id: String,
         /// Print the parsed dataset as JSON.
         #[arg(long)]
@@ -431,14 +432,29 @@ fn run_dataset(command: DatasetCommand) -> Result<ExitCode, pcf::Error> {
     match command {
         DatasetCommand::List { json } => {
             let all = Dataset::all_shipped()?;
+            let archived: Vec<Dataset> =
+                Dataset::all_archived()?.into_iter().map(|(_, d)| d).collect();
             if json {
                 let list: Vec<serde_json::Value> = all
                     .iter()
                     .map(|d| {
-                        serde_json::json!({
+                        let mut entry = serde_json::json!({
                             "id": d.id(), "version": d.version(), "digest": d.digest().to_string(),
                             "title": d.file.dataset.title, "licence": d.file.dataset.licence,
-                        })
+                        });
+                        let older: Vec<serde_json::Value> = archived
+                            .iter()
+                            .filter(|a| a.id() == d.id())
+                            .map(|a| {
+                                serde_json::json!({
+                                    "version": a.version(), "digest": a.digest().to_string(),
+                                })
+                            })
+                            .collect();
+                        if !older.is_empty() {
+                            entry["archived"] = older.into();
+                        }
+                        entry
                     })
                     .collect();
                 print_json(&list);
@@ -456,10 +472,26 @@ fn run_dataset(command: DatasetCommand) -> Result<ExitCode, pcf::Error> {
                     ]);
                 }
                 out!("{}", t.render(0));
+                if !archived.is_empty() {
+                    let mut t = pcf::report::Table::new(&["id", "version", "digest"]);
+                    for d in &archived {
+                        t.row(vec![d.id().into(), d.version().into(), d.digest().to_string()]);
+                    }
+                    outln!(
+                        "\narchived versions (declarations pinning them still verify; \
+                         `pcf dataset show ID@VERSION`):"
+                    );
+                    out!("{}", t.render(0));
+                }
             }
         }
         DatasetCommand::Show { id, json } => {
-            let d = Dataset::shipped(&id)?;
+            let d = match id.split_once('@') {
+                Some((id, version)) => Dataset::shipped_version(id, version).ok_or_else(|| {
+                    pcf::Error::Usage(format!("pcf ships no dataset {id} at version {version}"))
+                })?,
+                None => Dataset::shipped(&id)?,
+            };
             if json {
                 print_json(&serde_json::json!({
                     "id": d.id(), "version": d.version(), "digest": d.digest().to_string(),

@@ -15,7 +15,7 @@ use super::output::print_json;
 /// The subcommands of `pcf methodology`.
 #[derive(Subcommand)]
 pub enum MethodologyCommand {
-    /// List the shipped methodologies.
+    /// List the shipped methodologies, then the archived versions old declarations may pin.
     List {
         /// Print JSON.
         #[arg(long)]
@@ -23,7 +23,7 @@ pub enum MethodologyCommand {
     },
     /// Show a methodology's rules.
     Show {
-        /// A shipped id or a file.
+        /// A shipped id, a shipped ID@VERSION (live or archived) or a file.
         id: String,
         /// Print the parsed rules as JSON.
         #[arg(long)]
@@ -45,14 +45,29 @@ pub fn run(command: MethodologyCommand) -> Result<ExitCode> {
     match command {
         MethodologyCommand::List { json } => {
             let all = Methodology::all_shipped()?;
+            let archived: Vec<Methodology> =
+                Methodology::all_archived()?.into_iter().map(|(_, m)| m).collect();
             if json {
                 let list: Vec<serde_json::Value> = all
                     .iter()
                     .map(|m| {
-                        serde_json::json!({
+                        let mut entry = serde_json::json!({
                             "id": m.id(), "version": m.version(), "digest": m.digest().to_string(),
                             "title": m.rules.title, "gwp": m.rules.gwp.set,
-                        })
+                        });
+                        let older: Vec<serde_json::Value> = archived
+                            .iter()
+                            .filter(|a| a.id() == m.id())
+                            .map(|a| {
+                                serde_json::json!({
+                                    "version": a.version(), "digest": a.digest().to_string(),
+                                })
+                            })
+                            .collect();
+                        if !older.is_empty() {
+                            entry["archived"] = older.into();
+                        }
+                        entry
                     })
                     .collect();
                 print_json(&list);
@@ -68,6 +83,17 @@ pub fn run(command: MethodologyCommand) -> Result<ExitCode> {
                     ]);
                 }
                 out!("{}", t.render(0));
+                if !archived.is_empty() {
+                    let mut t = report::Table::new(&["id", "version", "digest"]);
+                    for m in &archived {
+                        t.row(vec![m.id().into(), m.version().into(), m.digest().to_string()]);
+                    }
+                    outln!(
+                        "\narchived versions (declarations pinning them still verify; \
+                         `pcf methodology show ID@VERSION`):"
+                    );
+                    out!("{}", t.render(0));
+                }
             }
         }
         MethodologyCommand::Show { id, json } => {

@@ -196,8 +196,10 @@ impl Catalogue {
             }
         }
         if let Some(prov) = declaration::provenance(document)
-            && let Ok(m) = pcf_footprint::methodology::Methodology::shipped(&prov.methodology.id)
-            && m.digest() == prov.methodology.digest
+            && let Some(m) = pcf_footprint::methodology::Methodology::shipped_with_digest(
+                &prov.methodology.id,
+                &prov.methodology.digest,
+            )
         {
             bundle.add_methodology(&m);
         }

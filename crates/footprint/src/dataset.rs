@@ -37,6 +37,17 @@ const SHIPPED: &[(&str, &str)] = &[
     ("eu-cbam-default-values.toml", include_str!("../../../datasets/eu-cbam-default-values.toml")),
 ];
 
+/// Released versions kept so that declarations pinning them keep verifying, by file name
+/// `<id>@<version>.toml` (see `datasets/archive/README.md`). To release a new version of a
+/// shipped file, first copy the file as released, byte for byte, to
+/// `datasets/archive/<id>@<version>.toml` and add its line here:
+/// `("<id>@<version>.toml", include_str!("../../../datasets/archive/<id>@<version>.toml")),`
+/// then bump the version in the live file. An archived file is never edited.
+const ARCHIVED: &[(&str, &str)] = &[];
+
+/// The [`Dataset::origin`] of a shipped file that is not the live version.
+const ARCHIVED_ORIGIN: &str = "archived";
+
 /// The prefix of a dataset reference in an inventory.
 pub const REFERENCE_PREFIX: &str = "dataset:";
 
@@ -177,7 +188,7 @@ pub struct Dataset {
     pub file: DatasetFile,
     /// The parsed file as JSON (what the digest covers).
     pub document: Value,
-    /// Where it came from.
+    /// Where it came from: `shipped`, `archived` (an older version shipped with pcf) or a path.
     pub origin: String,
     digest: Digest,
 }
@@ -211,6 +222,30 @@ impl Dataset {
     /// All shipped datasets.
     pub fn all_shipped() -> Result<Vec<Dataset>, Error> {
         SHIPPED.iter().map(|(n, t)| Dataset::from_text(Path::new(n), t, "shipped")).collect()
+    }
+
+    /// The shipped dataset `id` (live or archived) whose digest is `digest`: the file a
+    /// declaration pinning that digest was made with. Only files whose parsed id is `id` match.
+    pub fn shipped_with_digest(id: &str, digest: &Digest) -> Option<Dataset> {
+        shipped_files(id).find(|d| d.id() == id && d.digest() == *digest)
+    }
+
+    /// The shipped dataset `id` at `version`, live or archived.
+    pub fn shipped_version(id: &str, version: &str) -> Option<Dataset> {
+        shipped_files(id).find(|d| d.id() == id && d.version() == version)
+    }
+
+    /// Every archived dataset, with its file name `<id>@<version>.toml`.
+    pub fn all_archived() -> Result<Vec<(&'static str, Dataset)>, Error> {
+        ARCHIVED
+            .iter()
+            .map(|(n, t)| Ok((*n, Dataset::from_text(Path::new(n), t, ARCHIVED_ORIGIN)?)))
+            .collect()
+    }
+
+    /// Whether this is an archived version shipped with pcf (not the live one).
+    pub fn is_archived(&self) -> bool {
+        self.origin == ARCHIVED_ORIGIN
     }
 
     /// Reads a dataset file.
@@ -292,6 +327,21 @@ impl Dataset {
             published: d.published.get(&year.to_string()).copied(),
         })
     }
+}
+
+/// The shipped files (live first, then archived) whose file name says `id`, parsed; a file
+/// that does not parse is skipped here (the tests load every one).
+fn shipped_files(id: &str) -> impl Iterator<Item = Dataset> + '_ {
+    let live = SHIPPED
+        .iter()
+        .filter(move |(name, _)| name.strip_suffix(".toml") == Some(id))
+        .map(|(name, text)| (name, text, "shipped"));
+    let archived = ARCHIVED
+        .iter()
+        .filter(move |(name, _)| name.split_once('@').map(|(stem, _)| stem) == Some(id))
+        .map(|(name, text)| (name, text, ARCHIVED_ORIGIN));
+    live.chain(archived)
+        .filter_map(|(name, text, origin)| Dataset::from_text(Path::new(name), text, origin).ok())
 }
 
 /// Replaces every `dataset:ID@FACTOR` reference of an inventory document by an inventory

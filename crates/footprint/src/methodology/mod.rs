@@ -26,6 +26,17 @@ const SHIPPED: &[(&str, &str)] = &[
     ("gb-t-24067-2024.toml", include_str!("../../../../methodologies/gb-t-24067-2024.toml")),
 ];
 
+/// Released versions kept so that declarations pinning them keep verifying, by file name
+/// `<id>@<version>.toml` (see `methodologies/archive/README.md`). To release a new version of a
+/// shipped file, first copy the file as released, byte for byte, to
+/// `methodologies/archive/<id>@<version>.toml` and add its line here:
+/// `("<id>@<version>.toml", include_str!("../../../../methodologies/archive/<id>@<version>.toml")),`
+/// then bump the version in the live file. An archived file is never edited.
+const ARCHIVED: &[(&str, &str)] = &[];
+
+/// The [`Methodology::origin`] of a shipped file that is not the live version.
+const ARCHIVED_ORIGIN: &str = "archived";
+
 /// A methodology file as written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -260,7 +271,7 @@ pub struct Methodology {
     pub document: serde_json::Value,
     /// The file's text, as shipped or read.
     pub text: String,
-    /// Where it came from: `shipped` or a path.
+    /// Where it came from: `shipped`, `archived` (an older version shipped with pcf) or a path.
     pub origin: String,
     digest: Digest,
 }
@@ -316,11 +327,44 @@ impl Methodology {
             .collect()
     }
 
-    /// A shipped id, or else a path to a methodology file.
+    /// The shipped methodology `id` (live or archived) whose digest is `digest`: the file a
+    /// declaration pinning that digest was made with. Only files whose parsed id is `id` match.
+    pub fn shipped_with_digest(id: &str, digest: &Digest) -> Option<Methodology> {
+        shipped_files(id).find(|m| m.id() == id && m.digest() == *digest)
+    }
+
+    /// The shipped methodology `id` at `version`, live or archived.
+    pub fn shipped_version(id: &str, version: &str) -> Option<Methodology> {
+        shipped_files(id).find(|m| m.id() == id && m.version() == version)
+    }
+
+    /// Every archived methodology, with its file name `<id>@<version>.toml`.
+    pub fn all_archived() -> Result<Vec<(&'static str, Methodology)>, MethodologyError> {
+        ARCHIVED
+            .iter()
+            .map(|(name, text)| {
+                Ok((*name, Self::from_text_at(Path::new(name), text, ARCHIVED_ORIGIN)?))
+            })
+            .collect()
+    }
+
+    /// Whether this is an archived version shipped with pcf (not the live one).
+    pub fn is_archived(&self) -> bool {
+        self.origin == ARCHIVED_ORIGIN
+    }
+
+    /// A shipped id, or a shipped `id@version` (live or archived), or else a path to a
+    /// methodology file.
     pub fn resolve(id_or_path: &str) -> Result<Methodology, MethodologyError> {
         match Self::shipped(id_or_path) {
             Ok(m) => Ok(m),
             Err(unknown) => {
+                if let Some(m) = id_or_path
+                    .split_once('@')
+                    .and_then(|(id, version)| Self::shipped_version(id, version))
+                {
+                    return Ok(m);
+                }
                 let path = Path::new(id_or_path);
                 if path.exists() { Self::load(path) } else { Err(unknown) }
             }
@@ -419,6 +463,22 @@ impl Methodology {
 /// Ids of the shipped methodologies.
 pub fn shipped_ids() -> Vec<&'static str> {
     SHIPPED.iter().map(|(n, _)| n.trim_end_matches(".toml")).collect()
+}
+
+/// The shipped files (live first, then archived) whose file name says `id`, parsed; a file
+/// that does not parse is skipped here (the tests load every one).
+fn shipped_files(id: &str) -> impl Iterator<Item = Methodology> + '_ {
+    let live = SHIPPED
+        .iter()
+        .filter(move |(name, _)| name.strip_suffix(".toml") == Some(id))
+        .map(|(name, text)| (name, text, "shipped"));
+    let archived = ARCHIVED
+        .iter()
+        .filter(move |(name, _)| name.split_once('@').map(|(stem, _)| stem) == Some(id))
+        .map(|(name, text)| (name, text, ARCHIVED_ORIGIN));
+    live.chain(archived).filter_map(|(name, text, origin)| {
+        Methodology::from_text_at(Path::new(name), text, origin).ok()
+    })
 }
 
 /// The JSON Schema of methodology files.

@@ -86,7 +86,8 @@ pub fn declaration_and_bundle(document: Value) -> (Value, Option<Bundle>) {
 }
 
 /// The methodology a declaration pins, found by digest: `explicit` if given (it must have
-/// that digest), else the shipped one, else one carried by the bundle.
+/// that digest), else the one shipped with pcf (live or archived), else one carried by the
+/// bundle.
 pub fn pinned_methodology(
     declaration: &Value,
     bundle: Option<&Bundle>,
@@ -104,9 +105,7 @@ pub fn pinned_methodology(
     {
         return Ok(e.clone());
     }
-    if let Ok(s) = Methodology::shipped(&m.id)
-        && s.digest() == m.digest
-    {
+    if let Some(s) = Methodology::shipped_with_digest(&m.id, &m.digest) {
         return Ok(s);
     }
     for text in bundle.map(|b| b.methodologies.as_slice()).unwrap_or_default() {

@@ -14,6 +14,7 @@ use crate::declaration::{
 };
 use crate::proof;
 use pcf_base::digest::Digest;
+use pcf_footprint::dataset::Dataset;
 use pcf_footprint::methodology::Methodology;
 
 pub(super) fn shape(doc: &Value) -> Vec<String> {
@@ -67,8 +68,11 @@ pub(super) fn methodology_check(
         return;
     }
     let label = format!("{} {} ({})", m.id, m.version, m.digest);
-    if shipped_digest(Shipped::Methodology, &m.id) == Some(m.digest) {
-        r.add("methodology", Pass, format!("{label}: shipped with pcf"));
+    if let Some(file) = shipped_file(Shipped::Methodology, &m.id, m.digest) {
+        match file.status(&m.version) {
+            Ok(status) => r.add("methodology", Pass, format!("{label}: {status}")),
+            Err(problem) => r.add("methodology", Fail, format!("{label}: {problem}")),
+        }
         return;
     }
     if index.has_methodology(&m.digest) {
@@ -107,13 +111,17 @@ pub(super) fn datasets_check(r: &mut Report, doc: &Value, p: &Provenance) {
                     && x["digestSRI"] == sri(&ds.digest).as_str()
             })
         });
-        let shipped = shipped_digest(Shipped::Dataset, &ds.id) == Some(ds.digest);
+        let shipped = shipped_file(Shipped::Dataset, &ds.id, ds.digest);
         if !pinned {
             problems.push(format!("{label}: not pinned in relatedResource"));
-        } else if !shipped {
-            problems.push(format!("{label}: unknown (not shipped with this pcf)"));
+        } else if let Some(file) = shipped {
+            match (file.status(&ds.version), &file.live) {
+                (Err(problem), _) => problems.push(format!("{label}: {problem}")),
+                (Ok(_), None) => known.push(label),
+                (Ok(_), Some(live)) => known.push(format!("{label} archived (live: {live})")),
+            }
         } else {
-            known.push(label);
+            problems.push(format!("{label}: unknown (not shipped with this pcf)"));
         }
     }
     if problems.is_empty() {
@@ -130,22 +138,66 @@ enum Shipped {
     Dataset,
 }
 
-/// The digest of the shipped methodology or dataset `id`, loaded once per process. Loading one
-/// parses its TOML and validates it against its schema: 0.25 to 0.5 ms each in a release build,
-/// most of a verification's time before this cache (the proof takes 0.07 ms). Only ids pcf
-/// ships are remembered, so documents naming made-up ids cannot grow the cache.
-fn shipped_digest(kind: Shipped, id: &str) -> Option<Digest> {
-    static CACHE: Mutex<BTreeMap<(Shipped, String), Digest>> = Mutex::new(BTreeMap::new());
-    let key = (kind, id.to_string());
-    if let Some(d) = CACHE.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
-        return Some(*d);
+/// A methodology or dataset file shipped with pcf, as a pinned digest found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ShippedFile {
+    /// Its version (the digest covers it).
+    version: String,
+    /// The live version of its id when this file is an archived one; `None` when it is live.
+    live: Option<String>,
+}
+
+impl ShippedFile {
+    /// What a check says of it, given the version the declaration names: an error if that is
+    /// not the file's own version.
+    fn status(&self, pinned_version: &str) -> Result<String, String> {
+        if pinned_version != self.version {
+            return Err(format!(
+                "the file shipped with pcf with this digest is version {}, not {pinned_version}",
+                self.version
+            ));
+        }
+        Ok(match &self.live {
+            None => "shipped with pcf".into(),
+            Some(live) => {
+                format!("shipped with pcf, archived version {} (live: {live})", self.version)
+            }
+        })
     }
-    let digest = match kind {
-        Shipped::Methodology => Methodology::shipped(id).ok().map(|m| m.digest()),
-        Shipped::Dataset => pcf_footprint::dataset::Dataset::shipped(id).ok().map(|d| d.digest()),
-    }?;
-    CACHE.lock().unwrap_or_else(PoisonError::into_inner).insert(key, digest);
-    Some(digest)
+}
+
+/// The file shipped with pcf (live or archived) of methodology or dataset `id` whose digest is
+/// `digest`, remembered once found. Loading one parses its TOML and validates it against its
+/// schema: 0.25 to 0.5 ms each in a release build, most of a verification's time before this
+/// cache (the proof takes 0.07 ms). Only files pcf ships are remembered, so documents naming
+/// made-up ids or digests cannot grow the cache.
+fn shipped_file(kind: Shipped, id: &str, digest: Digest) -> Option<ShippedFile> {
+    static CACHE: Mutex<BTreeMap<(Shipped, String, Digest), ShippedFile>> =
+        Mutex::new(BTreeMap::new());
+    let key = (kind, id.to_string(), digest);
+    if let Some(f) = CACHE.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+        return Some(f.clone());
+    }
+    // The live version is named only for an archived file (the tests ship none without one).
+    let live_version = |v: Option<&str>| v.unwrap_or("none").to_string();
+    let file = match kind {
+        Shipped::Methodology => {
+            let m = Methodology::shipped_with_digest(id, &digest)?;
+            let live = m.is_archived().then(|| {
+                live_version(Methodology::shipped(id).ok().as_ref().map(Methodology::version))
+            });
+            ShippedFile { version: m.version().into(), live }
+        }
+        Shipped::Dataset => {
+            let d = Dataset::shipped_with_digest(id, &digest)?;
+            let live = d
+                .is_archived()
+                .then(|| live_version(Dataset::shipped(id).ok().as_ref().map(Dataset::version)));
+            ShippedFile { version: d.version().into(), live }
+        }
+    };
+    CACHE.lock().unwrap_or_else(PoisonError::into_inner).insert(key, file.clone());
+    Some(file)
 }
 
 pub(super) fn supersession_check(
