@@ -170,7 +170,8 @@ impl ShippedFile {
 /// `digest`, remembered once found. Loading one parses its TOML and validates it against its
 /// schema: 0.25 to 0.5 ms each in a release build, most of a verification's time before this
 /// cache (the proof takes 0.07 ms). Only files pcf ships are remembered, so documents naming
-/// made-up ids or digests cannot grow the cache.
+/// made-up ids or digests cannot grow the cache; the price is that a digest no shipped file has
+/// (a methodology carried in a bundle, say) parses the files of its id again each time.
 fn shipped_file(kind: Shipped, id: &str, digest: Digest) -> Option<ShippedFile> {
     static CACHE: Mutex<BTreeMap<(Shipped, String, Digest), ShippedFile>> =
         Mutex::new(BTreeMap::new());
