@@ -646,6 +646,9 @@ declared_unit = "kilogram"
 mass_per_declared_unit = 1.0
 product_ids = ["urn:gtin:00000000000017"]
 fossil_carbon_content = 0
+# Portland cement, not in Annex II of Regulation (EU) 2023/956: under eu-cbam-2026 its
+# indirect emissions count, so the CBAM probe keeps both parts.
+classification = {{ scheme = "CN", code = "2523 29 00" }}
 
 [[processes]]
 id = "make"

@@ -5,6 +5,7 @@ mod util;
 mod adversarial;
 mod architecture;
 mod canonical;
+mod cbam;
 mod certification;
 mod declaration;
 mod exchange;

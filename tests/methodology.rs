@@ -159,6 +159,16 @@ fn every_shipped_file_characterizes_the_same_gases() {
     assert_eq!(reference, expected);
     for m in Methodology::all_shipped().unwrap() {
         let keys: BTreeSet<String> = m.rules.gwp.factors.keys().cloned().collect();
+        if m.id() == "eu-cbam-2026" {
+            // EU CBAM characterizes only the gases Regulation (EU) 2023/956 Annex I names
+            // (eu-cbam-2026 2.0.0): any other gas is an error, not a number.
+            let cbam: BTreeSet<String> =
+                ["co2-fossil", "co2-biogenic", "n2o", "pfc-14", "pfc-116"].map(String::from).into();
+            assert_eq!(keys, cbam, "{}", m.id());
+            assert!(keys.is_subset(&reference), "{}", m.id());
+            assert_eq!(m.rules.gwp.horizon_years, 100, "{}", m.id());
+            continue;
+        }
         assert_eq!(keys, reference, "{}: gas keys differ from pact-3.0", m.id());
         assert_eq!(m.rules.gwp.horizon_years, 100, "{}", m.id());
     }
@@ -174,6 +184,11 @@ fn gwp_tables_are_the_ipcc_values_of_the_report_they_name() {
             other => panic!("{}: unknown GWP set {other:?}", m.id()),
         };
         for (gas, value) in table {
+            if m.rules.cbam.is_some() && m.gwp(&Gas((*gas).into())).is_none() {
+                // EU CBAM: only the Annex I gases (checked in
+                // every_shipped_file_characterizes_the_same_gases).
+                continue;
+            }
             assert_eq!(m.gwp(&Gas((*gas).into())), Some(*value), "{}: {gas}", m.id());
         }
     }
@@ -204,12 +219,16 @@ fn gwp_worked_cases_for_ar6_ar5_and_ar4() {
         assert_close(characterize(&Methodology::shipped(id).unwrap()), 2659.4);
     }
 
-    let ar5 = Methodology::shipped("eu-cbam-2026").unwrap();
-    assert_eq!(ar5.rules.gwp.set, "AR5");
+    // eu-cbam-2026 (2.0.0) keeps only the CBAM gases of AR5, so the full AR5 case runs on a
+    // copy of the ISO 14067 file edited to AR5 (as for AR4 below).
+    let dir = TempDir::new().unwrap();
+    let cbam = Methodology::shipped("eu-cbam-2026").unwrap();
+    assert_eq!(cbam.rules.gwp.set, "AR5");
+    let text = with_gwp_table(&Methodology::shipped("iso-14067-2018").unwrap().text, "AR5", AR5);
+    let ar5 = Methodology::load(&write(&dir, "iso-14067-2018-ar5.toml", &text)).unwrap();
     assert_close(characterize(&ar5), 2522.1);
 
     // No shipped file uses AR4: edit a copy of the ISO 14067 file to AR4.
-    let dir = TempDir::new().unwrap();
     let text = with_gwp_table(&Methodology::shipped("iso-14067-2018").unwrap().text, "AR4", AR4);
     let ar4 = Methodology::load(&write(&dir, "iso-14067-2018-ar4.toml", &text)).unwrap();
     assert_eq!(ar4.rules.gwp.set, "AR4");
@@ -321,14 +340,24 @@ fn methodology_hash_is_sha256_of_the_canonical_json() {
     insta::assert_snapshot!(pinned.join("\n"), @r"
     iso-14067-2018 1.0.0 sha256:d59ddfeef0279bd1554020d39db58b8f82004d34228af4860e9458b75fa2ab2b
     ghg-protocol-product-2011 1.0.0 sha256:6c09e8a008e383721dbc8dfa273f37f84a5cc18a28e3f3bc57558fc6869e1530
-    eu-cbam-2026 1.0.0 sha256:f27248b95ec51650bf34b1378d1f6067b602c21a88bd6e1de893372b9035d132
+    eu-cbam-2026 2.0.0 sha256:24711f536b8bec16b2d36679ecccaadf8afb74690176516429aedfa07f5ac9d8
     gb-t-24067-2024 1.0.0 sha256:ebee83f812382b64e2227875ebaf5c55c7aa8700ed9240b2969a1baef00a67f7
     ");
+    // The released 1.0.0 of eu-cbam-2026, archived byte for byte, keeps its digest (the
+    // optional [cbam] section of 2.0.0 does not change how older files parse).
+    let archived =
+        Methodology::load(&util::root().join("methodologies/archive/eu-cbam-2026@1.0.0.toml"))
+            .unwrap();
+    assert_eq!(
+        format!("{} {} {}", archived.id(), archived.version(), archived.digest()),
+        "eu-cbam-2026 1.0.0 sha256:f27248b95ec51650bf34b1378d1f6067b602c21a88bd6e1de893372b9035d132"
+    );
 }
 
 #[test]
 fn eu_cbam_rules_count_fuel_as_direct_and_electricity_as_indirect() {
-    // The rules the rolling-mill worked case depends on (2.06232 direct + 0.169392 indirect).
+    // The rules the rolling-mill worked case depends on (2.06232 direct; 0.169392 indirect,
+    // not counted for a chapter 72 good since 2.0.0: Regulation (EU) 2023/956 Art. 7(1)).
     let r = Methodology::shipped("eu-cbam-2026").unwrap().rules;
     assert!(r.reporting.split_direct_indirect);
     assert_eq!(r.boundary.purchased_inputs, pcf::methodology::PurchasedInputs::Precursors);
@@ -346,6 +375,9 @@ fn eu_cbam_rules_count_fuel_as_direct_and_electricity_as_indirect() {
     assert_close(direct, 2.06232);
     assert_close(indirect, 0.169392);
     assert_close(direct + indirect, 2.231712);
+    let cbam = r.cbam.as_ref().unwrap();
+    assert!(cbam.category("72163310").unwrap().direct_only);
+    assert!(cbam.gas_resolved_only);
 }
 
 #[test]

@@ -278,18 +278,27 @@ fn soybean_crushing_worked_case_iso_14067() {
 // EU CBAM (eu-cbam-2026).
 // ---------------------------------------------------------------------------------------------
 
+/// The released eu-cbam-2026 1.0.0, kept byte for byte in methodologies/archive.
+fn eu_cbam_1_0_0() -> (PathBuf, Methodology) {
+    let path = util::root().join("methodologies/archive/eu-cbam-2026@1.0.0.toml");
+    let m = Methodology::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(m.version(), "1.0.0");
+    (path, m)
+}
+
 #[test]
 fn bundled_examples_under_eu_cbam_fail_with_the_exact_rule() {
-    let m = Methodology::shipped("eu-cbam-2026").unwrap();
-    let error = |name: &str| {
+    let error = |name: &str, m: &Methodology| {
         let path = example(name);
         let inv = Inventory::load(&path).unwrap_or_else(|e| panic!("{e}"));
-        let err = engine::footprint(&inv, &m).unwrap_err();
+        let err = engine::footprint(&inv, m).unwrap_err();
         (path.display().to_string(), err)
     };
-    // The bracket's stamping splits its burden between blank and scrap by mass; CBAM allows
-    // only physical attribution by the goods' functional unit, which needs `physical`.
-    let (file, err) = error("steel-bracket");
+    // Under 1.0.0 (the allocation rules are unchanged in 2.0.0, which stops earlier, at the
+    // gases): the bracket's stamping splits its burden between blank and scrap by mass; CBAM
+    // allows only physical attribution by the goods' functional unit, which needs `physical`.
+    let (_, old) = eu_cbam_1_0_0();
+    let (file, err) = error("steel-bracket", &old);
     assert_eq!(
         err,
         EngineError::Rule {
@@ -302,7 +311,7 @@ fn bundled_examples_under_eu_cbam_fail_with_the_exact_rule() {
         }
     );
     // The soybean crushing asks for economic allocation, which CBAM does not allow.
-    let (file, err) = error("soybean-crushing");
+    let (file, err) = error("soybean-crushing", &old);
     assert_eq!(
         err,
         EngineError::Rule {
@@ -312,19 +321,50 @@ fn bundled_examples_under_eu_cbam_fail_with_the_exact_rule() {
             help: "use one of: physical".into(),
         }
     );
+    // 2.0.0 characterizes only the gases of Regulation (EU) 2023/956 Annex I, so the first
+    // gas outside them fails: the bracket's refrigerant leak (HFC-125), the soybean plant's
+    // non-fossil methane, and the methane of the IPCC coal factor of the park's CHP (which
+    // ran under 1.0.0, counting that methane in an aluminium figure).
+    let m = Methodology::shipped("eu-cbam-2026").unwrap();
+    for (name, pointer, gas) in [
+        ("steel-bracket", "/processes/0/emissions/0", "hfc-125"),
+        ("soybean-crushing", "/processes/0/emissions/0", "ch4-non-fossil"),
+        ("park-utilities", "/processes/0/inputs/0", "ch4-fossil"),
+    ] {
+        let (file, err) = error(name, &m);
+        assert_eq!(
+            err,
+            EngineError::Rule {
+                file,
+                pointer: pointer.into(),
+                problem: format!(
+                    "gas \"{gas}\" is not a greenhouse gas of any CBAM good: Regulation (EU) \
+                     2023/956 Annex I, as methodology eu-cbam-2026 encodes it, names only \
+                     co2-biogenic, co2-fossil, n2o, pfc-116, pfc-14"
+                ),
+                help: CBAM_GAS_HELP.into(),
+            },
+            "{name}"
+        );
+    }
+    assert!(engine::footprint(&Inventory::load(&example("park-utilities")).unwrap(), &old).is_ok());
 }
 
-/// examples/steel-bracket-cbam under eu-cbam-2026, derived by hand: (direct, indirect) in kg
-/// CO2e per kg of bracket (= t CO2e per t of goods).
+/// The help of the error for a gas outside the CBAM gases.
+const CBAM_GAS_HELP: &str = "list only CBAM gases (Regulation (EU) 2023/956 Annex I); for a \
+                             fuel, a CO2-only combustion factor, as the EU ETS monitors";
+
+/// examples/steel-bracket-cbam, derived by hand: (direct, indirect) in kg CO2e per kg of
+/// bracket (= t CO2e per t of goods), where "indirect" is every indirect emission whether the
+/// methodology counts it or not.
 ///
-/// Rules assumed, as in methodologies/eu-cbam-2026.toml on this branch: AR5 GWPs; purchased
-/// inputs count only when marked precursors (the zinc is not: outside); upstream transport
-/// outside the boundary; fuels and process emissions direct; electricity indirect at the grid
-/// factor except what a serial-numbered PPA covers (a GEC is not accepted); a precursor's
-/// declared direct and indirect embedded emissions carried as such; the scrap gets zero by its
-/// functional unit; and the total (pcfExcludingBiogenicUptake) is direct + indirect for iron
-/// and steel goods too. A rule change (e.g. counting only direct emissions for iron and steel)
-/// must change this derivation.
+/// Rules assumed, as in methodologies/eu-cbam-2026.toml (1.0.0 and 2.0.0 alike): AR5 GWPs;
+/// purchased inputs count only when marked precursors (the zinc is not: outside); upstream
+/// transport outside the boundary; fuels and process emissions direct; electricity indirect at
+/// the grid factor except what a serial-numbered PPA covers (a GEC is not accepted); a
+/// precursor's declared direct and indirect embedded emissions carried as such; the scrap gets
+/// zero by its functional unit. 1.0.0 counts direct + indirect; 2.0.0 counts only direct for
+/// these Annex II goods (bracket 7326 90 98, blank 7326 19 90, coil 7208 38 00).
 fn bracket_cbam_by_hand() -> (f64, f64) {
     // Stamping: 935 t coil declared at 1850 kg direct + 150 kg indirect per 1000 kg.
     let coil_direct = 935_000.0 * 1850.0 / 1000.0;
@@ -334,8 +374,9 @@ fn bracket_cbam_by_hand() -> (f64, f64) {
     // Functional-unit attribution: blank 850 t x 1.0, scrap 85 t x 0.0.
     let (blank_t, blank_unit, scrap_t, scrap_unit) = (850.0, 1.0, 85.0, 0.0);
     let blank_share = blank_t * blank_unit / (blank_t * blank_unit + scrap_t * scrap_unit);
-    // Galvanizing: 1600 GJ natural gas under AR5, 2 t process CO2, 800 MWh at the grid factor.
-    let gas = 1.6 * (56_100.0 + 1.0 * AR5.ch4_fossil + 0.1 * AR5.n2o);
+    // Galvanizing: 1600 GJ natural gas at the CO2-only factor 56 100 kg/TJ, 2 t process CO2,
+    // 800 MWh at the grid factor.
+    let gas = 1.6 * 56_100.0;
     let limestone = 2000.0;
     let galv_electricity = 800_000.0 * 0.5366;
     let bracket_kg = 880_000.0;
@@ -348,7 +389,9 @@ fn bracket_cbam_by_hand() -> (f64, f64) {
 #[test]
 fn steel_bracket_cbam_variant_worked_case() {
     let m = Methodology::shipped("eu-cbam-2026").unwrap();
-    assert_gwp(&m, &AR5);
+    // The GWPs the derivation uses (only CO2 enters it; N2O for the freight outside).
+    assert_eq!(m.rules.gwp.factors.get("co2-fossil"), Some(&1.0));
+    assert_eq!(m.rules.gwp.factors.get("n2o"), Some(&AR5.n2o));
     // The rules the derivation assumes, read from the file.
     let r = &m.rules;
     assert!(r.reporting.split_direct_indirect);
@@ -356,29 +399,53 @@ fn steel_bracket_cbam_variant_worked_case() {
     assert_eq!(r.electricity.uncovered, pcf::methodology::Uncovered::Grid);
     use pcf::inventory::InstrumentKind as I;
     assert_eq!(r.electricity.accepted_instruments, [I::Ppa, I::Onsite]);
+    let cbam = r.cbam.as_ref().unwrap();
+    for cn in ["73269098", "73261990", "72083800"] {
+        assert!(cbam.category(cn).unwrap().direct_only, "{cn}");
+    }
+    assert!(cbam.category("72044110").is_none(), "scrap is not a CBAM good");
 
     let (direct, indirect) = bracket_cbam_by_hand();
-    // Written out: direct (1 729 750 + 89 850.4 + 2000) / 880 000 = 2.0700005;
-    // indirect (140 250 + 482 940 + 429 280) / 880 000 = 1 052 470 / 880 000.
-    close(direct, 1_821_600.4 / 880_000.0, "direct");
+    // Written out: direct (1 729 750 + 89 760 + 2000) / 880 000 = 1 821 510 / 880 000
+    // = 2.069898; indirect (140 250 + 482 940 + 429 280) / 880 000 = 1 052 470 / 880 000
+    // = 1.195989.
+    close(direct, 1_821_510.0 / 880_000.0, "direct");
     close(indirect, 1_052_470.0 / 880_000.0, "indirect");
 
     let path = example("steel-bracket-cbam");
-    for (route, f) in [("library", library(&path, &m)), ("cli", cli(&path, "eu-cbam-2026"))] {
+    let (old_path, old) = eu_cbam_1_0_0();
+    let old_cli = cli(&path, old_path.to_str().unwrap());
+    for (route, f, counts_indirect) in [
+        ("library", library(&path, &m), false),
+        ("cli", cli(&path, "eu-cbam-2026"), false),
+        ("library 1.0.0", library(&path, &old), true),
+        ("cli 1.0.0", old_cli, true),
+    ] {
         let b = product(&f, "bracket");
         let t = &b.totals;
         close(t.direct.unwrap(), direct, route);
-        close(t.indirect.unwrap(), indirect, route);
-        close(t.excluding_uptake, direct + indirect, route);
+        if counts_indirect {
+            // 1.0.0: 2.069898 + 1.195989 = 3.265886 t CO2e per t.
+            close(t.indirect.unwrap(), indirect, route);
+            close(t.excluding_uptake, direct + indirect, route);
+            assert_eq!(t.indirect_not_counted, None, "{route}");
+        } else {
+            // 2.0.0: 2.069898 embedded; the 1.195989 indirect reported as not counted.
+            assert_eq!(t.indirect, Some(0.0), "{route}");
+            close(t.indirect_not_counted.unwrap(), indirect, route);
+            close(t.excluding_uptake, direct, route);
+        }
         assert_eq!(t.exempted, 0.0, "{route}: CBAM allows no cut-off");
-        // What is left out, and why, by hand too (AR5).
+        // What is left out, and why, by hand too (AR5; 2.0.0 has no CH4 GWP, and the freight
+        // is outside the boundary, so its methane is left out of the reported figure).
         let outside = |item: &str| {
             b.outside_boundary.iter().find(|o| o.item.starts_with(item)).unwrap().kg_co2e
         };
         close(outside("Special high grade zinc"), 30_000.0 * 3.6 / 880_000.0, route);
+        let ch4 = if counts_indirect { 0.000004 * AR5.ch4_fossil } else { 0.0 };
         close(
             outside("Road freight"),
-            168_300.0 * (0.078 + 0.000004 * AR5.ch4_fossil + 0.000003 * AR5.n2o) / 880_000.0,
+            168_300.0 * (0.078 + ch4 + 0.000003 * AR5.n2o) / 880_000.0,
             route,
         );
         let stamping = b.electricity.iter().find(|e| e.process == "stamping").unwrap();

@@ -134,6 +134,9 @@ pub fn footprint(p: &Footprint) -> String {
         tab.row(vec!["  direct embedded emissions".into(), num(d)]);
         tab.row(vec!["  indirect embedded emissions".into(), num(i)]);
     }
+    if let Some(n) = t.indirect_not_counted {
+        tab.row(vec!["indirect emissions not counted (direct-only goods)".into(), num(n)]);
+    }
     tab.row(vec![format!("excluded under cut-off ({})", pct(t.exempted_percent)), num(t.exempted)]);
     out.push_str(&tab.render(2));
 

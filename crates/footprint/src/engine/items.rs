@@ -111,6 +111,11 @@ pub struct Item {
     pub outside: Option<String>,
     /// JSON pointer in the inventory.
     pub pointer: String,
+    /// The supplier declaration of a supplier item (index into the inventory's suppliers).
+    pub supplier: Option<usize>,
+    /// Gases of an item outside the boundary that the methodology has no GWP for (left out of
+    /// its reported CO2e; inside the boundary such a gas is an error).
+    pub uncharacterized: Vec<String>,
 }
 
 /// Direct/indirect classification.
@@ -118,10 +123,21 @@ pub struct Item {
 pub enum Cbam {
     /// Entirely direct.
     Direct,
-    /// Entirely indirect.
-    Indirect,
-    /// A declared split (direct, indirect) per reference period.
-    Split(f64, f64),
+    /// Entirely indirect; `counted` is false when the methodology's `[cbam]` rules leave it
+    /// out of the embedded emissions (a good that counts only direct emissions).
+    Indirect {
+        /// Whether it counts.
+        counted: bool,
+    },
+    /// A declared split per reference period.
+    Split {
+        /// Direct part.
+        direct: f64,
+        /// Indirect part.
+        indirect: f64,
+        /// Whether the indirect part counts.
+        indirect_counted: bool,
+    },
 }
 
 impl Item {
@@ -143,7 +159,47 @@ impl Item {
             excluded: None,
             outside: None,
             pointer,
+            supplier: None,
+            uncharacterized: Vec::new(),
         }
+    }
+
+    /// The CO2e of the item that the methodology's `[cbam]` rules leave out of the counted
+    /// figures as indirect emissions not counted (zero for an item outside the boundary).
+    pub fn indirect_not_counted(&self, m: &Methodology) -> f64 {
+        if self.outside.is_some() {
+            return 0.0;
+        }
+        match self.cbam {
+            Cbam::Indirect { counted: false } => self.counted_all(m),
+            Cbam::Split { indirect, indirect_counted: false, .. } => indirect,
+            _ => 0.0,
+        }
+    }
+
+    /// Whether the whole item is indirect emissions not counted.
+    pub fn wholly_not_counted(&self) -> bool {
+        matches!(self.cbam, Cbam::Indirect { counted: false })
+    }
+
+    /// What the item counts before the `[cbam]` rules: every pool the methodology counts.
+    fn counted_all(&self, m: &Methodology) -> f64 {
+        let b = &m.rules.biogenic;
+        let mut fossil = self.unspecified_co2e;
+        let mut bio_co2 = 0.0;
+        let mut bio_non = self.unspecified_bio_non_co2;
+        for g in &self.gases {
+            match g.category {
+                Category::Fossil => fossil += g.co2e,
+                Category::BiogenicCo2 => bio_co2 += g.co2e,
+                Category::BiogenicNonCo2 => bio_non += g.co2e,
+            }
+        }
+        fossil
+            + bio_non
+            + self.other
+            + if b.count_co2_emissions { bio_co2 } else { 0.0 }
+            + if b.count_land_use_change { self.luc } else { 0.0 }
     }
 
     /// All CO2e of the item regardless of what the methodology counts.
@@ -172,7 +228,7 @@ impl Item {
                 Category::BiogenicNonCo2 => bio_non += g.co2e,
             }
         }
-        let counted = fossil
+        let mut counted = fossil
             + bio_non
             + self.other
             + if b.count_co2_emissions { bio_co2 } else { 0.0 }
@@ -181,6 +237,17 @@ impl Item {
             c[ch::EXCLUDED] = counted;
             return c;
         }
+        // EU CBAM: indirect emissions of a good that counts only direct emissions leave every
+        // counted channel. A supplier's declared indirect figure (electricity CO2) leaves the
+        // fossil pool it was declared in.
+        let not_counted = self.indirect_not_counted(m);
+        if self.wholly_not_counted() {
+            c[ch::INDIRECT_NOT_COUNTED] = not_counted;
+            return c;
+        }
+        c[ch::INDIRECT_NOT_COUNTED] = not_counted;
+        counted -= not_counted;
+        fossil -= not_counted;
         c[ch::COUNTED] = counted;
         c[ch::FOSSIL] = fossil;
         c[ch::BIO_CO2] = bio_co2;
@@ -197,10 +264,10 @@ impl Item {
         }
         match self.cbam {
             Cbam::Direct => c[ch::DIRECT] = counted,
-            Cbam::Indirect => c[ch::INDIRECT] = counted,
-            Cbam::Split(d, i) => {
-                c[ch::DIRECT] = d;
-                c[ch::INDIRECT] = i;
+            Cbam::Indirect { .. } => c[ch::INDIRECT] = counted,
+            Cbam::Split { direct, indirect, indirect_counted } => {
+                c[ch::DIRECT] = direct;
+                c[ch::INDIRECT] = if indirect_counted { indirect } else { 0.0 };
             }
         }
         c
@@ -228,19 +295,40 @@ impl Item {
         gas: &Gas,
         kg: f64,
     ) -> Result<(), EngineError> {
+        if self.outside.is_some() && m.gwp(gas).is_none() {
+            // Not counted either way; reported as not characterized.
+            if !self.uncharacterized.contains(&gas.0) {
+                self.uncharacterized.push(gas.0.clone());
+            }
+            return Ok(());
+        }
         let gwp = m.gwp(gas).ok_or_else(|| EngineError::Rule {
             file: file.into(),
             pointer: self.pointer.clone(),
-            problem: format!(
-                "gas {:?} has no GWP in methodology {} ({})",
-                gas.0,
-                m.id(),
-                m.rules.gwp.set
-            ),
-            help: format!(
-                "use one of: {}",
-                m.rules.gwp.factors.keys().cloned().collect::<Vec<_>>().join(", ")
-            ),
+            problem: match &m.rules.cbam {
+                Some(_) => format!(
+                    "gas {:?} is not a greenhouse gas of any CBAM good: Regulation (EU) 2023/956 \
+                     Annex I, as methodology {} encodes it, names only {}",
+                    gas.0,
+                    m.id(),
+                    m.rules.gwp.factors.keys().cloned().collect::<Vec<_>>().join(", "),
+                ),
+                None => format!(
+                    "gas {:?} has no GWP in methodology {} ({})",
+                    gas.0,
+                    m.id(),
+                    m.rules.gwp.set
+                ),
+            },
+            help: match &m.rules.cbam {
+                Some(_) => "list only CBAM gases (Regulation (EU) 2023/956 Annex I); for a \
+                            fuel, a CO2-only combustion factor, as the EU ETS monitors"
+                    .into(),
+                None => format!(
+                    "use one of: {}",
+                    m.rules.gwp.factors.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            },
         })?;
         let category = match gas.origin() {
             GasOrigin::Fossil => Category::Fossil,
@@ -351,6 +439,7 @@ pub(super) fn build(
                 Source::Supplier(s) => {
                     let d = &inv.suppliers[*s];
                     let a = inp.amount;
+                    it.supplier = Some(*s);
                     it.unspecified_co2e = a * d.fossil;
                     it.unspecified_bio_non_co2 = a * d.biogenic_non_co2;
                     it.luc = a * d.land_use_change;
@@ -361,7 +450,11 @@ pub(super) fn build(
                         it.other = 0.0;
                     }
                     if let Some((dir, ind)) = d.cbam {
-                        it.cbam = Cbam::Split(a * dir, a * ind);
+                        it.cbam = Cbam::Split {
+                            direct: a * dir,
+                            indirect: a * ind,
+                            indirect_counted: true,
+                        };
                     }
                     it.set_quality(&inp.quality, m, d.primary_data_share);
                     if let Some(dqr) = d.dqr {
@@ -372,7 +465,7 @@ pub(super) fn build(
                     it.add_factor(m, &file, &inv.factors[*f], inp.amount)?;
                 }
                 Source::Electricity { grid, residual_mix, instruments } => {
-                    it.cbam = Cbam::Indirect;
+                    it.cbam = Cbam::Indirect { counted: true };
                     let grid_f = &inv.factors[*grid];
                     let total = inp.amount;
                     let mut record = ElectricityRecord {

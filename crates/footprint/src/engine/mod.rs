@@ -11,6 +11,7 @@
 //! how much of every product the supply chain runs, for the breakdowns). The two routes are
 //! cross-checked on every run.
 
+mod cbam;
 mod items;
 mod result;
 
@@ -87,7 +88,8 @@ pub(crate) mod ch {
     pub const DIRECT: usize = 12;
     pub const INDIRECT: usize = 13;
     pub const OTHER: usize = 14;
-    pub const K: usize = 15;
+    pub const INDIRECT_NOT_COUNTED: usize = 15;
+    pub const K: usize = 16;
 }
 
 /// The product-level model: every product's items and inputs per declared unit.
@@ -164,6 +166,7 @@ impl<'a> Model<'a> {
         let mut product_items = vec![Vec::new(); n];
         let mut product_inputs = vec![Vec::new(); n];
         let mut allocations = Vec::new();
+        let mut process_shares = Vec::with_capacity(inventory.processes.len());
         for (pi, p) in inventory.processes.iter().enumerate() {
             let method = p.allocation.unwrap_or(rules.allocation.default);
             if p.outputs.len() > 1 && !rules.allocation.allowed.contains(&method) {
@@ -221,6 +224,7 @@ impl<'a> Model<'a> {
                     }
                 }
             }
+            process_shares.push(shares);
         }
         // System expansion credits: one item per displacing co-product, on the reference product.
         let mut model_items = items;
@@ -246,6 +250,10 @@ impl<'a> Model<'a> {
                 let r = 1.0 / p.outputs[0].amount;
                 product_items[p.outputs[0].product].push((model_items.len() - 1, r));
             }
+        }
+
+        if let Some(rules) = &rules.cbam {
+            cbam::apply(inventory, methodology, rules, &process_shares, &mut model_items)?;
         }
 
         let mut inputs = Vec::new();
@@ -341,10 +349,19 @@ impl<'a> Model<'a> {
                 }
                 let counted = w * chans[ch::COUNTED];
                 if let Some(reason) = &item.outside {
+                    let reason = if item.uncharacterized.is_empty() {
+                        reason.clone()
+                    } else {
+                        format!(
+                            "{reason}; {} left out of this figure (no GWP in {})",
+                            item.uncharacterized.join(", "),
+                            self.methodology.id()
+                        )
+                    };
                     outside.push(OutsideRecord {
                         process: inv.processes[item.process].id.clone(),
                         item: item.label.clone(),
-                        reason: reason.clone(),
+                        reason,
                         kg_co2e: w * item.co2e_all(self.methodology),
                     });
                     continue;
@@ -360,16 +377,22 @@ impl<'a> Model<'a> {
                     });
                     continue;
                 }
+                if item.wholly_not_counted() {
+                    // EU CBAM indirect emissions not counted: in their own total only.
+                    continue;
+                }
                 for g in &item.gases {
                     let e = by_gas.entry(g.gas.clone()).or_insert((0.0, 0.0));
                     e.0 += w * g.kg;
                     e.1 += w * g.co2e;
                 }
-                if item.unspecified_co2e != 0.0 {
+                let unspecified =
+                    item.unspecified_co2e - item.indirect_not_counted(self.methodology);
+                if unspecified != 0.0 {
                     let e = by_gas
                         .entry("CO2e not split by gas (declared or pre-characterized)".into())
                         .or_insert((0.0, 0.0));
-                    e.1 += w * item.unspecified_co2e;
+                    e.1 += w * unspecified;
                 }
                 *by_stage.entry(stage_name(item.stage).to_string()).or_default() += counted;
                 *by_process.entry(inv.processes[item.process].id.clone()).or_default() += counted;
@@ -417,6 +440,7 @@ impl<'a> Model<'a> {
             exempted_percent,
             direct: rules.reporting.split_direct_indirect.then(|| v(ch::DIRECT)),
             indirect: rules.reporting.split_direct_indirect.then(|| v(ch::INDIRECT)),
+            indirect_not_counted: rules.cbam.is_some().then(|| v(ch::INDIRECT_NOT_COUNTED)),
         };
         let w = v(ch::DQR_W);
         let quality = Quality {
@@ -582,7 +606,7 @@ impl<'a> Model<'a> {
         let mut own: BTreeMap<(String, String), f64> = BTreeMap::new();
         for &(it, r) in &self.product_items[k] {
             let item = &self.items[it];
-            if item.excluded.is_some() || item.outside.is_some() {
+            if item.excluded.is_some() || item.outside.is_some() || item.wholly_not_counted() {
                 continue;
             }
             *own.entry((item.label.clone(), item.kind.name().to_string())).or_default() +=

@@ -89,8 +89,12 @@ pub struct Totals {
     pub exempted_percent: f64,
     /// EU CBAM direct embedded emissions.
     pub direct: Option<f64>,
-    /// EU CBAM indirect embedded emissions.
+    /// EU CBAM indirect embedded emissions counted in the embedded emissions.
     pub indirect: Option<f64>,
+    /// EU CBAM indirect emissions not counted: those of goods for which only direct emissions
+    /// count (Regulation (EU) 2023/956 Art. 7(1), Annex II), reported beside the total.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indirect_not_counted: Option<f64>,
 }
 
 /// One line of a breakdown.

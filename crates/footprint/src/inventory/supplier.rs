@@ -42,6 +42,9 @@ pub struct SupplierDeclaration {
     pub dqr: Option<(f64, f64, f64)>,
     /// EU CBAM specific embedded emissions (direct, indirect), kg CO2e per declared unit.
     pub cbam: Option<(f64, f64)>,
+    /// The supplier product's CN code (digits), from a `productClassifications` URN
+    /// `urn:pact:productclassification:cn:<code>`.
+    pub cn: Option<String>,
     /// Whether the document carries a proof (checked by `pcf verify`/`pcf declare`).
     pub signed: bool,
     /// The whole file when it is a pcf bundle (`document` is then its declaration), so that
@@ -118,8 +121,23 @@ impl SupplierDeclaration {
             )),
             None => None,
         };
+        const CN_URN: &str = "urn:pact:productclassification:cn:";
+        let cn = pf
+            .get("productClassifications")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .find_map(|u| {
+                let head = u.get(..CN_URN.len())?;
+                let code = u.get(CN_URN.len()..)?;
+                head.eq_ignore_ascii_case(CN_URN)
+                    .then(|| code.chars().filter(char::is_ascii_digit).collect::<String>())
+            })
+            .filter(|c| !c.is_empty());
         Ok(SupplierDeclaration {
             bundle: None,
+            cn,
             path: path.to_path_buf(),
             digest,
             pf_id: pf.get("id").and_then(Value::as_str).map(String::from),
