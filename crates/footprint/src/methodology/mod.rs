@@ -32,10 +32,17 @@ const SHIPPED: &[(&str, &str)] = &[
 /// `methodologies/archive/<id>@<version>.toml` and add its line here:
 /// `("<id>@<version>.toml", include_str!("../../../../methodologies/archive/<id>@<version>.toml")),`
 /// then bump the version in the live file. An archived file is never edited.
-const ARCHIVED: &[(&str, &str)] = &[(
-    "eu-cbam-2026@1.0.0.toml",
-    include_str!("../../../../methodologies/archive/eu-cbam-2026@1.0.0.toml"),
-)];
+const ARCHIVED: &[(&str, &str)] = &[
+    (
+        "eu-cbam-2026@1.0.0.toml",
+        include_str!("../../../../methodologies/archive/eu-cbam-2026@1.0.0.toml"),
+    ),
+    (
+        "eu-cbam-2026@2.0.0.toml",
+        include_str!("../../../../methodologies/archive/eu-cbam-2026@2.0.0.toml"),
+    ),
+    ("pact-3.0@1.0.0.toml", include_str!("../../../../methodologies/archive/pact-3.0@1.0.0.toml")),
+];
 
 /// The [`Methodology::origin`] of a shipped file that is not the live version.
 const ARCHIVED_ORIGIN: &str = "archived";
