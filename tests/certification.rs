@@ -195,16 +195,17 @@ fn audit_names_a_changed_factor() {
     assert!(md.contains("| factor | zinc-shg | co2e | 3.6 | 3.7 |"), "{md}");
 }
 
-/// pact-3.0 as a version 1.1.0 that moves to location-based electricity and an AR5 N2O value.
-fn pact_v110(dir: &Path) -> PathBuf {
+/// pact-3.0 as a version 1.2.0 that moves to location-based electricity and an AR5 N2O value.
+fn pact_v120(dir: &Path) -> PathBuf {
     let text = Methodology::shipped("pact-3.0").unwrap().text;
+    assert!(text.contains("version = \"1.1.0\""));
     let changed = text
-        .replace("version = \"1.0.0\"", "version = \"1.1.0\"")
+        .replace("version = \"1.1.0\"", "version = \"1.2.0\"")
         .replace("accounting = \"market-based\"", "accounting = \"location-based\"")
         .replace("n2o = 273.0", "n2o = 265.0")
-        .replace("# PACT caps", "# reformatted comment: PACT caps");
+        .replace("# Version 1.1.0 lowers", "# reformatted comment: Version 1.1.0 lowers");
     assert_ne!(text, changed);
-    let path = dir.join("pact-3.0-v1.1.0.toml");
+    let path = dir.join("pact-3.0-v1.2.0.toml");
     fs::write(&path, changed).unwrap();
     path
 }
@@ -213,7 +214,7 @@ fn pact_v110(dir: &Path) -> PathBuf {
 fn methodology_diff_by_meaning_with_product_impact() {
     let tmp = example();
     let dir = tmp.path();
-    let b_path = pact_v110(dir);
+    let b_path = pact_v120(dir);
     let a = Methodology::shipped("pact-3.0").unwrap();
     let b = Methodology::load(&b_path).unwrap();
     let d = diff::diff(&a, &b);
@@ -222,7 +223,7 @@ fn methodology_diff_by_meaning_with_product_impact() {
     insta::assert_snapshot!(lines.join("\n"), @r#"
     /electricity/accounting: Some(String("market-based")) -> Some(String("location-based"))
     /gwp/factors/n2o: Some(Number(273.0)) -> Some(Number(265.0))
-    /version: Some(String("1.0.0")) -> Some(String("1.1.0"))
+    /version: Some(String("1.1.0")) -> Some(String("1.2.0"))
     "#);
     // Same rules, other formatting: no change.
     assert!(diff::diff(&a, &a).changes.is_empty());
@@ -734,7 +735,7 @@ fn a_supplier_change_propagates_through_impact() {
     assert_eq!(blind.unmatched.len(), 1, "{blind:?}");
 
     // A new methodology version affects it too.
-    let b = pact_v110(dir);
+    let b = pact_v120(dir);
     let m: ImpactReport = serde_json::from_slice(
         &util::pcf(
             dir,
@@ -846,7 +847,7 @@ fn datasets_carry_source_licence_digest_and_are_referenced_from_inventories() {
 fn audit_finds_an_unshipped_methodology_in_the_bundle_by_digest() {
     let tmp = example();
     let dir = tmp.path();
-    let m = pact_v110(dir);
+    let m = pact_v120(dir);
     let m = m.to_str().unwrap();
     run_ok(dir, &["keygen", "--out", "issuer.key"]);
     run_ok(
@@ -876,7 +877,7 @@ fn audit_finds_an_unshipped_methodology_in_the_bundle_by_digest() {
         util::pcf(dir, &["audit", "b.json", "--inventory", "inventory.toml", "--out-dir", "x"]);
     assert_eq!(lost.status.code(), Some(1));
     assert!(
-        util::stderr(&lost).contains("pins methodology pact-3.0 1.1.0"),
+        util::stderr(&lost).contains("pins methodology pact-3.0 1.2.0"),
         "{}",
         util::stderr(&lost)
     );

@@ -812,3 +812,100 @@ fn footprint_svg_draws_a_bar_per_process_and_hotspot_of_every_product() {
         assert!(svg.trim_end().ends_with("</svg>"));
     }
 }
+
+/// Five excluded inputs of 0.8 kg CO2e each beside 96 kg counted (192 kWh at 0.5): by hand,
+/// each is 0.8 / 100 = 0.8 % (under the 1 % per-input limit) and together 4 / 100 = 4 %.
+/// pact-3.0 1.0.0 (archived) capped the total at 5 % and accepts it; 1.1.0 caps it at 3 %
+/// (PACT's alignment with Catena-X) and refuses it.
+#[test]
+fn pact_exemption_cap_is_3_percent_since_1_1_0() {
+    let mut text = String::from(
+        "[[products]]\nid = \"part\"\nname = \"Part\"\ndeclared_unit = \"kilogram\"\nmass_per_declared_unit = 1.0\n\n\
+         [[processes]]\nid = \"press\"\nname = \"Press\"\noutputs = [{ product = \"part\", amount = 100, unit = \"kg\" }]\ninputs = [\n  \
+         { kind = \"electricity\", factor = \"grid\", amount = 192, unit = \"kWh\" },\n",
+    );
+    for i in 0..5 {
+        text.push_str(&format!(
+            "  {{ kind = \"database\", name = \"Minor {i}\", factor = \"minor\", amount = 0.8, unit = \"kg\", excluded = \"below the cut-off\" }},\n"
+        ));
+    }
+    text.push_str(
+        "]\n\n[[factors]]\nid = \"grid\"\nname = \"Grid\"\nper = \"kWh\"\ngases = { \"co2-fossil\" = 0.5 }\nsource = \"test\"\nlicence = \"CC0-1.0\"\n\n\
+         [[factors]]\nid = \"minor\"\nname = \"Minor\"\nper = \"kg\"\ngases = { \"co2-fossil\" = 1.0 }\nsource = \"test\"\nlicence = \"CC0-1.0\"\n",
+    );
+    let (dir, path) = write(&[("inv.toml", &text)]);
+
+    let old = Methodology::shipped_version("pact-3.0", "1.0.0").unwrap();
+    assert_eq!(old.rules.cutoff.cumulative_percent, 5.0);
+    let f = run(&path, &old);
+    let t = &product(&f, "part").totals;
+    close(t.excluding_uptake, 96.0 / 100.0);
+    close(t.exempted, 4.0 / 100.0);
+    close(t.exempted_percent, 4.0);
+
+    let new = Methodology::shipped("pact-3.0").unwrap();
+    assert_eq!((new.version(), new.rules.cutoff.cumulative_percent), ("1.1.0", 3.0));
+    let out = util::pcf(dir.path(), &["footprint", "inv.toml", "--methodology", "pact-3.0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        util::stderr(&out).trim_end(),
+        "error: inv.toml: at /processes: excluded inputs are 4.000 % of the footprint of part, \
+         above the 3 % cumulative cut-off of pact-3.0\n  \
+         help: include some of the excluded inputs (remove `excluded`)"
+    );
+}
+
+/// A PPA of 20 kWh without a factor against 50 kWh consumed at 0.5 kg/kWh, for 100 kg: where
+/// the methodology says `instrument_without_factor = "zero"` (pact-3.0) the PPA counts zero
+/// and the other 30 kWh take the grid factor, 30 * 0.5 / 100 = 0.15 kg/kg by hand (0.25
+/// without the PPA); where it says "error" (eu-cbam-2026, here a pact-3.0 variant) the
+/// inventory is refused, naming the instrument.
+#[test]
+fn instrument_without_factor_follows_the_methodology() {
+    let text = base_with(
+        "amount = 50, unit = \"kWh\" }",
+        "amount = 50, unit = \"kWh\", instruments = [{ type = \"ppa\", serial = \"PPA-1\", quantity = 20, unit = \"kWh\" }] }",
+    );
+    let pact = Methodology::shipped("pact-3.0").unwrap();
+    assert_eq!(
+        pact.rules.electricity.instrument_without_factor,
+        pcf::methodology::InstrumentWithoutFactor::Zero
+    );
+    let cbam = Methodology::shipped("eu-cbam-2026").unwrap();
+    assert_eq!(
+        cbam.rules.electricity.instrument_without_factor,
+        pcf::methodology::InstrumentWithoutFactor::Error
+    );
+    let strict = pact
+        .text
+        .replace("instrument_without_factor = \"zero\"", "instrument_without_factor = \"error\"")
+        .replace("id = \"pact-3.0\"", "id = \"test-strict\"");
+    assert!(strict.contains("instrument_without_factor = \"error\""));
+    let (dir, path) = write(&[("inv.toml", &text), ("strict.toml", &strict)]);
+
+    let f = run(&path, &pact);
+    close(product(&f, "part").totals.excluding_uptake, 30.0 * 0.5 / 100.0);
+
+    let out = util::pcf(dir.path(), &["footprint", "inv.toml", "--methodology", "strict.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        util::stderr(&out).trim_end(),
+        format!(
+            "error: inv.toml: at /processes/0/inputs/0/instruments/0: test-strict counts this ppa \
+             instrument but it has no emission factor, and the methodology's rule \
+             `electricity.instrument_without_factor = \"error\"` requires one ({})\n  \
+             help: give the instrument the emission factor of the generation it covers, e.g. \
+             `factor = \"dataset:cn-grid@2023-footprint-wind\"` or a factor of the generator in \
+             `factors`",
+            pact.rules.electricity.clause
+        )
+    );
+
+    // With its factor (0.1 kg/kWh) the PPA counts: (20 * 0.1 + 30 * 0.5) / 100 = 0.17.
+    let with_factor = text.replace("unit = \"kWh\" }] }", "unit = \"kWh\", factor = \"ppa\" }] }")
+        + "\n[[factors]]\nid = \"ppa\"\nname = \"PPA generator\"\nper = \"kWh\"\ngases = { \"co2-fossil\" = 0.1 }\nsource = \"test\"\nlicence = \"CC0-1.0\"\n";
+    let (_d, path) = write(&[("inv.toml", &with_factor)]);
+    let strict = Methodology::from_text_at(Path::new("strict.toml"), &strict, "test").unwrap();
+    let f = run(&path, &strict);
+    close(product(&f, "part").totals.excluding_uptake, (20.0 * 0.1 + 30.0 * 0.5) / 100.0);
+}

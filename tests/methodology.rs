@@ -340,7 +340,7 @@ fn methodology_hash_is_sha256_of_the_canonical_json() {
     insta::assert_snapshot!(pinned.join("\n"), @r"
     iso-14067-2018 1.0.0 sha256:d59ddfeef0279bd1554020d39db58b8f82004d34228af4860e9458b75fa2ab2b
     ghg-protocol-product-2011 1.0.0 sha256:6c09e8a008e383721dbc8dfa273f37f84a5cc18a28e3f3bc57558fc6869e1530
-    eu-cbam-2026 2.0.0 sha256:24711f536b8bec16b2d36679ecccaadf8afb74690176516429aedfa07f5ac9d8
+    eu-cbam-2026 2.1.0 sha256:94893fed49a615bbc795ddfcfef627b881096e07dacfe8409de164c4a82ebf1e
     gb-t-24067-2024 1.0.0 sha256:ebee83f812382b64e2227875ebaf5c55c7aa8700ed9240b2969a1baef00a67f7
     ");
     // The released 1.0.0 of eu-cbam-2026, archived byte for byte, keeps its digest (the
@@ -549,7 +549,7 @@ fn methodology_diff_of_a_real_pair_with_effects_derived_by_hand() {
     // (so the GECs no longer count), and a new version number.
     let mut text = a.text.clone();
     for (from, to) in [
-        ("version = \"1.0.0\"", "version = \"1.1.0\""),
+        ("version = \"1.1.0\"", "version = \"1.2.0\""),
         ("n2o = 273.0", "n2o = 265.0"),
         ("accounting = \"market-based\"", "accounting = \"location-based\""),
     ] {
@@ -563,7 +563,7 @@ fn methodology_diff_of_a_real_pair_with_effects_derived_by_hand() {
         d.changes.iter().map(|c| (c.path.as_str(), c.section.as_str(), &c.old, &c.new)).collect();
     let (market, location) = (Some(json!("market-based")), Some(json!("location-based")));
     let (n2o_a, n2o_b) = (Some(json!(273.0)), Some(json!(265.0)));
-    let (v_a, v_b) = (Some(json!("1.0.0")), Some(json!("1.1.0")));
+    let (v_a, v_b) = (Some(json!("1.1.0")), Some(json!("1.2.0")));
     assert_eq!(
         changes,
         [

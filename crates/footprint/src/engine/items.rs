@@ -6,7 +6,9 @@
 use crate::inventory::{
     Factor, Gas, GasOrigin, Inventory, Output, Quality, Source, SourceType, Stage,
 };
-use crate::methodology::{ElectricityAccounting, Methodology, PurchasedInputs, Uncovered};
+use crate::methodology::{
+    ElectricityAccounting, InstrumentWithoutFactor, Methodology, PurchasedInputs, Uncovered,
+};
 
 use super::result::{ElectricityRecord, InstrumentUse};
 use super::{EngineError, ch};
@@ -499,7 +501,7 @@ pub(super) fn build(
                         }
                         ElectricityAccounting::MarketBased => {
                             let mut left = total;
-                            for ins in instruments {
+                            for (ni, ins) in instruments.iter().enumerate() {
                                 let kind_ok =
                                     rules.electricity.accepted_instruments.contains(&ins.kind);
                                 let serial_ok =
@@ -529,10 +531,31 @@ pub(super) fn build(
                                     (used, true, reason)
                                 };
                                 left -= used;
-                                if used > 0.0
-                                    && let Some(f) = ins.factor
-                                {
-                                    it.add_factor(m, &file, &inv.factors[f], used)?;
+                                if used > 0.0 {
+                                    match (ins.factor, rules.electricity.instrument_without_factor)
+                                    {
+                                        (Some(f), _) => {
+                                            it.add_factor(m, &file, &inv.factors[f], used)?;
+                                        }
+                                        // The methodology counts it as zero-emission generation.
+                                        (None, InstrumentWithoutFactor::Zero) => {}
+                                        (None, InstrumentWithoutFactor::Error) => {
+                                            return Err(EngineError::Rule {
+                                                file: file.clone(),
+                                                pointer: format!(
+                                                    "{}/instruments/{ni}",
+                                                    inp.pointer
+                                                ),
+                                                problem: format!(
+                                                    "{} counts this {} instrument but it has no emission factor, and the methodology's rule `electricity.instrument_without_factor = \"error\"` requires one ({})",
+                                                    m.id(),
+                                                    instrument_name(ins.kind),
+                                                    rules.electricity.clause
+                                                ),
+                                                help: "give the instrument the emission factor of the generation it covers, e.g. `factor = \"dataset:cn-grid@2023-footprint-wind\"` or a factor of the generator in `factors`".into(),
+                                            });
+                                        }
+                                    }
                                 }
                                 record.covered += used;
                                 record.instruments.push(InstrumentUse {

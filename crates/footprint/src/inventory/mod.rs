@@ -202,7 +202,8 @@ pub struct Instrument {
     pub quantity: f64,
     /// Quantity in kWh (for registers and double-counting checks).
     pub quantity_kwh: f64,
-    /// Emission factor of the instrument (None: zero).
+    /// Emission factor of the instrument (None: as the methodology's
+    /// `electricity.instrument_without_factor` says).
     pub factor: Option<usize>,
 }
 

@@ -391,8 +391,8 @@ pub struct RawInstrument {
     pub quantity: f64,
     /// Unit of the quantity (an energy unit).
     pub unit: String,
-    /// The instrument's emission factor (an id in `factors`); absent means zero-emission
-    /// renewable generation.
+    /// The instrument's emission factor (an id in `factors`); when absent, the methodology's
+    /// `electricity.instrument_without_factor` decides (counted as zero, or refused).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor: Option<String>,
     /// Generation period covered.

@@ -209,6 +209,30 @@ pub struct Electricity {
     pub uncovered: Uncovered,
     /// Clause.
     pub clause: String,
+    /// What a counted instrument (PPA, on-site supply, certificate) without an emission factor
+    /// means: `zero` (zero-emission generation; the default) or `error` (refused: the
+    /// instrument must carry its factor).
+    #[serde(default, skip_serializing_if = "InstrumentWithoutFactor::is_zero")]
+    pub instrument_without_factor: InstrumentWithoutFactor,
+}
+
+/// What a counted electricity instrument without an emission factor means.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstrumentWithoutFactor {
+    /// Counted as zero-emission generation.
+    #[default]
+    Zero,
+    /// Refused: the instrument must carry its emission factor.
+    Error,
+}
+
+impl InstrumentWithoutFactor {
+    /// Whether this is the default, `zero` (then it is left out of the canonical form, so
+    /// files that do not state it keep their digests).
+    pub fn is_zero(&self) -> bool {
+        *self == Self::Zero
+    }
 }
 
 /// Electricity accounting methods.
