@@ -228,8 +228,8 @@ pub enum InstrumentWithoutFactor {
 }
 
 impl InstrumentWithoutFactor {
-    /// Whether this is the default, `zero` (then it is left out of the canonical form, so
-    /// files that do not state it keep their digests).
+    /// Whether this is the default, `zero` (left out when a file is written back; the digest
+    /// is over the file as written, so files that do not state the field keep theirs).
     pub fn is_zero(&self) -> bool {
         *self == Self::Zero
     }
