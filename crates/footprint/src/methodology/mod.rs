@@ -32,10 +32,20 @@ const SHIPPED: &[(&str, &str)] = &[
 /// `methodologies/archive/<id>@<version>.toml` and add its line here:
 /// `("<id>@<version>.toml", include_str!("../../../../methodologies/archive/<id>@<version>.toml")),`
 /// then bump the version in the live file. An archived file is never edited.
-const ARCHIVED: &[(&str, &str)] = &[(
-    "eu-cbam-2026@1.0.0.toml",
-    include_str!("../../../../methodologies/archive/eu-cbam-2026@1.0.0.toml"),
-)];
+const ARCHIVED: &[(&str, &str)] = &[
+    (
+        "eu-cbam-2026@1.0.0.toml",
+        include_str!("../../../../methodologies/archive/eu-cbam-2026@1.0.0.toml"),
+    ),
+    (
+        "gb-t-24067-2024@1.0.0.toml",
+        include_str!("../../../../methodologies/archive/gb-t-24067-2024@1.0.0.toml"),
+    ),
+    (
+        "iso-14067-2018@1.0.0.toml",
+        include_str!("../../../../methodologies/archive/iso-14067-2018@1.0.0.toml"),
+    ),
+];
 
 /// The [`Methodology::origin`] of a shipped file that is not the live version.
 const ARCHIVED_ORIGIN: &str = "archived";
