@@ -246,6 +246,23 @@ fn bundled_examples_run_under_every_shipped_methodology() {
                 assert!(engine::footprint(&inv, &m).is_err(), "{example}");
                 continue;
             }
+            if m.id() == "gb-t-24067-2024" && example != "park-utilities" {
+                // GB/T 24067 1.1.0 requires life-cycle electricity factors and these inventories
+                // use the MEE/NBS combustion CO2 factor cn-grid@2022: refused, naming the
+                // replacement (the bracket's exact error and its figure with the life-cycle
+                // factor: `worked::gb_t_requires_life_cycle_electricity_factors`).
+                let err = engine::footprint(&inv, &m).unwrap_err().to_string();
+                assert!(
+                    err.contains(
+                        "applies factor dataset:cn-grid@2022 of kind combustion-co2; \
+                         gb-t-24067-2024 requires a life-cycle electricity factor\n  help: use \
+                         a life-cycle factor instead, e.g. \
+                         `factor = \"dataset:cn-grid@2024-footprint\"`"
+                    ),
+                    "{example}: {err}"
+                );
+                continue;
+            }
             let f = engine::footprint(&inv, &m)
                 .unwrap_or_else(|e| panic!("{example} / {}: {e}", m.id()));
             for p in &f.products {

@@ -275,6 +275,11 @@ fn digest_changes_with_any_rule() {
         ("eu-cbam-2026", "uncovered = \"grid\"", "uncovered = \"residual-mix\""),
         ("ghg-protocol-product-2011", "version = \"1.0.0\"", "version = \"1.0.1\""),
         ("gb-t-24067-2024", "require_serial = true", "require_serial = false"),
+        (
+            "gb-t-24067-2024",
+            "on_factor_kind_mismatch = \"error\"",
+            "on_factor_kind_mismatch = \"warn\"",
+        ),
     ];
     for (id, from, to) in edits {
         let m = Methodology::shipped(id).unwrap();
@@ -338,10 +343,10 @@ fn methodology_hash_is_sha256_of_the_canonical_json() {
             })
             .collect();
     insta::assert_snapshot!(pinned.join("\n"), @r"
-    iso-14067-2018 1.0.0 sha256:d59ddfeef0279bd1554020d39db58b8f82004d34228af4860e9458b75fa2ab2b
+    iso-14067-2018 1.1.0 sha256:a9cc5d0d28d8f2daf7f028ef9ba4f4fd8a4bb7c741120def8a1225f294642127
     ghg-protocol-product-2011 1.0.0 sha256:6c09e8a008e383721dbc8dfa273f37f84a5cc18a28e3f3bc57558fc6869e1530
     eu-cbam-2026 2.1.0 sha256:94893fed49a615bbc795ddfcfef627b881096e07dacfe8409de164c4a82ebf1e
-    gb-t-24067-2024 1.0.0 sha256:ebee83f812382b64e2227875ebaf5c55c7aa8700ed9240b2969a1baef00a67f7
+    gb-t-24067-2024 1.1.0 sha256:cc6574c244291c77b5fa2bc1f01d346febd1f140124bb9f1d60427bfe7a0c03d
     ");
     // The released 1.0.0 of eu-cbam-2026, archived byte for byte, keeps its digest (the
     // optional [cbam] section of 2.0.0 does not change how older files parse).
@@ -352,6 +357,23 @@ fn methodology_hash_is_sha256_of_the_canonical_json() {
         format!("{} {} {}", archived.id(), archived.version(), archived.digest()),
         "eu-cbam-2026 1.0.0 sha256:f27248b95ec51650bf34b1378d1f6067b602c21a88bd6e1de893372b9035d132"
     );
+    // So do the released 1.0.0 of iso-14067-2018 and gb-t-24067-2024 (the optional
+    // electricity.grid_factor_kind of 1.1.0 does not change how they parse): the digests
+    // pinned above before the 1.1.0 bump.
+    for (id, digest) in [
+        (
+            "iso-14067-2018",
+            "sha256:d59ddfeef0279bd1554020d39db58b8f82004d34228af4860e9458b75fa2ab2b",
+        ),
+        (
+            "gb-t-24067-2024",
+            "sha256:ebee83f812382b64e2227875ebaf5c55c7aa8700ed9240b2969a1baef00a67f7",
+        ),
+    ] {
+        let path = util::root().join(format!("methodologies/archive/{id}@1.0.0.toml"));
+        let archived = Methodology::load(&path).unwrap();
+        assert_eq!((archived.version(), archived.digest().to_string().as_str()), ("1.0.0", digest));
+    }
 }
 
 #[test]
@@ -451,7 +473,7 @@ fn other_bad_files_are_rejected_clearly() {
     "#);
     let msg = bad("iso-14067-2018", "per_input_percent = 1.0", "per_input_percent = 10.0");
     insta::assert_snapshot!(msg, @"[TMP]/iso-14067-2018.toml: cutoff thresholds must be percentages with per_input_percent <= cumulative_percent");
-    let msg = bad("iso-14067-2018", "version = \"1.0.0\"", "version = 1.0.0");
+    let msg = bad("iso-14067-2018", "version = \"1.1.0\"", "version = 1.1.0");
     insta::assert_snapshot!(msg, @"[TMP]/iso-14067-2018.toml:13:14: invalid float, expected nothing");
     let err = Methodology::resolve("iso-14067").unwrap_err();
     assert_eq!(err, MethodologyError::Unknown { id: "iso-14067".into() });

@@ -455,3 +455,147 @@ fn steel_bracket_cbam_variant_worked_case() {
         assert_eq!(counted, [(false, 0.0), (true, 300_000.0)], "{route}: GEC refused, PPA used");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Life-cycle electricity (issue 11, correction 2): gb-t-24067-2024 1.1.0 and iso-14067-2018
+// 1.1.0 require `life-cycle` electricity factors; the bracket's `dataset:cn-grid@2022` is the
+// MEE/NBS combustion CO2 factor (kind `combustion-co2`).
+// ---------------------------------------------------------------------------------------------
+
+/// The released gb-t-24067-2024 1.0.0 or iso-14067-2018 1.0.0, kept in methodologies/archive.
+fn archived(id: &str) -> Methodology {
+    let path = util::root().join(format!("methodologies/archive/{id}@1.0.0.toml"));
+    let m = Methodology::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((m.id(), m.version()), (id, "1.0.0"));
+    assert_eq!(m.rules.electricity.grid_factor_kind, None);
+    m
+}
+
+/// Electricity of the bracket not covered by its GECs, kWh per piece: stamping's 800 000 kWh
+/// (1 200 000 less the 400 000 kWh GEC) times the blank's mass share 850/935, plus
+/// galvanizing's 600 000 kWh (800 000 less 200 000), over 1 000 000 pieces:
+/// (727 272.727 + 600 000) / 1 000 000 = 1.327273 kWh.
+fn bracket_uncovered_kwh_per_piece() -> f64 {
+    let blank_share = BLANK_KG / (BLANK_KG + SCRAP_KG);
+    ((STAMP_KWH - STAMP_GEC_KWH) * blank_share + (GALV_KWH - GALV_GEC_KWH)) / PIECES
+}
+
+/// The bracket example with its two electricity inputs at `factor` instead of cn-grid@2022.
+fn bracket_with_electricity(factor: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = util::bracket_example();
+    let path = dir.path().join("inventory.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.matches("factor = \"dataset:cn-grid@2022\"").count(), 2);
+    let text = text.replace("dataset:cn-grid@2022", factor);
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn gb_t_requires_life_cycle_electricity_factors() {
+    let new = Methodology::shipped("gb-t-24067-2024").unwrap();
+    assert_eq!(new.version(), "1.1.0");
+    let e = &new.rules.electricity;
+    assert_eq!(e.grid_factor_kind, Some(pcf::inventory::FactorKind::LifeCycle));
+    assert_eq!(e.on_factor_kind_mismatch, Some(pcf::methodology::KindMismatch::Error));
+    assert_eq!(e.accounting, pcf::methodology::ElectricityAccounting::MarketBased);
+    assert_eq!(e.uncovered, pcf::methodology::Uncovered::Grid);
+    let old = archived("gb-t-24067-2024");
+    assert_gwp(&new, &AR6);
+    assert_gwp(&old, &AR6);
+
+    // Before (1.0.0): the combustion CO2 grid factor 0.5366, GECs at zero, mass allocation,
+    // exactly the pact-3.0 derivation: 2.691439 kg CO2e per piece.
+    let before = bracket_by_hand(&AR6, true).per_piece;
+    close(before, 2.691_439_354_6, "bracket before");
+    let path = example("steel-bracket");
+    close(product(&library(&path, &old), "bracket").totals.excluding_uptake, before, "1.0.0");
+
+    // After (1.1.0): the same inventory is refused, naming the factor and its replacement.
+    let inv = Inventory::load(&path).unwrap();
+    let err = engine::footprint(&inv, &new).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: at /processes/0/inputs/2: electricity input \"Electricity, stamping presses\" \
+             applies factor dataset:cn-grid@2022 of kind combustion-co2; gb-t-24067-2024 \
+             requires a life-cycle electricity factor\n  help: use a life-cycle factor \
+             instead, e.g. `factor = \"dataset:cn-grid@2024-footprint\"`",
+            path.display()
+        )
+    );
+
+    // With the 2023 life-cycle factor 0.6205 instead of 0.5366: + 1.327273 kWh x 0.0839 =
+    // + 0.111358 kg, so 2.691439 -> 2.802798 kg CO2e per piece (the GECs still count at zero:
+    // an instrument without a factor is correction 3, not this one).
+    let kwh = bracket_uncovered_kwh_per_piece();
+    close(kwh, 1_327_272.727_272_727_3 / PIECES, "uncovered kWh per piece");
+    for (factor, value, expected) in [
+        ("dataset:cn-grid@2023-footprint", 0.6205, 2.802_797_536_418_182),
+        // 2024: + 1.327273 x (0.5777 - 0.5366) = + 0.054551 -> 2.745990.
+        ("dataset:cn-grid@2024-footprint", 0.5777, 2.745_990_263_690_91),
+    ] {
+        let by_hand = before + kwh * (value - GRID);
+        close(by_hand, expected, factor);
+        let (_dir, variant) = bracket_with_electricity(factor);
+        for (route, f) in
+            [("library", library(&variant, &new)), ("cli", cli(&variant, "gb-t-24067-2024"))]
+        {
+            let bracket = product(&f, "bracket");
+            close(bracket.totals.excluding_uptake, expected, &format!("{factor} {route}"));
+            assert!(bracket.electricity.iter().all(|r| r.notes.is_empty()), "{route}");
+        }
+    }
+}
+
+#[test]
+fn iso_14067_warns_about_combustion_electricity_factors() {
+    let new = Methodology::shipped("iso-14067-2018").unwrap();
+    assert_eq!(new.version(), "1.1.0");
+    let e = &new.rules.electricity;
+    assert_eq!(e.grid_factor_kind, Some(pcf::inventory::FactorKind::LifeCycle));
+    assert_eq!(e.on_factor_kind_mismatch, Some(pcf::methodology::KindMismatch::Warn));
+    let old = archived("iso-14067-2018");
+    let path = example("steel-bracket");
+    // The figure is unchanged (mass allocation, GECs at zero, cn-grid@2022 counted): 2.691439.
+    let before = bracket_by_hand(&AR6, true).per_piece;
+    let (a, b) = (library(&path, &old), library(&path, &new));
+    close(product(&a, "bracket").totals.excluding_uptake, before, "1.0.0");
+    close(product(&b, "bracket").totals.excluding_uptake, before, "1.1.0");
+    // ... but each electricity record carries the warning, and `pcf footprint` prints it.
+    let note = |input: &str| {
+        format!(
+            "electricity input \"{input}\" applies factor dataset:cn-grid@2022 of kind \
+             combustion-co2; iso-14067-2018 requires a life-cycle electricity factor (counted; \
+             use a life-cycle factor instead, e.g. `factor = \"dataset:cn-grid@2024-footprint\"`)"
+        )
+    };
+    let notes: Vec<Vec<String>> =
+        product(&b, "bracket").electricity.iter().map(|r| r.notes.clone()).collect();
+    assert_eq!(
+        notes,
+        [vec![note("Electricity, stamping presses")], vec![note("Electricity, galvanizing line")]]
+    );
+    assert!(product(&a, "bracket").electricity.iter().all(|r| r.notes.is_empty()));
+    let out = util::pcf(
+        &util::root(),
+        &["footprint", path.to_str().unwrap(), "--methodology", "iso-14067-2018"],
+    );
+    assert!(out.status.success(), "{}", util::stderr(&out));
+    let text = util::stdout(&out);
+    assert!(text.contains(&format!("    note: {}", note("Electricity, stamping presses"))));
+
+    // An inline factor without a kind is accepted and noted, not checked.
+    let (_dir, variant) = bracket_with_electricity("grid-inline");
+    let inventory = std::fs::read_to_string(&variant).unwrap()
+        + "\n[[factors]]\nid = \"grid-inline\"\nname = \"Grid, inline\"\nper = \"kWh\"\n\
+           gases = { \"co2-fossil\" = 0.5366 }\nsource = \"test\"\nlicence = \"test\"\n";
+    std::fs::write(&variant, inventory).unwrap();
+    let f = library(&variant, &new);
+    close(product(&f, "bracket").totals.excluding_uptake, before, "inline");
+    assert_eq!(
+        product(&f, "bracket").electricity[0].notes,
+        ["factor \"grid-inline\" does not state its kind; iso-14067-2018 requires life-cycle \
+          electricity factors (accepted, not checked)"]
+    );
+}

@@ -18,6 +18,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -43,7 +44,8 @@ const SHIPPED: &[(&str, &str)] = &[
 /// `datasets/archive/<id>@<version>.toml` and add its line here:
 /// `("<id>@<version>.toml", include_str!("../../../datasets/archive/<id>@<version>.toml")),`
 /// then bump the version in the live file. An archived file is never edited.
-const ARCHIVED: &[(&str, &str)] = &[];
+const ARCHIVED: &[(&str, &str)] =
+    &[("cn-grid@2026.1.toml", include_str!("../../../datasets/archive/cn-grid@2026.1.toml"))];
 
 /// The [`Dataset::origin`] of a shipped file that is not the live version.
 const ARCHIVED_ORIGIN: &str = "archived";
@@ -89,6 +91,37 @@ pub struct Meta {
     pub notes: Option<String>,
 }
 
+/// What an electricity emission factor covers. Grid factors come in kinds a standard may
+/// accept or refuse: the CO2 from fuel combustion at power plants, a residual mix (the same
+/// CO2 after taking out attributes claimed by market instruments), or the whole life cycle of
+/// the supply (upstream fuel chains, plant construction, generation, transmission and
+/// distribution, in CO2e).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum FactorKind {
+    /// CO2 from combustion at generation only (e.g. China's MEE/NBS grid CO2 factors).
+    CombustionCo2,
+    /// Combustion CO2 of the mix left after market-traded attributes are taken out (e.g.
+    /// China's factor excluding market-traded non-fossil electricity).
+    ResidualCombustionCo2,
+    /// Life cycle of the electricity supply, CO2e (e.g. China's electricity carbon footprint
+    /// factors).
+    LifeCycle,
+}
+
+impl FactorKind {
+    /// The name as written in files (`life-cycle`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FactorKind::CombustionCo2 => "combustion-co2",
+            FactorKind::ResidualCombustionCo2 => "residual-combustion-co2",
+            FactorKind::LifeCycle => "life-cycle",
+        }
+    }
+}
+
 /// An emission factor of a dataset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -108,6 +141,11 @@ pub struct DatasetFactor {
     /// The specific publication, where it differs from the dataset's.
     #[serde(default)]
     pub source: Option<String>,
+    /// What an electricity factor covers (`combustion-co2`, `residual-combustion-co2`,
+    /// `life-cycle`); copied into the inventory factor so a methodology can require a kind.
+    /// Optional: datasets without it keep their digests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<FactorKind>,
 }
 
 /// A GWP table.
@@ -398,6 +436,9 @@ pub fn expand(document: &mut Value) -> Result<Vec<DatasetRef>, Error> {
         }
         if let Some(c) = f.co2e {
             factor["co2e"] = json!(c);
+        }
+        if let Some(k) = f.kind {
+            factor["kind"] = json!(k);
         }
         added.push(factor);
     }

@@ -205,6 +205,9 @@ pub fn footprint(p: &Footprint) -> String {
             num(e.covered),
             e.uncovered_factor
         );
+        for n in &e.notes {
+            let _ = writeln!(out, "    note: {n}");
+        }
         for i in &e.instruments {
             let _ = writeln!(
                 out,

@@ -7,7 +7,8 @@ use crate::inventory::{
     Factor, Gas, GasOrigin, Inventory, Output, Quality, Source, SourceType, Stage,
 };
 use crate::methodology::{
-    ElectricityAccounting, InstrumentWithoutFactor, Methodology, PurchasedInputs, Uncovered,
+    ElectricityAccounting, InstrumentWithoutFactor, KindMismatch, Methodology, PurchasedInputs,
+    Uncovered,
 };
 
 use super::result::{ElectricityRecord, InstrumentUse};
@@ -484,9 +485,11 @@ pub(super) fn build(
                         uncovered_source: grid_f.source.clone(),
                         instruments: Vec::new(),
                         pointer: inp.pointer.clone(),
+                        notes: Vec::new(),
                     };
                     match rules.electricity.accounting {
                         ElectricityAccounting::LocationBased => {
+                            check_kind(m, &file, &inp.pointer, &inp.name, grid_f, &mut record)?;
                             it.add_factor(m, &file, grid_f, total)?;
                             for ins in instruments {
                                 record.instruments.push(InstrumentUse {
@@ -535,7 +538,16 @@ pub(super) fn build(
                                     match (ins.factor, rules.electricity.instrument_without_factor)
                                     {
                                         (Some(f), _) => {
-                                            it.add_factor(m, &file, &inv.factors[f], used)?;
+                                            let f = &inv.factors[f];
+                                            check_kind(
+                                                m,
+                                                &file,
+                                                &inp.pointer,
+                                                &inp.name,
+                                                f,
+                                                &mut record,
+                                            )?;
+                                            it.add_factor(m, &file, f, used)?;
                                         }
                                         // The methodology counts it as zero-emission generation.
                                         (None, InstrumentWithoutFactor::Zero) => {}
@@ -586,6 +598,7 @@ pub(super) fn build(
                                 };
                                 record.uncovered_factor = f.id.clone();
                                 record.uncovered_source = f.source.clone();
+                                check_kind(m, &file, &inp.pointer, &inp.name, f, &mut record)?;
                                 it.add_factor(m, &file, f, left)?;
                             }
                         }
@@ -652,6 +665,83 @@ pub(super) fn credit(
     it.uptake = 0.0;
     it.set_quality(&factor.quality, m, None);
     Ok(it)
+}
+
+/// Checks an electricity factor's kind against the kind the methodology requires: a mismatch
+/// is an error or a note (as the methodology says); a factor without a kind is accepted and
+/// noted.
+fn check_kind(
+    m: &Methodology,
+    file: &str,
+    pointer: &str,
+    input: &str,
+    f: &Factor,
+    record: &mut ElectricityRecord,
+) -> Result<(), EngineError> {
+    let e = &m.rules.electricity;
+    let Some(required) = e.grid_factor_kind else { return Ok(()) };
+    let Some(kind) = f.kind else {
+        let note = format!(
+            "factor {:?} does not state its kind; {} requires {} electricity factors \
+             (accepted, not checked)",
+            f.id,
+            m.id(),
+            required.as_str()
+        );
+        if !record.notes.contains(&note) {
+            record.notes.push(note);
+        }
+        return Ok(());
+    };
+    if kind == required {
+        return Ok(());
+    }
+    let dataset = f.dataset.as_deref().and_then(|d| d.split_whitespace().next());
+    let written = match dataset {
+        Some(d) => match f.id.strip_prefix(&format!("dataset.{d}.")) {
+            Some(rest) => format!("dataset:{d}@{rest}"),
+            None => f.id.clone(),
+        },
+        None => f.id.clone(),
+    };
+    let problem = format!(
+        "electricity input {input:?} applies factor {written} of kind {}; {} requires a {} \
+         electricity factor",
+        kind.as_str(),
+        m.id(),
+        required.as_str()
+    );
+    let instead = dataset.and_then(|d| crate::dataset::Dataset::shipped(d).ok()).and_then(|d| {
+        let ok: Vec<&str> = d
+            .file
+            .factors
+            .iter()
+            .filter(|x| x.kind == Some(required) && x.per == f.per.symbol())
+            .map(|x| x.id.as_str())
+            .collect();
+        // The shortest id of the latest year: the national average, not a technology.
+        let best = ok.iter().min_by(|a, b| a.len().cmp(&b.len()).then(b.cmp(a)))?;
+        Some(format!("dataset:{}@{best}", d.id()))
+    });
+    let help = match &instead {
+        Some(r) => format!("use a {} factor instead, e.g. `factor = \"{r}\"`", required.as_str()),
+        None => format!("use a {} electricity factor instead", required.as_str()),
+    };
+    match e.on_factor_kind_mismatch.unwrap_or(KindMismatch::Error) {
+        KindMismatch::Error => Err(EngineError::Rule {
+            file: file.to_string(),
+            pointer: pointer.to_string(),
+            problem,
+            help,
+        }),
+        KindMismatch::Warn => {
+            let note = format!("{problem} (counted; {help})");
+            if !record.notes.contains(&note) {
+                record.notes.push(note);
+            }
+            Ok(())
+        }
+    }
 }
 
 fn instrument_name(k: crate::inventory::InstrumentKind) -> &'static str {

@@ -211,6 +211,10 @@ pub struct ElectricityRecord {
     pub instruments: Vec<InstrumentUse>,
     /// JSON pointer.
     pub pointer: String,
+    /// Notes on the factors applied: a factor whose kind the methodology does not require
+    /// (when it warns), or a factor that does not say its kind.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// How one instrument was used.

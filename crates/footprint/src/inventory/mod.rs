@@ -18,8 +18,8 @@ use crate::units::Unit;
 use pcf_base::digest::Digest;
 
 pub use raw::{
-    AllocationMethod, ClassificationScheme, DeclaredUnit, InputKind, InstrumentKind, RawInventory,
-    SourceType, Stage,
+    AllocationMethod, ClassificationScheme, DeclaredUnit, FactorKind, InputKind, InstrumentKind,
+    RawInventory, SourceType, Stage,
 };
 pub use supplier::SupplierDeclaration;
 
@@ -301,6 +301,8 @@ pub struct Factor {
     pub licence: String,
     /// Dataset.
     pub dataset: Option<String>,
+    /// What an electricity factor covers, where the factor says.
+    pub kind: Option<FactorKind>,
     /// Quality.
     pub quality: Quality,
     /// JSON pointer.

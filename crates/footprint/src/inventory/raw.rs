@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::dataset::FactorKind;
+
 /// An inventory: the products an exporter declares and the processes, purchases and energy
 /// that make them.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -484,6 +486,10 @@ pub struct RawFactor {
     /// Dataset name and version, if it comes from a database.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dataset: Option<String>,
+    /// What an electricity factor covers (combustion CO2, residual, life cycle), where known;
+    /// a methodology may require one kind for electricity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<FactorKind>,
     /// Data quality of the factor.
     #[serde(default)]
     pub quality: RawQuality,

@@ -607,6 +607,7 @@ impl Resolver<'_> {
             source: f.source.clone(),
             licence: f.licence.clone(),
             dataset: f.dataset.clone(),
+            kind: f.kind,
             quality: quality(&f.quality, SourceType::Secondary, None),
             pointer: at,
         })

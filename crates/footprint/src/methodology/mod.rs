@@ -11,7 +11,7 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::inventory::{AllocationMethod, Gas, InstrumentKind, Stage};
+use crate::inventory::{AllocationMethod, FactorKind, Gas, InstrumentKind, Stage};
 use pcf_base::digest::Digest;
 
 /// The methodology files shipped with pcf, by file name.
@@ -42,6 +42,14 @@ const ARCHIVED: &[(&str, &str)] = &[
         include_str!("../../../../methodologies/archive/eu-cbam-2026@2.0.0.toml"),
     ),
     ("pact-3.0@1.0.0.toml", include_str!("../../../../methodologies/archive/pact-3.0@1.0.0.toml")),
+    (
+        "gb-t-24067-2024@1.0.0.toml",
+        include_str!("../../../../methodologies/archive/gb-t-24067-2024@1.0.0.toml"),
+    ),
+    (
+        "iso-14067-2018@1.0.0.toml",
+        include_str!("../../../../methodologies/archive/iso-14067-2018@1.0.0.toml"),
+    ),
 ];
 
 /// The [`Methodology::origin`] of a shipped file that is not the live version.
@@ -201,6 +209,16 @@ pub struct Allocation {
 pub struct Electricity {
     /// `location-based` or `market-based`.
     pub accounting: ElectricityAccounting,
+    /// The kind of electricity factor the standard requires (`life-cycle`,
+    /// `combustion-co2`, `residual-combustion-co2`). Checked against every dataset factor with
+    /// a kind that an electricity input applies; factors without a kind (inline factors) are
+    /// accepted and noted. Absent: no check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid_factor_kind: Option<FactorKind>,
+    /// What a factor of another kind does: `error` (the default when `grid_factor_kind` is
+    /// set) or `warn` (computed, and the mismatch is noted in the electricity record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_factor_kind_mismatch: Option<KindMismatch>,
     /// Instruments that count under market-based accounting.
     pub accepted_instruments: Vec<InstrumentKind>,
     /// Whether an instrument needs a serial number to count.
@@ -233,6 +251,16 @@ impl InstrumentWithoutFactor {
     pub fn is_zero(&self) -> bool {
         *self == Self::Zero
     }
+}
+
+/// What a factor of the wrong kind does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum KindMismatch {
+    /// The footprint is refused.
+    Error,
+    /// The footprint is computed and the mismatch noted in the result.
+    Warn,
 }
 
 /// Electricity accounting methods.
