@@ -14,7 +14,7 @@ use pcf::inventory::Inventory;
 use pcf::methodology::Methodology;
 use pcf::time::Instant;
 
-use super::output::print_json;
+use super::output::{Archived, print_archived, print_json, with_archived};
 
 /// Top-level subcommands of this area.
 #[derive(Subcommand)]
@@ -432,29 +432,23 @@ fn run_dataset(command: DatasetCommand) -> Result<ExitCode, pcf::Error> {
     match command {
         DatasetCommand::List { json } => {
             let all = Dataset::all_shipped()?;
-            let archived: Vec<Dataset> =
-                Dataset::all_archived()?.into_iter().map(|(_, d)| d).collect();
+            let archived: Vec<Archived> = Dataset::all_archived()?
+                .into_iter()
+                .map(|(_, d)| Archived {
+                    id: d.id().into(),
+                    version: d.version().into(),
+                    digest: d.digest().to_string(),
+                })
+                .collect();
             if json {
                 let list: Vec<serde_json::Value> = all
                     .iter()
                     .map(|d| {
-                        let mut entry = serde_json::json!({
+                        let entry = serde_json::json!({
                             "id": d.id(), "version": d.version(), "digest": d.digest().to_string(),
                             "title": d.file.dataset.title, "licence": d.file.dataset.licence,
                         });
-                        let older: Vec<serde_json::Value> = archived
-                            .iter()
-                            .filter(|a| a.id() == d.id())
-                            .map(|a| {
-                                serde_json::json!({
-                                    "version": a.version(), "digest": a.digest().to_string(),
-                                })
-                            })
-                            .collect();
-                        if !older.is_empty() {
-                            entry["archived"] = older.into();
-                        }
-                        entry
+                        with_archived(entry, d.id(), &archived)
                     })
                     .collect();
                 print_json(&list);
@@ -472,17 +466,7 @@ fn run_dataset(command: DatasetCommand) -> Result<ExitCode, pcf::Error> {
                     ]);
                 }
                 out!("{}", t.render(0));
-                if !archived.is_empty() {
-                    let mut t = pcf::report::Table::new(&["id", "version", "digest"]);
-                    for d in &archived {
-                        t.row(vec![d.id().into(), d.version().into(), d.digest().to_string()]);
-                    }
-                    outln!(
-                        "\narchived versions (declarations pinning them still verify; \
-                         `pcf dataset show ID@VERSION`):"
-                    );
-                    out!("{}", t.render(0));
-                }
+                print_archived(&archived, "dataset");
             }
         }
         DatasetCommand::Show { id, json } => {

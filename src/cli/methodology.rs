@@ -10,7 +10,7 @@ use pcf::methodology::Methodology;
 use pcf::report;
 
 use super::Result;
-use super::output::print_json;
+use super::output::{Archived, print_archived, print_json, with_archived};
 
 /// The subcommands of `pcf methodology`.
 #[derive(Subcommand)]
@@ -45,29 +45,23 @@ pub fn run(command: MethodologyCommand) -> Result<ExitCode> {
     match command {
         MethodologyCommand::List { json } => {
             let all = Methodology::all_shipped()?;
-            let archived: Vec<Methodology> =
-                Methodology::all_archived()?.into_iter().map(|(_, m)| m).collect();
+            let archived: Vec<Archived> = Methodology::all_archived()?
+                .into_iter()
+                .map(|(_, m)| Archived {
+                    id: m.id().into(),
+                    version: m.version().into(),
+                    digest: m.digest().to_string(),
+                })
+                .collect();
             if json {
                 let list: Vec<serde_json::Value> = all
                     .iter()
                     .map(|m| {
-                        let mut entry = serde_json::json!({
+                        let entry = serde_json::json!({
                             "id": m.id(), "version": m.version(), "digest": m.digest().to_string(),
                             "title": m.rules.title, "gwp": m.rules.gwp.set,
                         });
-                        let older: Vec<serde_json::Value> = archived
-                            .iter()
-                            .filter(|a| a.id() == m.id())
-                            .map(|a| {
-                                serde_json::json!({
-                                    "version": a.version(), "digest": a.digest().to_string(),
-                                })
-                            })
-                            .collect();
-                        if !older.is_empty() {
-                            entry["archived"] = older.into();
-                        }
-                        entry
+                        with_archived(entry, m.id(), &archived)
                     })
                     .collect();
                 print_json(&list);
@@ -83,17 +77,7 @@ pub fn run(command: MethodologyCommand) -> Result<ExitCode> {
                     ]);
                 }
                 out!("{}", t.render(0));
-                if !archived.is_empty() {
-                    let mut t = report::Table::new(&["id", "version", "digest"]);
-                    for m in &archived {
-                        t.row(vec![m.id().into(), m.version().into(), m.digest().to_string()]);
-                    }
-                    outln!(
-                        "\narchived versions (declarations pinning them still verify; \
-                         `pcf methodology show ID@VERSION`):"
-                    );
-                    out!("{}", t.render(0));
-                }
+                print_archived(&archived, "methodology");
             }
         }
         MethodologyCommand::Show { id, json } => {

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::Error;
+use crate::shipped;
 use pcf_base::digest::Digest;
 
 /// The dataset files shipped with pcf, by file name.
@@ -46,9 +47,6 @@ const SHIPPED: &[(&str, &str)] = &[
 /// then bump the version in the live file. An archived file is never edited.
 const ARCHIVED: &[(&str, &str)] =
     &[("cn-grid@2026.1.toml", include_str!("../../../datasets/archive/cn-grid@2026.1.toml"))];
-
-/// The [`Dataset::origin`] of a shipped file that is not the live version.
-const ARCHIVED_ORIGIN: &str = "archived";
 
 /// The prefix of a dataset reference in an inventory.
 pub const REFERENCE_PREFIX: &str = "dataset:";
@@ -248,7 +246,7 @@ impl Dataset {
     pub fn shipped(id: &str) -> Result<Dataset, Error> {
         for (name, text) in SHIPPED {
             if name.trim_end_matches(".toml") == id {
-                return Dataset::from_text(Path::new(name), text, "shipped");
+                return Dataset::from_text(Path::new(name), text, shipped::LIVE_ORIGIN);
             }
         }
         Err(Error::Usage(format!(
@@ -259,7 +257,10 @@ impl Dataset {
 
     /// All shipped datasets.
     pub fn all_shipped() -> Result<Vec<Dataset>, Error> {
-        SHIPPED.iter().map(|(n, t)| Dataset::from_text(Path::new(n), t, "shipped")).collect()
+        SHIPPED
+            .iter()
+            .map(|(n, t)| Dataset::from_text(Path::new(n), t, shipped::LIVE_ORIGIN))
+            .collect()
     }
 
     /// The shipped dataset `id` (live or archived) whose digest is `digest`: the file a
@@ -277,13 +278,13 @@ impl Dataset {
     pub fn all_archived() -> Result<Vec<(&'static str, Dataset)>, Error> {
         ARCHIVED
             .iter()
-            .map(|(n, t)| Ok((*n, Dataset::from_text(Path::new(n), t, ARCHIVED_ORIGIN)?)))
+            .map(|(n, t)| Ok((*n, Dataset::from_text(Path::new(n), t, shipped::ARCHIVED_ORIGIN)?)))
             .collect()
     }
 
     /// Whether this is an archived version shipped with pcf (not the live one).
     pub fn is_archived(&self) -> bool {
-        self.origin == ARCHIVED_ORIGIN
+        self.origin == shipped::ARCHIVED_ORIGIN
     }
 
     /// Reads a dataset file.
@@ -370,15 +371,7 @@ impl Dataset {
 /// The shipped files (live first, then archived) whose file name says `id`, parsed; a file
 /// that does not parse is skipped here (the tests load every one).
 fn shipped_files(id: &str) -> impl Iterator<Item = Dataset> + '_ {
-    let live = SHIPPED
-        .iter()
-        .filter(move |(name, _)| name.strip_suffix(".toml") == Some(id))
-        .map(|(name, text)| (name, text, "shipped"));
-    let archived = ARCHIVED
-        .iter()
-        .filter(move |(name, _)| name.split_once('@').map(|(stem, _)| stem) == Some(id))
-        .map(|(name, text)| (name, text, ARCHIVED_ORIGIN));
-    live.chain(archived)
+    shipped::files_of(id, SHIPPED, ARCHIVED)
         .filter_map(|(name, text, origin)| Dataset::from_text(Path::new(name), text, origin).ok())
 }
 

@@ -26,6 +26,7 @@ pub mod inventory;
 pub mod lci;
 pub mod methodology;
 pub mod report;
+mod shipped;
 pub mod solver;
 pub mod units;
 

@@ -12,6 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::inventory::{AllocationMethod, FactorKind, Gas, InstrumentKind, Stage};
+use crate::shipped;
 use pcf_base::digest::Digest;
 
 /// The methodology files shipped with pcf, by file name.
@@ -51,9 +52,6 @@ const ARCHIVED: &[(&str, &str)] = &[
         include_str!("../../../../methodologies/archive/iso-14067-2018@1.0.0.toml"),
     ),
 ];
-
-/// The [`Methodology::origin`] of a shipped file that is not the live version.
-const ARCHIVED_ORIGIN: &str = "archived";
 
 /// A methodology file as written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -499,7 +497,7 @@ impl Methodology {
     pub fn shipped(id: &str) -> Result<Methodology, MethodologyError> {
         for (name, text) in SHIPPED {
             if name.trim_end_matches(".toml") == id {
-                return Self::from_text_at(Path::new(name), text, "shipped");
+                return Self::from_text_at(Path::new(name), text, shipped::LIVE_ORIGIN);
             }
         }
         Err(MethodologyError::Unknown { id: id.to_string() })
@@ -509,7 +507,7 @@ impl Methodology {
     pub fn all_shipped() -> Result<Vec<Methodology>, MethodologyError> {
         SHIPPED
             .iter()
-            .map(|(name, text)| Self::from_text_at(Path::new(name), text, "shipped"))
+            .map(|(name, text)| Self::from_text_at(Path::new(name), text, shipped::LIVE_ORIGIN))
             .collect()
     }
 
@@ -529,14 +527,14 @@ impl Methodology {
         ARCHIVED
             .iter()
             .map(|(name, text)| {
-                Ok((*name, Self::from_text_at(Path::new(name), text, ARCHIVED_ORIGIN)?))
+                Ok((*name, Self::from_text_at(Path::new(name), text, shipped::ARCHIVED_ORIGIN)?))
             })
             .collect()
     }
 
     /// Whether this is an archived version shipped with pcf (not the live one).
     pub fn is_archived(&self) -> bool {
-        self.origin == ARCHIVED_ORIGIN
+        self.origin == shipped::ARCHIVED_ORIGIN
     }
 
     /// A shipped id, or a shipped `id@version` (live or archived), or else a path to a
@@ -657,15 +655,7 @@ pub fn shipped_ids() -> Vec<&'static str> {
 /// The shipped files (live first, then archived) whose file name says `id`, parsed; a file
 /// that does not parse is skipped here (the tests load every one).
 fn shipped_files(id: &str) -> impl Iterator<Item = Methodology> + '_ {
-    let live = SHIPPED
-        .iter()
-        .filter(move |(name, _)| name.strip_suffix(".toml") == Some(id))
-        .map(|(name, text)| (name, text, "shipped"));
-    let archived = ARCHIVED
-        .iter()
-        .filter(move |(name, _)| name.split_once('@').map(|(stem, _)| stem) == Some(id))
-        .map(|(name, text)| (name, text, ARCHIVED_ORIGIN));
-    live.chain(archived).filter_map(|(name, text, origin)| {
+    shipped::files_of(id, SHIPPED, ARCHIVED).filter_map(|(name, text, origin)| {
         Methodology::from_text_at(Path::new(name), text, origin).ok()
     })
 }
