@@ -195,17 +195,17 @@ fn audit_names_a_changed_factor() {
     assert!(md.contains("| factor | zinc-shg | co2e | 3.6 | 3.7 |"), "{md}");
 }
 
-/// pact-3.0 as a version 1.2.0 that moves to location-based electricity and an AR5 N2O value.
+/// pact-3.0 as a version 9.0.0 that moves to location-based electricity and an AR5 N2O value.
 fn pact_v120(dir: &Path) -> PathBuf {
     let text = Methodology::shipped("pact-3.0").unwrap().text;
-    assert!(text.contains("version = \"1.1.0\""));
+    assert!(text.contains("version = \"1.2.0\""));
     let changed = text
-        .replace("version = \"1.1.0\"", "version = \"1.2.0\"")
+        .replace("version = \"1.2.0\"", "version = \"9.0.0\"")
         .replace("accounting = \"market-based\"", "accounting = \"location-based\"")
         .replace("n2o = 273.0", "n2o = 265.0")
         .replace("# Version 1.1.0 lowers", "# reformatted comment: Version 1.1.0 lowers");
     assert_ne!(text, changed);
-    let path = dir.join("pact-3.0-v1.2.0.toml");
+    let path = dir.join("pact-3.0-v9.0.0.toml");
     fs::write(&path, changed).unwrap();
     path
 }
@@ -223,7 +223,7 @@ fn methodology_diff_by_meaning_with_product_impact() {
     insta::assert_snapshot!(lines.join("\n"), @r#"
     /electricity/accounting: Some(String("market-based")) -> Some(String("location-based"))
     /gwp/factors/n2o: Some(Number(273.0)) -> Some(Number(265.0))
-    /version: Some(String("1.1.0")) -> Some(String("1.2.0"))
+    /version: Some(String("1.2.0")) -> Some(String("9.0.0"))
     "#);
     // Same rules, other formatting: no change.
     assert!(diff::diff(&a, &a).changes.is_empty());
@@ -877,7 +877,7 @@ fn audit_finds_an_unshipped_methodology_in_the_bundle_by_digest() {
         util::pcf(dir, &["audit", "b.json", "--inventory", "inventory.toml", "--out-dir", "x"]);
     assert_eq!(lost.status.code(), Some(1));
     assert!(
-        util::stderr(&lost).contains("pins methodology pact-3.0 1.2.0"),
+        util::stderr(&lost).contains("pins methodology pact-3.0 9.0.0"),
         "{}",
         util::stderr(&lost)
     );

@@ -273,7 +273,7 @@ fn digest_changes_with_any_rule() {
         ("iso-14067-2018", "per_input_percent = 1.0", "per_input_percent = 2.0"),
         ("eu-cbam-2026", "split_direct_indirect = true", "split_direct_indirect = false"),
         ("eu-cbam-2026", "uncovered = \"grid\"", "uncovered = \"residual-mix\""),
-        ("ghg-protocol-product-2011", "version = \"1.0.0\"", "version = \"1.0.1\""),
+        ("ghg-protocol-product-2011", "version = \"1.1.0\"", "version = \"1.1.1\""),
         ("gb-t-24067-2024", "require_serial = true", "require_serial = false"),
         (
             "gb-t-24067-2024",
@@ -343,10 +343,10 @@ fn methodology_hash_is_sha256_of_the_canonical_json() {
             })
             .collect();
     insta::assert_snapshot!(pinned.join("\n"), @r"
-    iso-14067-2018 1.1.0 sha256:a9cc5d0d28d8f2daf7f028ef9ba4f4fd8a4bb7c741120def8a1225f294642127
-    ghg-protocol-product-2011 1.0.0 sha256:6c09e8a008e383721dbc8dfa273f37f84a5cc18a28e3f3bc57558fc6869e1530
-    eu-cbam-2026 2.1.0 sha256:94893fed49a615bbc795ddfcfef627b881096e07dacfe8409de164c4a82ebf1e
-    gb-t-24067-2024 1.1.0 sha256:cc6574c244291c77b5fa2bc1f01d346febd1f140124bb9f1d60427bfe7a0c03d
+    iso-14067-2018 1.2.0 sha256:e5da7aaf5ad4804e744f3b6dcbcf908dffa461d99f3eafc9760dfba675c2f6d2
+    ghg-protocol-product-2011 1.1.0 sha256:3a837238db5e7743127c7150b6fe8c63ca7f0ed44b9ff62032572fff70bbbd2f
+    eu-cbam-2026 2.2.0 sha256:0cb1fa3adbebe02433b1e7e494dec84286f0a34641b2600fe3052ce77f2110ed
+    gb-t-24067-2024 1.2.0 sha256:2e526ed4fb1f056bae1c2d1d2898682e04464b678013e2ab9e0cab897c10ab2c
     ");
     // The released 1.0.0 of eu-cbam-2026, archived byte for byte, keeps its digest (the
     // optional [cbam] section of 2.0.0 does not change how older files parse).
@@ -360,19 +360,43 @@ fn methodology_hash_is_sha256_of_the_canonical_json() {
     // So do the released 1.0.0 of iso-14067-2018 and gb-t-24067-2024 (the optional
     // electricity.grid_factor_kind of 1.1.0 does not change how they parse): the digests
     // pinned above before the 1.1.0 bump.
-    for (id, digest) in [
+    // Likewise every version archived since, with the digest pinned here while it was live.
+    for (id, version, digest) in [
         (
             "iso-14067-2018",
+            "1.0.0",
             "sha256:d59ddfeef0279bd1554020d39db58b8f82004d34228af4860e9458b75fa2ab2b",
         ),
         (
             "gb-t-24067-2024",
+            "1.0.0",
             "sha256:ebee83f812382b64e2227875ebaf5c55c7aa8700ed9240b2969a1baef00a67f7",
         ),
+        (
+            "iso-14067-2018",
+            "1.1.0",
+            "sha256:a9cc5d0d28d8f2daf7f028ef9ba4f4fd8a4bb7c741120def8a1225f294642127",
+        ),
+        (
+            "ghg-protocol-product-2011",
+            "1.0.0",
+            "sha256:6c09e8a008e383721dbc8dfa273f37f84a5cc18a28e3f3bc57558fc6869e1530",
+        ),
+        (
+            "eu-cbam-2026",
+            "2.1.0",
+            "sha256:94893fed49a615bbc795ddfcfef627b881096e07dacfe8409de164c4a82ebf1e",
+        ),
+        (
+            "gb-t-24067-2024",
+            "1.1.0",
+            "sha256:cc6574c244291c77b5fa2bc1f01d346febd1f140124bb9f1d60427bfe7a0c03d",
+        ),
+        ("pact-3.0", "1.1.0", "sha256:a374b0bc33f621f599e83b181bf27da3836b416b25605f28f82799d7ebfcfb6f"),
     ] {
-        let path = util::root().join(format!("methodologies/archive/{id}@1.0.0.toml"));
+        let path = util::root().join(format!("methodologies/archive/{id}@{version}.toml"));
         let archived = Methodology::load(&path).unwrap();
-        assert_eq!((archived.version(), archived.digest().to_string().as_str()), ("1.0.0", digest));
+        assert_eq!((archived.version(), archived.digest().to_string().as_str()), (version, digest));
     }
 }
 
@@ -473,7 +497,7 @@ fn other_bad_files_are_rejected_clearly() {
     "#);
     let msg = bad("iso-14067-2018", "per_input_percent = 1.0", "per_input_percent = 10.0");
     insta::assert_snapshot!(msg, @"[TMP]/iso-14067-2018.toml: cutoff thresholds must be percentages with per_input_percent <= cumulative_percent");
-    let msg = bad("iso-14067-2018", "version = \"1.1.0\"", "version = 1.1.0");
+    let msg = bad("iso-14067-2018", "version = \"1.2.0\"", "version = 1.2.0");
     insta::assert_snapshot!(msg, @"[TMP]/iso-14067-2018.toml:13:14: invalid float, expected nothing");
     let err = Methodology::resolve("iso-14067").unwrap_err();
     assert_eq!(err, MethodologyError::Unknown { id: "iso-14067".into() });
@@ -571,7 +595,7 @@ fn methodology_diff_of_a_real_pair_with_effects_derived_by_hand() {
     // (so the GECs no longer count), and a new version number.
     let mut text = a.text.clone();
     for (from, to) in [
-        ("version = \"1.1.0\"", "version = \"1.2.0\""),
+        ("version = \"1.2.0\"", "version = \"9.0.0\""),
         ("n2o = 273.0", "n2o = 265.0"),
         ("accounting = \"market-based\"", "accounting = \"location-based\""),
     ] {
@@ -585,7 +609,7 @@ fn methodology_diff_of_a_real_pair_with_effects_derived_by_hand() {
         d.changes.iter().map(|c| (c.path.as_str(), c.section.as_str(), &c.old, &c.new)).collect();
     let (market, location) = (Some(json!("market-based")), Some(json!("location-based")));
     let (n2o_a, n2o_b) = (Some(json!(273.0)), Some(json!(265.0)));
-    let (v_a, v_b) = (Some(json!("1.1.0")), Some(json!("1.2.0")));
+    let (v_a, v_b) = (Some(json!("1.2.0")), Some(json!("9.0.0")));
     assert_eq!(
         changes,
         [

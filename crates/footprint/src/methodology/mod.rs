@@ -51,6 +51,23 @@ const ARCHIVED: &[(&str, &str)] = &[
         "iso-14067-2018@1.0.0.toml",
         include_str!("../../../../methodologies/archive/iso-14067-2018@1.0.0.toml"),
     ),
+    (
+        "eu-cbam-2026@2.1.0.toml",
+        include_str!("../../../../methodologies/archive/eu-cbam-2026@2.1.0.toml"),
+    ),
+    ("pact-3.0@1.1.0.toml", include_str!("../../../../methodologies/archive/pact-3.0@1.1.0.toml")),
+    (
+        "gb-t-24067-2024@1.1.0.toml",
+        include_str!("../../../../methodologies/archive/gb-t-24067-2024@1.1.0.toml"),
+    ),
+    (
+        "iso-14067-2018@1.1.0.toml",
+        include_str!("../../../../methodologies/archive/iso-14067-2018@1.1.0.toml"),
+    ),
+    (
+        "ghg-protocol-product-2011@1.0.0.toml",
+        include_str!("../../../../methodologies/archive/ghg-protocol-product-2011@1.0.0.toml"),
+    ),
 ];
 
 /// A methodology file as written.
