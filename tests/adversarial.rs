@@ -631,6 +631,16 @@ fn each_check_fails_alone_on_a_resigned_document() {
         ),
         (
             "numbers",
+            set(&f.doc, &format!("{pcf_}/packagingGhgEmissions"), json!("0.1")),
+            "packagingEmissionsIncluded is false",
+        ),
+        (
+            "numbers",
+            set(&f.doc, &format!("{pcf_}/aircraftGhgEmissions"), json!("-0.1")),
+            "aircraftGhgEmissions -0.1 is negative",
+        ),
+        (
+            "numbers",
             set(&f.doc, &format!("{pcf_}/dqi/temporalDQR"), json!("0.5")),
             "outside 1 to 5",
         ),

@@ -12,6 +12,7 @@ mod exchange;
 mod footprint;
 mod lci;
 mod methodology;
+mod pact_fields;
 mod readme;
 mod register;
 mod signing;

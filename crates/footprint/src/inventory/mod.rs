@@ -98,6 +98,8 @@ pub struct Product {
     pub fossil_carbon_content: Option<f64>,
     /// Biogenic carbon content, kg C per declared unit.
     pub biogenic_carbon_content: Option<f64>,
+    /// Whether packaging emissions are in the footprint, where the inventory says.
+    pub packaging_emissions_included: Option<bool>,
     /// The process that makes it and the index of the output there.
     pub made_by: (usize, usize),
 }

@@ -146,6 +146,11 @@ pub struct RawProduct {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0.0))]
     pub biogenic_carbon_content: Option<f64>,
+    /// Whether the emissions of the product's packaging are in its footprint (PACT
+    /// `packagingEmissionsIncluded`, required to declare). `false` when packaging inputs are
+    /// excluded or not modelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packaging_emissions_included: Option<bool>,
 }
 
 /// A classification code.

@@ -511,6 +511,7 @@ impl Resolver<'_> {
                     .map(|c| (c.scheme, c.code.chars().filter(char::is_ascii_digit).collect())),
                 fossil_carbon_content: p.fossil_carbon_content,
                 biogenic_carbon_content: p.biogenic_carbon_content,
+                packaging_emissions_included: p.packaging_emissions_included,
                 made_by: made,
             });
         }

@@ -6,6 +6,7 @@
 //! [`verify`] checks one offline; [`bundle`] packs what a buyer needs to do so.
 
 pub mod bundle;
+mod figures;
 pub mod pact;
 pub mod verify;
 
@@ -339,17 +340,23 @@ pub fn issue(
         )
         .into());
     }
-    let fossil_carbon = p.fossil_carbon_content.or_else(|| {
-        // Not mandatory under this methodology: declare zero only if it says so.
-        (!rules.reporting.mandatory.iter().any(|m| m == "fossilCarbonContent")).then_some(0.0)
-    });
-    let fossil_carbon = fossil_carbon.ok_or_else(|| {
+    // PACT requires both; an unknown value is never declared as zero.
+    let fossil_carbon = p.fossil_carbon_content.ok_or_else(|| {
         missing(
-            "PACT requires the fossil carbon content of the product",
-            "add fossil_carbon_content (kg C per declared unit) to the product",
+            "PACT requires the fossil carbon content of the product (fossilCarbonContent)",
+            "add fossil_carbon_content (kg C per declared unit; 0 when the product contains no \
+             fossil carbon) to the product",
+        )
+    })?;
+    let packaging = p.packaging_emissions_included.ok_or_else(|| {
+        missing(
+            "PACT requires saying whether packaging emissions are included \
+             (packagingEmissionsIncluded)",
+            "add packaging_emissions_included = true or false to the product",
         )
     })?;
     let t = &fp.totals;
+    // Figures the methodology does not assess are left out, not written as zero.
     let uptake = if rules.biogenic.count_uptake { t.biogenic_uptake } else { 0.0 };
     // Totals are written as the exact decimal sums of their parts as written, so that a reader
     // re-adding the strings gets the stated total; rounding each separately can differ by one
@@ -393,9 +400,13 @@ pub fn issue(
         fossil_ghg_emissions: d(t.fossil),
         fossil_carbon_content: d(fossil_carbon),
         biogenic_carbon_content: p.biogenic_carbon_content.map(d),
-        biogenic_non_co2_emissions: Some(d(t.biogenic_non_co2)),
-        biogenic_co2_uptake: Some(uptake_figure),
-        land_use_change_ghg_emissions: Some(d(t.land_use_change)),
+        // Suppliers' figures not attributed to a pool leave the biogenic split unknown.
+        biogenic_non_co2_emissions: (t.other == 0.0).then(|| d(t.biogenic_non_co2)),
+        biogenic_co2_uptake: rules.biogenic.count_uptake.then(|| uptake_figure.clone()),
+        land_use_change_ghg_emissions: rules
+            .biogenic
+            .count_land_use_change
+            .then(|| d(t.land_use_change)),
         ipcc_characterization_factors: vec![rules.gwp.set.clone()],
         cross_sectoral_standards: rules.pact.cross_sectoral_standards.clone(),
         product_or_sector_specific_rules: if rules.pact.product_or_sector_specific_rules.is_empty()
@@ -422,6 +433,9 @@ pub fn issue(
                     .join("; "),
             )
         },
+        packaging_emissions_included: Some(packaging),
+        ccs_technological_co2_capture_included: Some(false),
+        secondary_emission_factor_sources: figures::secondary_sources(inv, &fp, &supply),
     };
     let provenance = Provenance {
         methodology: MethodologyRef {
@@ -449,10 +463,7 @@ pub fn issue(
         extensions.push(Extension {
             spec_version: "1.0.0".into(),
             data_schema: CBAM_SCHEMA.into(),
-            data: json!({
-                "directEmbeddedEmissions": direct,
-                "indirectEmbeddedEmissions": indirect,
-            }),
+            data: cbam_data(direct, indirect, t.indirect_not_counted.map(d)),
         });
     }
     let created = options.created.clone().unwrap_or_else(proof::utc_now);
@@ -548,6 +559,20 @@ pub fn certificate_claims(
 /// used by several processes is claimed once with the sum; each claim is rounded down to the
 /// watt-hour (see [`pcf_footprint::certificate::ClaimedKwh`]) and a claim that rounds to nothing is
 /// left out.
+/// The data of the CBAM extension: direct and counted indirect embedded emissions (they add up
+/// to the footprint) and, where the methodology sets some aside, the indirect emissions not
+/// counted (those of goods for which only direct emissions count), reported beside them.
+fn cbam_data(direct: Decimal, indirect: Decimal, not_counted: Option<Decimal>) -> Value {
+    let mut data = json!({
+        "directEmbeddedEmissions": direct,
+        "indirectEmbeddedEmissions": indirect,
+    });
+    if let (Some(n), Some(map)) = (not_counted, data.as_object_mut()) {
+        map.insert("indirectEmissionsNotCounted".into(), json!(n));
+    }
+    data
+}
+
 fn claims_of(
     inv: &Inventory,
     model: &Model<'_>,

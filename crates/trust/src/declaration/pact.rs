@@ -201,6 +201,32 @@ pub struct CarbonFootprint {
     /// How co-products were allocated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocation_rules_description: Option<String>,
+    /// Whether packaging emissions are in the footprint (PACT v3: SHALL; pcf writes it on every
+    /// declaration since it became known, from the product's `packaging_emissions_included`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packaging_emissions_included: Option<bool>,
+    /// Whether carbon capture and storage takes place within the footprint's boundary (PACT
+    /// v3: SHALL). pcf's inventory has no capture: a footprint it computes includes none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ccsTechnologicalCO2CaptureIncluded")]
+    pub ccs_technological_co2_capture_included: Option<bool>,
+    /// The secondary emission-factor sources used (PACT v3: present if and only if secondary
+    /// data was used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub secondary_emission_factor_sources: Option<Vec<EmissionFactorSource>>,
+}
+
+/// A secondary emission-factor source (a database or publication) and its version.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EmissionFactorSource {
+    /// Name of the database or publication.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// Its version (`not stated` when the inventory does not give one).
+    #[schemars(length(min = 1))]
+    pub version: String,
 }
 
 /// Product- or sector-specific rules.

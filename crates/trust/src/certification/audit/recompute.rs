@@ -374,7 +374,8 @@ fn compare_fields(
         leaves_old.insert(f.to_string(), old[f].clone());
         leaves_new.insert(f.to_string(), new[f].clone());
     }
-    for f in ["directEmbeddedEmissions", "indirectEmbeddedEmissions"] {
+    for f in ["directEmbeddedEmissions", "indirectEmbeddedEmissions", "indirectEmissionsNotCounted"]
+    {
         let o = declaration::extension(old_doc, declaration::CBAM_SCHEMA).map(|d| d[f].clone());
         let n = declaration::extension(new_doc, declaration::CBAM_SCHEMA).map(|d| d[f].clone());
         if o.is_some() || n.is_some() {

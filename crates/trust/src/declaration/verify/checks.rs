@@ -260,7 +260,7 @@ pub(super) fn numbers_check(r: &mut Report, subject: &Value, doc: &Value) {
     let num = |f: &str| pcf[f].as_str().and_then(|s| Decimal(s.into()).value());
     let mut problems = Vec::new();
     // Every figure a decimal within f64's range: a 400-digit number would be infinite.
-    const DECIMALS: [&str; 12] = [
+    const DECIMALS: [&str; 14] = [
         "declaredUnitAmount",
         "productMassPerDeclaredUnit",
         "pcfExcludingBiogenicUptake",
@@ -273,6 +273,8 @@ pub(super) fn numbers_check(r: &mut Report, subject: &Value, doc: &Value) {
         "landUseChangeGhgEmissions",
         "exemptedEmissionsPercent",
         "primaryDataShare",
+        "packagingGhgEmissions",
+        "aircraftGhgEmissions",
     ];
     let dqi = ["technologicalDQR", "temporalDQR", "geographicalDQR"];
     let figures =
@@ -298,6 +300,8 @@ pub(super) fn numbers_check(r: &mut Report, subject: &Value, doc: &Value) {
         "biogenicNonCO2Emissions",
         "fossilCarbonContent",
         "biogenicCarbonContent",
+        "packagingGhgEmissions",
+        "aircraftGhgEmissions",
     ] {
         if let Some(x) = num(f)
             && x < 0.0
@@ -352,6 +356,19 @@ pub(super) fn numbers_check(r: &mut Report, subject: &Value, doc: &Value) {
     }
     if pcf["referencePeriodStart"].as_str() >= pcf["referencePeriodEnd"].as_str() {
         problems.push("the reference period does not end after it starts".into());
+    }
+    // PACT: packaging emissions are given only when they are included.
+    if pcf["packagingEmissionsIncluded"] == Value::Bool(false)
+        && !pcf["packagingGhgEmissions"].is_null()
+    {
+        problems
+            .push("packagingGhgEmissions is given but packagingEmissionsIncluded is false".into());
+    }
+    if let Some(cbam) = extension(doc, CBAM_SCHEMA)
+        && let Some(n) = cbam.get("indirectEmissionsNotCounted")
+        && n.as_str().and_then(|s| Decimal(s.into()).value()).is_none_or(|x| x < 0.0)
+    {
+        problems.push(format!("indirectEmissionsNotCounted {n} is not a non-negative decimal"));
     }
     if let (Some(cbam), Some(e)) = (extension(doc, CBAM_SCHEMA), excl) {
         let d = cbam["directEmbeddedEmissions"].as_str().and_then(|s| Decimal(s.into()).value());
