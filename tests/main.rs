@@ -18,4 +18,5 @@ mod register;
 mod signing;
 mod solver;
 mod time;
+mod transparency;
 mod versions;

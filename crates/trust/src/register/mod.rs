@@ -46,6 +46,7 @@ mod chain;
 mod entry;
 mod error;
 mod excerpt;
+pub mod merkle;
 
 use std::fs;
 use std::io;

@@ -1,0 +1,231 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The transparency log's Merkle tree against third-party vectors: the RFC 6962/9162 reference
+//! hashes and the transparency-dev inclusion and consistency proof probes (happy paths and
+//! their mutations), from `../shared/test-vectors/signing/transparency-dev-merkle`.
+
+use std::path::Path;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::Value;
+
+use pcf::register::merkle::{self, Hash, MemoryTree};
+
+fn vectors() -> Option<std::path::PathBuf> {
+    crate::util::test_vectors("signing/transparency-dev-merkle")
+}
+
+fn hex_hash(s: &str) -> Hash {
+    let bytes: Vec<u8> =
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect();
+    bytes.try_into().unwrap()
+}
+
+/// A base64 hash; `None` if it is not 32 bytes (the probes use such values to test rejection).
+fn b64_hash(v: &Value) -> Option<Hash> {
+    STANDARD.decode(v.as_str()?).ok()?.try_into().ok()
+}
+
+/// A root as the probes give it. Go's verifier compares roots as byte strings of any length,
+/// and some probes use short placeholders ("don't care"); those stand in as a SHA-256 of the
+/// bytes with a prefix no real root has, which keeps equal placeholders equal.
+fn b64_root(v: &Value) -> Option<Hash> {
+    use sha2::Digest as _;
+    let bytes = STANDARD.decode(v.as_str()?).ok()?;
+    Some(bytes.clone().try_into().unwrap_or_else(|_| {
+        sha2::Sha256::digest([b"placeholder:".as_slice(), &bytes].concat()).into()
+    }))
+}
+
+/// A proof: an array of base64 hashes (`null` is the empty proof, as Go writes a nil slice).
+fn b64_hashes(v: &Value) -> Option<Vec<Hash>> {
+    if v.is_null() {
+        return Some(Vec::new());
+    }
+    v.as_array()?.iter().map(b64_hash).collect()
+}
+
+/// Every JSON file under `dir`, recursively, sorted.
+fn json_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "json") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn reference_hashes_and_roots_of_every_size() {
+    let Some(dir) = vectors() else { return };
+    let r: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("rfc6962_reference.json")).unwrap())
+            .unwrap();
+    let h = &r["hasher"];
+    assert_eq!(merkle::empty_root(), hex_hash(h["empty_tree_root"].as_str().unwrap()));
+    assert_eq!(merkle::leaf_hash(b""), hex_hash(h["leaf_hash_of_empty_leaf"].as_str().unwrap()));
+    assert_eq!(
+        merkle::leaf_hash(b"L123456"),
+        hex_hash(h["leaf_hash_of_ascii_L123456"].as_str().unwrap())
+    );
+    let mut tree = MemoryTree::new();
+    let roots = r["root_hashes_by_tree_size"].as_object().unwrap();
+    assert_eq!(tree.root(), hex_hash(roots["0"].as_str().unwrap()));
+    for (i, leaf) in r["leaf_inputs_hex"].as_array().unwrap().iter().enumerate() {
+        let s = leaf.as_str().unwrap();
+        let bytes: Vec<u8> = (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect();
+        tree.push(&bytes);
+        let want = hex_hash(roots[&(i + 1).to_string()].as_str().unwrap());
+        assert_eq!(tree.root(), want, "root of size {}", i + 1);
+        // The root of every earlier size is still readable from the same store.
+        for size in 0..=tree.size() {
+            let want = hex_hash(roots[&size.to_string()].as_str().unwrap());
+            assert_eq!(merkle::root(&tree, size).unwrap(), want, "root of size {size}");
+        }
+    }
+}
+
+#[test]
+fn inclusion_probes_pass_and_fail_as_the_vectors_say() {
+    let Some(dir) = vectors() else { return };
+    let files = json_files(&dir.join("testdata/inclusion"));
+    assert!(files.len() >= 98, "{} inclusion probes", files.len());
+    let (mut ok, mut refused) = (0, 0);
+    for f in files {
+        let v: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+        let want_err = v["wantErr"].as_bool().unwrap();
+        let index = v["leafIdx"].as_u64().unwrap();
+        let size = v["treeSize"].as_u64().unwrap();
+        let got = match (b64_hash(&v["leafHash"]), b64_root(&v["root"]), b64_hashes(&v["proof"])) {
+            (Some(leaf), Some(root), Some(proof)) => {
+                merkle::verify_inclusion(&leaf, index, size, &proof, &root)
+            }
+            // A value that is not a SHA-256 hash cannot be a proof element, leaf or root.
+            _ => Err(merkle::ProofError::Shape("not a 32-byte hash".into())),
+        };
+        assert_eq!(got.is_err(), want_err, "{}: {} -> {got:?}", f.display(), v["desc"]);
+        if want_err { refused += 1 } else { ok += 1 }
+    }
+    assert!(ok > 0 && refused > ok, "{ok} accepted, {refused} refused");
+}
+
+#[test]
+fn consistency_probes_pass_and_fail_as_the_vectors_say() {
+    let Some(dir) = vectors() else { return };
+    let files = json_files(&dir.join("testdata/consistency"));
+    assert!(files.len() >= 98, "{} consistency probes", files.len());
+    let (mut ok, mut refused) = (0, 0);
+    for f in files {
+        let v: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+        let want_err = v["wantErr"].as_bool().unwrap();
+        let (size1, size2) = (v["size1"].as_u64().unwrap(), v["size2"].as_u64().unwrap());
+        let got = match (b64_root(&v["root1"]), b64_root(&v["root2"]), b64_hashes(&v["proof"])) {
+            (Some(r1), Some(r2), Some(proof)) => {
+                merkle::verify_consistency(size1, size2, &proof, &r1, &r2)
+            }
+            _ => Err(merkle::ProofError::Shape("not a 32-byte hash".into())),
+        };
+        assert_eq!(got.is_err(), want_err, "{}: {} -> {got:?}", f.display(), v["desc"]);
+        if want_err { refused += 1 } else { ok += 1 }
+    }
+    assert!(ok > 0 && refused > ok, "{ok} accepted, {refused} refused");
+}
+
+#[test]
+fn proofs_we_make_match_the_happy_path_vectors() {
+    // The happy-path probes are proofs over the 8 reference leaves: ours must be identical.
+    let Some(dir) = vectors() else { return };
+    let r: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("rfc6962_reference.json")).unwrap())
+            .unwrap();
+    let mut tree = MemoryTree::new();
+    for leaf in r["leaf_inputs_hex"].as_array().unwrap() {
+        let s = leaf.as_str().unwrap();
+        let bytes: Vec<u8> = (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect();
+        tree.push(&bytes);
+    }
+    let mut compared = 0;
+    for f in json_files(&dir.join("testdata")) {
+        if f.file_name().is_none_or(|n| n != "happy-path.json") {
+            continue;
+        }
+        let v: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+        let want = b64_hashes(&v["proof"]).unwrap();
+        let ours = if let Some(index) = v["leafIdx"].as_u64() {
+            merkle::inclusion_proof(&tree, index, v["treeSize"].as_u64().unwrap()).unwrap()
+        } else {
+            let (s1, s2) = (v["size1"].as_u64().unwrap(), v["size2"].as_u64().unwrap());
+            merkle::consistency_proof(&tree, s1, s2).unwrap()
+        };
+        assert_eq!(ours, want, "{}", f.display());
+        compared += 1;
+    }
+    assert!(compared >= 8, "{compared} happy paths compared");
+}
+
+/// tlog_tiles keeps the hashes in Go tlog's "stored hash" order; a vector is such a store.
+struct Stored(Vec<tlog_tiles::Hash>);
+
+impl tlog_tiles::HashReader for Stored {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<tlog_tiles::Hash>, tlog_tiles::Error> {
+        Ok(indexes.iter().map(|&i| self.0[i as usize]).collect())
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Roots, inclusion proofs and consistency proofs agree with tlog_tiles on random trees,
+    /// and each implementation accepts the other's proofs.
+    #[test]
+    fn roots_and_proofs_agree_with_tlog_tiles(
+        leaves in proptest::collection::vec(proptest::collection::vec(0u8.., 0..40), 1..300),
+        a in 0.0f64..1.0,
+        b in 0.0f64..1.0,
+    ) {
+        let mut ours = MemoryTree::new();
+        let mut theirs = Stored(Vec::new());
+        for (n, leaf) in leaves.iter().enumerate() {
+            ours.push(leaf);
+            let add = tlog_tiles::stored_hashes(n as u64, leaf, &theirs).unwrap();
+            theirs.0.extend(add);
+        }
+        let n = leaves.len() as u64;
+        let size2 = 1 + ((n - 1) as f64 * b) as u64;
+        let size1 = 1 + ((size2 - 1) as f64 * a) as u64;
+        let index = ((size2 - 1) as f64 * a) as u64;
+        let root1 = merkle::root(&ours, size1).unwrap();
+        let root2 = merkle::root(&ours, size2).unwrap();
+        proptest::prop_assert_eq!(root2, tlog_tiles::tree_hash(size2, &theirs).unwrap().0);
+        proptest::prop_assert_eq!(root1, tlog_tiles::tree_hash(size1, &theirs).unwrap().0);
+
+        let proof = merkle::inclusion_proof(&ours, index, size2).unwrap();
+        let their_proof = tlog_tiles::prove_record(size2, index, &theirs).unwrap();
+        proptest::prop_assert_eq!(&proof, &their_proof.iter().map(|h| h.0).collect::<Vec<_>>());
+        let leaf = merkle::leaf_hash(&leaves[index as usize]);
+        let wrapped: Vec<tlog_tiles::Hash> = proof.iter().map(|h| tlog_tiles::Hash(*h)).collect();
+        tlog_tiles::check_record(&wrapped, size2, tlog_tiles::Hash(root2), index, tlog_tiles::Hash(leaf)).unwrap();
+        merkle::verify_inclusion(&leaf, index, size2, &proof, &root2).unwrap();
+
+        let cons = merkle::consistency_proof(&ours, size1, size2).unwrap();
+        let their_cons = tlog_tiles::prove_tree(size2, size1, &theirs).unwrap();
+        proptest::prop_assert_eq!(&cons, &their_cons.iter().map(|h| h.0).collect::<Vec<_>>());
+        let wrapped: Vec<tlog_tiles::Hash> = cons.iter().map(|h| tlog_tiles::Hash(*h)).collect();
+        tlog_tiles::check_tree(&wrapped, size2, tlog_tiles::Hash(root2), size1, tlog_tiles::Hash(root1)).unwrap();
+        merkle::verify_consistency(size1, size2, &cons, &root1, &root2).unwrap();
+    }
+}
