@@ -392,7 +392,11 @@ fn methodology_hash_is_sha256_of_the_canonical_json() {
             "1.1.0",
             "sha256:cc6574c244291c77b5fa2bc1f01d346febd1f140124bb9f1d60427bfe7a0c03d",
         ),
-        ("pact-3.0", "1.1.0", "sha256:a374b0bc33f621f599e83b181bf27da3836b416b25605f28f82799d7ebfcfb6f"),
+        (
+            "pact-3.0",
+            "1.1.0",
+            "sha256:a374b0bc33f621f599e83b181bf27da3836b416b25605f28f82799d7ebfcfb6f",
+        ),
     ] {
         let path = util::root().join(format!("methodologies/archive/{id}@{version}.toml"));
         let archived = Methodology::load(&path).unwrap();
