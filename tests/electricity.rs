@@ -305,3 +305,31 @@ fn gb_t_uses_the_residual_mix_and_notes_the_double_count_without_one() {
     close(part(&b).totals.excluding_uptake, 2.0 * KWH * GRID / KG, "no claim");
     assert!(part(&b).electricity[0].notes.is_empty());
 }
+
+#[test]
+fn a_declaration_pins_the_dataset_a_technology_default_was_read_from() {
+    // The bracket with its grid factors inline: the inventory itself references only the IPCC
+    // dataset (natural gas), but its GECs take pact-3.0's wind default from cn-grid.
+    let dir = util::bracket_example();
+    let path = dir.path().join("inventory.toml");
+    let text = std::fs::read_to_string(&path).unwrap().replace("dataset:cn-grid@2022", "grid")
+        + "\n[[factors]]\nid = \"grid\"\nname = \"Grid\"\nper = \"kWh\"\n\
+           gases = { \"co2-fossil\" = 0.5366 }\nsource = \"test\"\nlicence = \"CC0-1.0\"\n";
+    std::fs::write(&path, text).unwrap();
+    let inv = Inventory::load(&path).unwrap();
+    let ids: Vec<&str> = inv.datasets.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["ipcc-2006-stationary-combustion"]);
+    let m = Methodology::shipped("pact-3.0").unwrap();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+    let options = pcf::declaration::IssueOptions {
+        created: Some("2026-12-01T00:00:00Z".into()),
+        ..Default::default()
+    };
+    let d = pcf::declaration::issue(&inv, &m, "bracket", &key, &options).unwrap();
+    let cn_grid = pcf::dataset::Dataset::shipped("cn-grid").unwrap().reference();
+    let related = d.document["relatedResource"].as_array().unwrap();
+    let urn = format!("urn:pcf:dataset:cn-grid:{}", cn_grid.version);
+    assert!(related.iter().any(|r| r["id"] == urn.as_str()), "{related:?}");
+    let text = d.document.to_string();
+    assert!(text.contains(&cn_grid.digest.to_string()), "cn-grid pinned by digest");
+}

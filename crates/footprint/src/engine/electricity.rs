@@ -59,6 +59,7 @@ pub(super) fn apply(
                 counted: false,
                 reason: format!("{} uses location-based accounting", m.id()),
                 default_factor: None,
+                default_dataset: None,
             });
         }
         return Ok(record);
@@ -85,7 +86,7 @@ pub(super) fn apply(
             (used, true, reason)
         };
         left -= used;
-        let mut default_factor = None;
+        let (mut default_factor, mut default_dataset) = (None, None);
         if used > 0.0 {
             let at = format!("{}/instruments/{ni}", inp.pointer);
             match (ins.factor, rules.electricity.instrument_without_factor) {
@@ -110,7 +111,7 @@ pub(super) fn apply(
                     });
                 }
                 (None, InstrumentWithoutFactor::TechnologyDefault) => {
-                    let (tech, reference, f) = technology_default(inv, m, file, &at, ins)?;
+                    let (tech, reference, f, ds) = technology_default(inv, m, file, &at, ins)?;
                     check_kind(m, file, &inp.pointer, &inp.name, &f, &mut record)?;
                     let activity = used * unit_ratio(grid_f, &f, file, &at)?;
                     it.add_factor(m, file, &f, activity)?;
@@ -120,6 +121,7 @@ pub(super) fn apply(
                         m.id()
                     );
                     default_factor = Some(reference);
+                    default_dataset = Some(ds);
                 }
             }
         }
@@ -132,6 +134,7 @@ pub(super) fn apply(
             counted,
             reason,
             default_factor,
+            default_dataset,
         });
     }
     if left > 0.0 {
@@ -205,14 +208,15 @@ fn claim_without_residual(
     }
 }
 
-/// The default factor of the instrument's technology: (technology, reference, factor).
+/// The default factor of the instrument's technology: (technology, reference, factor, the
+/// dataset it was read from).
 fn technology_default(
     inv: &Inventory,
     m: &Methodology,
     file: &str,
     at: &str,
     ins: &Instrument,
-) -> Result<(String, String, Factor), EngineError> {
+) -> Result<(String, String, Factor, crate::dataset::DatasetRef), EngineError> {
     let e = &m.rules.electricity;
     let known = e.technology_defaults.keys().map(String::as_str).collect::<Vec<_>>().join(", ");
     let rule = format!(
@@ -306,7 +310,7 @@ fn technology_default(
         },
         pointer: at.to_string(),
     };
-    Ok((tech.clone(), format!("{reference} ({} {})", ds.id(), ds.version()), f))
+    Ok((tech.clone(), format!("{reference} ({} {})", ds.id(), ds.version()), f, ds.reference()))
 }
 
 /// Units of `f.per` in one unit of the grid factor's.

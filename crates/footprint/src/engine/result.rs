@@ -237,6 +237,9 @@ pub struct InstrumentUse {
     /// (`dataset:ID@FACTOR (ID VERSION)`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_factor: Option<String>,
+    /// The dataset that default was read from, which a declaration pins with the inventory's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_dataset: Option<crate::dataset::DatasetRef>,
 }
 
 /// An input excluded under the cut-off rule.
