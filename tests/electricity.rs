@@ -333,3 +333,18 @@ fn a_declaration_pins_the_dataset_a_technology_default_was_read_from() {
     let text = d.document.to_string();
     assert!(text.contains(&cn_grid.digest.to_string()), "cn-grid pinned by digest");
 }
+
+#[test]
+fn a_default_per_kwh_applies_to_a_grid_factor_per_mwh() {
+    // The grid factor inline per MWh (577.7 kg/MWh): instruments are counted in MWh, the wind
+    // default is per kWh: 100 MWh x 1000 x 0.0324 + 100 MWh x 577.7 = 3 240 + 57 770 kg.
+    let text = INVENTORY.replace("dataset:cn-grid@2024-footprint", "grid-mwh")
+        + "\n[[factors]]\nid = \"grid-mwh\"\nname = \"Grid per MWh\"\nper = \"MWh\"\n\
+           kind = \"life-cycle\"\nco2e = 577.7\nsource = \"test\"\nlicence = \"CC0-1.0\"\n";
+    let (_dir, path) = write(&text);
+    let f = run(&path, &Methodology::shipped("pact-3.0").unwrap()).unwrap();
+    close(part(&f).totals.excluding_uptake, (3_240.0 + 57_770.0) / KG, "per MWh grid");
+    let rec = &part(&f).electricity[0];
+    assert_eq!(rec.unit, "MWh");
+    close(rec.instruments[0].used, 100.0, "MWh used");
+}
