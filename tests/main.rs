@@ -8,6 +8,7 @@ mod canonical;
 mod cbam;
 mod certification;
 mod declaration;
+mod electricity;
 mod exchange;
 mod footprint;
 mod lci;

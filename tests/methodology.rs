@@ -343,10 +343,10 @@ fn methodology_hash_is_sha256_of_the_canonical_json() {
             })
             .collect();
     insta::assert_snapshot!(pinned.join("\n"), @r"
-    iso-14067-2018 1.2.0 sha256:e5da7aaf5ad4804e744f3b6dcbcf908dffa461d99f3eafc9760dfba675c2f6d2
-    ghg-protocol-product-2011 1.1.0 sha256:3a837238db5e7743127c7150b6fe8c63ca7f0ed44b9ff62032572fff70bbbd2f
+    iso-14067-2018 1.2.0 sha256:e5797a271a73ab2c2428df0fc935903b1efe3cbe1126d771ad888e617a3b6341
+    ghg-protocol-product-2011 1.1.0 sha256:b7a66182820fc573d10ee0a49129c005263a2f98a465c716fd054d9724038ed0
     eu-cbam-2026 2.2.0 sha256:0cb1fa3adbebe02433b1e7e494dec84286f0a34641b2600fe3052ce77f2110ed
-    gb-t-24067-2024 1.2.0 sha256:2e526ed4fb1f056bae1c2d1d2898682e04464b678013e2ab9e0cab897c10ab2c
+    gb-t-24067-2024 1.2.0 sha256:b81fbd9b66b5604229073b4fb9cbc71b09260643058f6a31582778c60decf9ad
     ");
     // The released 1.0.0 of eu-cbam-2026, archived byte for byte, keeps its digest (the
     // optional [cbam] section of 2.0.0 does not change how older files parse).
@@ -437,7 +437,8 @@ fn gb_t_24067_counts_only_serialized_green_electricity_certificates() {
     assert_eq!(r.electricity.accounting, pcf::methodology::ElectricityAccounting::MarketBased);
     assert_eq!(r.electricity.accepted_instruments, [I::Gec, I::Onsite]);
     assert!(r.electricity.require_serial);
-    assert_eq!(r.electricity.uncovered, pcf::methodology::Uncovered::Grid);
+    // Since 1.2.0 the residual mix where the inventory gives one (1.1.0: always the grid).
+    assert_eq!(r.electricity.uncovered, pcf::methodology::Uncovered::ResidualMixOrGrid);
 }
 
 #[test]
@@ -643,17 +644,19 @@ fn methodology_diff_of_a_real_pair_with_effects_derived_by_hand() {
     let imp = diff::impact(&a, &b, &inv, &d).unwrap();
     let bracket = imp.products.iter().find(|p| p.product == "bracket").unwrap();
     let n2o_265 = Gwp { n2o: 265.0, ..worked::AR6 };
-    let fa = bracket_by_hand(&worked::AR6, true).per_piece;
-    let fb = bracket_by_hand(&n2o_265, false).per_piece;
+    let wind = worked::GEC_WIND;
+    let fa = bracket_by_hand(&worked::AR6, true, wind).per_piece;
+    let fb = bracket_by_hand(&n2o_265, false, wind).per_piece;
     // One at a time from A: location-based alone puts the 400 MWh (stamping, 10/11 to the
-    // blank) and 200 MWh of GECs back at 0.5366 kg/kWh; N2O alone changes the truck freight's
+    // blank) and 200 MWh of GECs from the wind default 0.0324 (pact-3.0 1.2.0) back at the
+    // grid's 0.5366 kg/kWh; N2O alone changes the truck freight's
     // 0.000003 kg/tkm over 168 300 tkm (10/11) and the natural gas's 0.1 kg/TJ over 1.6 TJ by
     // 265 - 273. The supplier's declared figure does not move. Per piece (1 000 000).
-    let electricity = (400_000.0 * 10.0 / 11.0 + 200_000.0) * 0.5366 / 1e6;
+    let electricity = (400_000.0 * 10.0 / 11.0 + 200_000.0) * (0.5366 - 0.0324) / 1e6;
     let n2o = (168_300.0 * 0.000003 * 10.0 / 11.0 + 1.6 * 0.1) * (265.0 - 273.0) / 1e6;
     // The same effects as differences of the full derivation.
-    worked::close(bracket_by_hand(&worked::AR6, false).per_piece - fa, electricity, "elec");
-    worked::close(bracket_by_hand(&n2o_265, true).per_piece - fa, n2o, "n2o");
+    worked::close(bracket_by_hand(&worked::AR6, false, wind).per_piece - fa, electricity, "elec");
+    worked::close(bracket_by_hand(&n2o_265, true, wind).per_piece - fa, n2o, "n2o");
     // Electricity carries no N2O here, so the two do not interact: B - A is their sum.
     worked::close(fb - fa, electricity + n2o, "change");
 

@@ -25,6 +25,9 @@ const CROP_LUC: f64 = 0.3; // kg CO2e land-use change per kg of crop
 const CROP_UPTAKE: f64 = 1.5; // kg CO2 taken up per kg of crop
 const MINOR_CO2E: f64 = 0.001; // kg CO2e per kg of the excluded input
 const CH4_NON_FOSSIL: f64 = 27.0; // pact-3.0, AR6
+/// A counted GEC (technology "wind", no factor) under pact-3.0 since 1.2.0: the wind default,
+/// cn-grid `2024-footprint-wind`, kg CO2e per kWh (fossil: not split by gas).
+const GEC_WIND: f64 = 0.0324;
 
 #[derive(Debug, Clone)]
 struct Proc {
@@ -185,7 +188,7 @@ fn inventory(procs: &[Proc], grid: f64) -> String {
         let instruments = match p.gec {
             None => String::new(),
             Some((q, serial)) => format!(
-                ", instruments = [{{ type = \"gec\", {}quantity = {q:?}, unit = \"kWh\" }}]",
+                ", instruments = [{{ type = \"gec\", {}quantity = {q:?}, unit = \"kWh\", technology = \"wind\" }}]",
                 if serial { format!("serial = \"GEC-{i}\", ") } else { String::new() }
             ),
         };
@@ -266,8 +269,11 @@ fn reference(procs: &[Proc], suppliers: &[Supplier; 2], grid: f64, r: Rules) -> 
                 None => (0.0, (0, 0, 0, 0)),
             };
             let mut c = [0.0; K];
-            c[FOSSIL] =
-                p.co2_fossil + p.crop * CROP_CO2 + (p.kwh - covered) * grid + s_kg * micro(sf);
+            c[FOSSIL] = p.co2_fossil
+                + p.crop * CROP_CO2
+                + (p.kwh - covered) * grid
+                + covered * GEC_WIND
+                + s_kg * micro(sf);
             c[BIO_CO2] = p.co2_biogenic; // GWP 1
             c[BIO_NON] = p.ch4_non_fossil * CH4_NON_FOSSIL + s_kg * micro(sb);
             c[LUC] = p.crop * CROP_LUC + p.process_luc + s_kg * micro(sl);

@@ -73,7 +73,8 @@ fn product<'a>(f: &'a Footprints, id: &str) -> &'a Footprint {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Steel bracket (examples/steel-bracket/inventory.toml), pact-3.0: 2.691439 kg CO2e per piece.
+// Steel bracket (examples/steel-bracket/inventory.toml), pact-3.0: 2.709701 kg CO2e per piece
+// (2.691439 up to pact-3.0 1.1.0, which counted the GECs at zero).
 // ---------------------------------------------------------------------------------------------
 
 /// The bracket's figures derived by hand, kg CO2e.
@@ -112,20 +113,26 @@ const NG_CH4: f64 = 1.0;
 const NG_N2O: f64 = 0.1;
 const GALV_KWH: f64 = 800.0 * 1000.0;
 const GALV_GEC_KWH: f64 = 200.0 * 1000.0;
+/// The GECs (technology "wind", no factor) under pact-3.0 1.2.0, gb-t-24067-2024 and
+/// iso-14067-2018 1.2.0 (`technology-default`): cn-grid `2024-footprint-wind`, kg CO2e per kWh.
+pub(crate) const GEC_WIND: f64 = 0.0324;
+/// The GECs under the files that count an instrument without a factor as zero (pact-3.0 and
+/// iso-14067-2018 up to 1.1.0, gb-t-24067-2024 up to 1.1.0).
+pub(crate) const GEC_ZERO: f64 = 0.0;
 const FILM_KG: f64 = 2.0 * 1000.0; // excluded under the cut-off
 const FILM_CO2E: f64 = 2.6;
 const PIECES: f64 = 1_000_000.0;
 
-/// The bracket by process. `market_based`: the GECs cover their MWh at zero (pact-3.0:
-/// market-based, `gec` accepted, serial required and given; no residual mix in the inventory,
-/// so the rest is at the grid factor); otherwise every kWh is at the grid factor.
-pub(crate) fn bracket_by_hand(g: &Gwp, market_based: bool) -> Bracket {
+/// The bracket by process. `market_based`: the GECs cover their MWh at `gec` kg CO2e per kWh
+/// (pact-3.0: market-based, `gec` accepted, serial required and given; no residual mix in the
+/// inventory, so the rest is at the grid factor); otherwise every kWh is at the grid factor.
+pub(crate) fn bracket_by_hand(g: &Gwp, market_based: bool, gec: f64) -> Bracket {
     let (stamp_gec, galv_gec) =
         if market_based { (STAMP_GEC_KWH, GALV_GEC_KWH) } else { (0.0, 0.0) };
     // Stamping: coil + freight + uncovered electricity + the R-410A blend.
     let coil = COIL_KG * COIL_PCF;
     let freight = FREIGHT_TKM * (FREIGHT_CO2 + FREIGHT_CH4 * g.ch4_fossil + FREIGHT_N2O * g.n2o);
-    let stamp_electricity = (STAMP_KWH - stamp_gec) * GRID;
+    let stamp_electricity = (STAMP_KWH - stamp_gec) * GRID + stamp_gec * gec;
     let refrigerant = R410A_KG * (0.5 * g.hfc_32 + 0.5 * g.hfc_125);
     let stamping = coil + freight + stamp_electricity + refrigerant;
     // Mass allocation (pact-3.0 default) between blank and scrap.
@@ -133,7 +140,7 @@ pub(crate) fn bracket_by_hand(g: &Gwp, market_based: bool) -> Bracket {
     // Galvanizing uses all 850 t of blanks made, so carries all of the blank's share.
     let zinc = ZINC_KG * ZINC_CO2E;
     let gas = NG_TJ * (NG_CO2 + NG_CH4 * g.ch4_fossil + NG_N2O * g.n2o);
-    let galv_electricity = (GALV_KWH - galv_gec) * GRID;
+    let galv_electricity = (GALV_KWH - galv_gec) * GRID + galv_gec * gec;
     let galvanizing = zinc + gas + galv_electricity;
     Bracket {
         stamping,
@@ -148,18 +155,40 @@ pub(crate) fn bracket_by_hand(g: &Gwp, market_based: bool) -> Bracket {
 fn steel_bracket_worked_case_pact_3_0() {
     let m = Methodology::shipped("pact-3.0").unwrap();
     assert_gwp(&m, &AR6);
-    let hand = bracket_by_hand(&AR6, true);
-    // Written out: stamping = 1 919 159.495 + 13 285.29906 + 429 280 + 27 066 kg; the blank's
-    // share 850/935 = 10/11; galvanizing = 108 000 + 89 851.36 + 321 960 kg; per piece 2.691439.
-    close(hand.stamping, 1_919_159.495 + 13_285.299_06 + 429_280.0 + 27_066.0, "stamping");
+    assert_eq!(m.version(), "1.2.0");
+    let hand = bracket_by_hand(&AR6, true, GEC_WIND);
+    // Written out: stamping = 1 919 159.495 + 13 285.29906 + (429 280 + 12 960) + 27 066 kg
+    // (the 400 MWh GEC at the wind default 0.0324: 12 960 kg); the blank's share 850/935 =
+    // 10/11; galvanizing = 108 000 + 89 851.36 + (321 960 + 6 480) kg; per piece 2.709701.
+    close(
+        hand.stamping,
+        1_919_159.495 + 13_285.299_06 + 429_280.0 + 12_960.0 + 27_066.0,
+        "stamping",
+    );
     close(hand.blank_share, 10.0 / 11.0, "blank share");
-    close(hand.galvanizing, 108_000.0 + 89_851.36 + 321_960.0, "galvanizing");
-    assert_eq!(format!("{:.6}", hand.per_piece), "2.691439");
+    close(hand.galvanizing, 108_000.0 + 89_851.36 + 321_960.0 + 6_480.0, "galvanizing");
+    assert_eq!(format!("{:.6}", hand.per_piece), "2.709701");
+    // Before (pact-3.0 1.1.0, GECs at zero): 2.691439; the change is the GECs' wind
+    // footprint, (12 960 x 10/11 + 6 480) / 1 000 000 = 0.018262 kg per piece.
+    let before = bracket_by_hand(&AR6, true, GEC_ZERO).per_piece;
+    assert_eq!(format!("{:.6}", before), "2.691439");
+    close(hand.per_piece - before, (12_960.0 * 10.0 / 11.0 + 6_480.0) / PIECES, "change");
+    let path = util::root().join("methodologies/archive/pact-3.0@1.1.0.toml");
+    let old = Methodology::load(&path).unwrap();
+    close(
+        product(&library(&example("steel-bracket"), &old), "bracket").totals.excluding_uptake,
+        before,
+        "1.1.0",
+    );
 
     // Second route, by gas (kg of each gas per piece, then characterized), the not-split
     // supplier and zinc figures apart.
     let s = hand.blank_share;
-    let unsplit = (COIL_KG * COIL_PCF * s + ZINC_KG * ZINC_CO2E) / PIECES;
+    // The wind default is a life-cycle figure in CO2e, not split by gas.
+    let unsplit = (COIL_KG * COIL_PCF * s
+        + ZINC_KG * ZINC_CO2E
+        + (STAMP_GEC_KWH * s + GALV_GEC_KWH) * GEC_WIND)
+        / PIECES;
     let co2 = ((FREIGHT_TKM * FREIGHT_CO2 + (STAMP_KWH - STAMP_GEC_KWH) * GRID) * s
         + NG_TJ * NG_CO2
         + (GALV_KWH - GALV_GEC_KWH) * GRID)
@@ -499,20 +528,27 @@ fn gb_t_requires_life_cycle_electricity_factors() {
     assert_eq!(e.grid_factor_kind, Some(pcf::inventory::FactorKind::LifeCycle));
     assert_eq!(e.on_factor_kind_mismatch, Some(pcf::methodology::KindMismatch::Error));
     assert_eq!(e.accounting, pcf::methodology::ElectricityAccounting::MarketBased);
-    assert_eq!(e.uncovered, pcf::methodology::Uncovered::Grid);
+    assert_eq!(e.uncovered, pcf::methodology::Uncovered::ResidualMixOrGrid);
     let old = archived("gb-t-24067-2024");
+    let v1_1 =
+        Methodology::load(&util::root().join("methodologies/archive/gb-t-24067-2024@1.1.0.toml"))
+            .unwrap();
     assert_gwp(&new, &AR6);
     assert_gwp(&old, &AR6);
 
     // Before (1.0.0): the combustion CO2 grid factor 0.5366, GECs at zero, mass allocation,
-    // exactly the pact-3.0 derivation: 2.691439 kg CO2e per piece.
-    let before = bracket_by_hand(&AR6, true).per_piece;
+    // exactly the pact-3.0 1.1.0 derivation: 2.691439 kg CO2e per piece.
+    let before = bracket_by_hand(&AR6, true, GEC_ZERO).per_piece;
     close(before, 2.691_439_354_6, "bracket before");
     let path = example("steel-bracket");
     close(product(&library(&path, &old), "bracket").totals.excluding_uptake, before, "1.0.0");
 
-    // After (1.1.0): the same inventory is refused, naming the factor and its replacement.
+    // After (1.1.0 and later): the same inventory is refused, naming the factor and its
+    // replacement.
     let inv = Inventory::load(&path).unwrap();
+    assert_eq!(engine::footprint(&inv, &v1_1).unwrap_err().to_string(), {
+        engine::footprint(&inv, &new).unwrap_err().to_string()
+    });
     let err = engine::footprint(&inv, &new).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -525,9 +561,9 @@ fn gb_t_requires_life_cycle_electricity_factors() {
         )
     );
 
-    // With the 2023 life-cycle factor 0.6205 instead of 0.5366: + 1.327273 kWh x 0.0839 =
-    // + 0.111358 kg, so 2.691439 -> 2.802798 kg CO2e per piece (the GECs still count at zero:
-    // an instrument without a factor is correction 3, not this one).
+    // 1.1.0 with the 2023 life-cycle factor 0.6205 instead of 0.5366: + 1.327273 kWh x
+    // 0.0839 = + 0.111358 kg, so 2.691439 -> 2.802798 kg CO2e per piece (the GECs count at
+    // zero up to 1.1.0; 1.2.0 below gives them the wind default, correction 3).
     let kwh = bracket_uncovered_kwh_per_piece();
     close(kwh, 1_327_272.727_272_727_3 / PIECES, "uncovered kWh per piece");
     for (factor, value, expected) in [
@@ -538,12 +574,42 @@ fn gb_t_requires_life_cycle_electricity_factors() {
         let by_hand = before + kwh * (value - GRID);
         close(by_hand, expected, factor);
         let (_dir, variant) = bracket_with_electricity(factor);
+        let bracket = library(&variant, &v1_1);
+        let bracket = product(&bracket, "bracket");
+        close(bracket.totals.excluding_uptake, expected, &format!("{factor} 1.1.0"));
+        assert!(bracket.electricity.iter().all(|r| r.notes.is_empty()), "1.1.0");
+    }
+
+    // 1.2.0: the GECs (technology "wind", no factor) take the wind default 0.0324:
+    // + (400 000 x 10/11 + 200 000) x 0.0324 / 1 000 000 = + 0.018262 kg per piece, so
+    // 2.802798 -> 2.821059 (2023 grid) and 2.745990 -> 2.764252 (2024 grid). No residual mix
+    // in the inventory: each record notes the double count.
+    let gec = (STAMP_GEC_KWH * 10.0 / 11.0 + GALV_GEC_KWH) * GEC_WIND / PIECES;
+    close(gec, 0.018_261_818_181_818_18, "GECs at the wind default");
+    for (factor, value, expected) in [
+        ("dataset:cn-grid@2023-footprint", 0.6205, 2.821_059_354_6),
+        ("dataset:cn-grid@2024-footprint", 0.5777, 2.764_252_081_872_727),
+    ] {
+        let by_hand = before + kwh * (value - GRID) + gec;
+        close(by_hand, expected, factor);
+        let (_dir, variant) = bracket_with_electricity(factor);
+        let grid = factor.replace("dataset:cn-grid@", "dataset.cn-grid.");
+        let note = |claimed: u32, consumed: u32| {
+            format!(
+                "{claimed} kWh of {consumed} kWh are claimed by instruments while the uncovered \
+                 {} kWh take the grid average {grid} for want of a residual-mix factor: the \
+                 claimed generation is also in the grid average, so its attributes are counted \
+                 twice (gb-t-24067-2024 `electricity.on_claim_without_residual = \"note\"`)",
+                consumed - claimed
+            )
+        };
         for (route, f) in
             [("library", library(&variant, &new)), ("cli", cli(&variant, "gb-t-24067-2024"))]
         {
             let bracket = product(&f, "bracket");
             close(bracket.totals.excluding_uptake, expected, &format!("{factor} {route}"));
-            assert!(bracket.electricity.iter().all(|r| r.notes.is_empty()), "{route}");
+            let notes: Vec<_> = bracket.electricity.iter().map(|r| r.notes.clone()).collect();
+            assert_eq!(notes, [[note(400_000, 1_200_000)], [note(200_000, 800_000)]], "{route}");
         }
     }
 }
@@ -556,10 +622,14 @@ fn iso_14067_warns_about_combustion_electricity_factors() {
     assert_eq!(e.grid_factor_kind, Some(pcf::inventory::FactorKind::LifeCycle));
     assert_eq!(e.on_factor_kind_mismatch, Some(pcf::methodology::KindMismatch::Warn));
     let old = archived("iso-14067-2018");
+    let v1_1 =
+        Methodology::load(&util::root().join("methodologies/archive/iso-14067-2018@1.1.0.toml"))
+            .unwrap();
     let path = example("steel-bracket");
-    // The figure is unchanged (mass allocation, GECs at zero, cn-grid@2022 counted): 2.691439.
-    let before = bracket_by_hand(&AR6, true).per_piece;
-    let (a, b) = (library(&path, &old), library(&path, &new));
+    // 1.1.0 leaves the figure unchanged (mass allocation, GECs at zero, cn-grid@2022 counted):
+    // 2.691439.
+    let before = bracket_by_hand(&AR6, true, GEC_ZERO).per_piece;
+    let (a, b) = (library(&path, &old), library(&path, &v1_1));
     close(product(&a, "bracket").totals.excluding_uptake, before, "1.0.0");
     close(product(&b, "bracket").totals.excluding_uptake, before, "1.1.0");
     // ... but each electricity record carries the warning, and `pcf footprint` prints it.
@@ -591,11 +661,26 @@ fn iso_14067_warns_about_combustion_electricity_factors() {
         + "\n[[factors]]\nid = \"grid-inline\"\nname = \"Grid, inline\"\nper = \"kWh\"\n\
            gases = { \"co2-fossil\" = 0.5366 }\nsource = \"test\"\nlicence = \"test\"\n";
     std::fs::write(&variant, inventory).unwrap();
-    let f = library(&variant, &new);
+    let f = library(&variant, &v1_1);
     close(product(&f, "bracket").totals.excluding_uptake, before, "inline");
     assert_eq!(
         product(&f, "bracket").electricity[0].notes,
         ["factor \"grid-inline\" does not state its kind; iso-14067-2018 requires life-cycle \
           electricity factors (accepted, not checked)"]
     );
+
+    // 1.2.0: the GECs (technology "wind") take the wind default (correction 3): 2.691439 +
+    // (400 000 x 10/11 + 200 000) x 0.0324 / 1 000 000 = 2.709701; no residual mix, so the
+    // double count is noted before the kind warning (correction 4).
+    let after = bracket_by_hand(&AR6, true, GEC_WIND).per_piece;
+    assert_eq!(format!("{after:.6}"), "2.709701");
+    let c = library(&path, &new);
+    close(product(&c, "bracket").totals.excluding_uptake, after, "1.2.0");
+    let stamping = &product(&c, "bracket").electricity[0];
+    assert_eq!(stamping.notes.len(), 2);
+    assert!(stamping.notes[0].starts_with(
+        "400000 kWh of 1200000 kWh are claimed by instruments while the uncovered 800000 kWh \
+         take the grid average dataset.cn-grid.2022"
+    ));
+    assert_eq!(stamping.notes[1], note("Electricity, stamping presses"));
 }

@@ -6,12 +6,9 @@
 use crate::inventory::{
     Factor, Gas, GasOrigin, Inventory, Output, Quality, Source, SourceType, Stage,
 };
-use crate::methodology::{
-    ElectricityAccounting, InstrumentWithoutFactor, KindMismatch, Methodology, PurchasedInputs,
-    Uncovered,
-};
+use crate::methodology::{Methodology, PurchasedInputs};
 
-use super::result::{ElectricityRecord, InstrumentUse};
+use super::result::ElectricityRecord;
 use super::{EngineError, ch};
 
 /// What an item is.
@@ -349,7 +346,7 @@ impl Item {
     }
 
     /// Adds `activity` units of factor `f`.
-    fn add_factor(
+    pub(super) fn add_factor(
         &mut self,
         m: &Methodology,
         file: &str,
@@ -468,142 +465,17 @@ pub(super) fn build(
                     it.add_factor(m, &file, &inv.factors[*f], inp.amount)?;
                 }
                 Source::Electricity { grid, residual_mix, instruments } => {
-                    it.cbam = Cbam::Indirect { counted: true };
-                    let grid_f = &inv.factors[*grid];
-                    let total = inp.amount;
-                    let mut record = ElectricityRecord {
-                        process: p.id.clone(),
-                        input: inp.name.clone(),
-                        accounting: match rules.electricity.accounting {
-                            ElectricityAccounting::LocationBased => "location-based".into(),
-                            ElectricityAccounting::MarketBased => "market-based".into(),
-                        },
-                        consumed: total,
-                        unit: grid_f.per.symbol().to_string(),
-                        covered: 0.0,
-                        uncovered_factor: grid_f.id.clone(),
-                        uncovered_source: grid_f.source.clone(),
-                        instruments: Vec::new(),
-                        pointer: inp.pointer.clone(),
-                        notes: Vec::new(),
-                    };
-                    match rules.electricity.accounting {
-                        ElectricityAccounting::LocationBased => {
-                            check_kind(m, &file, &inp.pointer, &inp.name, grid_f, &mut record)?;
-                            it.add_factor(m, &file, grid_f, total)?;
-                            for ins in instruments {
-                                record.instruments.push(InstrumentUse {
-                                    kind: instrument_name(ins.kind).into(),
-                                    serial: ins.serial.clone(),
-                                    quantity: ins.quantity,
-                                    used: 0.0,
-                                    counted: false,
-                                    reason: format!("{} uses location-based accounting", m.id()),
-                                });
-                            }
-                        }
-                        ElectricityAccounting::MarketBased => {
-                            let mut left = total;
-                            for (ni, ins) in instruments.iter().enumerate() {
-                                let kind_ok =
-                                    rules.electricity.accepted_instruments.contains(&ins.kind);
-                                let serial_ok =
-                                    !rules.electricity.require_serial || ins.serial.is_some();
-                                let (used, counted, reason) = if !kind_ok {
-                                    (
-                                        0.0,
-                                        false,
-                                        format!(
-                                            "{} does not accept this kind of instrument",
-                                            m.id()
-                                        ),
-                                    )
-                                } else if !serial_ok {
-                                    (0.0, false, format!("{} requires a serial number", m.id()))
-                                } else {
-                                    let used = ins.quantity.min(left);
-                                    let reason = if used < ins.quantity {
-                                        format!(
-                                            "{} of {} not needed (consumption already covered)",
-                                            fmt_amount(ins.quantity - used),
-                                            fmt_amount(ins.quantity)
-                                        )
-                                    } else {
-                                        "counted".to_string()
-                                    };
-                                    (used, true, reason)
-                                };
-                                left -= used;
-                                if used > 0.0 {
-                                    match (ins.factor, rules.electricity.instrument_without_factor)
-                                    {
-                                        (Some(f), _) => {
-                                            let f = &inv.factors[f];
-                                            check_kind(
-                                                m,
-                                                &file,
-                                                &inp.pointer,
-                                                &inp.name,
-                                                f,
-                                                &mut record,
-                                            )?;
-                                            it.add_factor(m, &file, f, used)?;
-                                        }
-                                        // The methodology counts it as zero-emission generation.
-                                        (None, InstrumentWithoutFactor::Zero) => {}
-                                        (None, InstrumentWithoutFactor::Error) => {
-                                            return Err(EngineError::Rule {
-                                                file: file.clone(),
-                                                pointer: format!(
-                                                    "{}/instruments/{ni}",
-                                                    inp.pointer
-                                                ),
-                                                problem: format!(
-                                                    "{} counts this {} instrument but it has no emission factor, and the methodology's rule `electricity.instrument_without_factor = \"error\"` requires one ({})",
-                                                    m.id(),
-                                                    instrument_name(ins.kind),
-                                                    rules.electricity.clause
-                                                ),
-                                                help: "give the instrument the emission factor of the generation it covers, e.g. `factor = \"dataset:cn-grid@2023-footprint-wind\"` or a factor of the generator in `factors`".into(),
-                                            });
-                                        }
-                                    }
-                                }
-                                record.covered += used;
-                                record.instruments.push(InstrumentUse {
-                                    kind: instrument_name(ins.kind).into(),
-                                    serial: ins.serial.clone(),
-                                    quantity: ins.quantity,
-                                    used,
-                                    counted,
-                                    reason,
-                                });
-                            }
-                            if left > 0.0 {
-                                let f = match (rules.electricity.uncovered, residual_mix) {
-                                    (Uncovered::Grid, _) => grid_f,
-                                    (_, Some(r)) => &inv.factors[*r],
-                                    (Uncovered::ResidualMixOrGrid, None) => grid_f,
-                                    (Uncovered::ResidualMix, None) => {
-                                        return Err(EngineError::Rule {
-                                            file: file.clone(),
-                                            pointer: inp.pointer.clone(),
-                                            problem: format!(
-                                                "{} requires a residual-mix factor for electricity not covered by instruments",
-                                                m.id()
-                                            ),
-                                            help: "add `residual_mix_factor` to this input".into(),
-                                        });
-                                    }
-                                };
-                                record.uncovered_factor = f.id.clone();
-                                record.uncovered_source = f.source.clone();
-                                check_kind(m, &file, &inp.pointer, &inp.name, f, &mut record)?;
-                                it.add_factor(m, &file, f, left)?;
-                            }
-                        }
-                    }
-                    electricity.push(record);
+                    electricity.push(super::electricity::apply(
+                        &mut it,
+                        inv,
+                        m,
+                        &file,
+                        &p.id,
+                        inp,
+                        *grid,
+                        *residual_mix,
+                        instruments,
+                    )?);
                 }
             }
             if let Some(fi) = factor_quality {
@@ -665,96 +537,4 @@ pub(super) fn credit(
     it.uptake = 0.0;
     it.set_quality(&factor.quality, m, None);
     Ok(it)
-}
-
-/// Checks an electricity factor's kind against the kind the methodology requires: a mismatch
-/// is an error or a note (as the methodology says); a factor without a kind is accepted and
-/// noted.
-fn check_kind(
-    m: &Methodology,
-    file: &str,
-    pointer: &str,
-    input: &str,
-    f: &Factor,
-    record: &mut ElectricityRecord,
-) -> Result<(), EngineError> {
-    let e = &m.rules.electricity;
-    let Some(required) = e.grid_factor_kind else { return Ok(()) };
-    let Some(kind) = f.kind else {
-        let note = format!(
-            "factor {:?} does not state its kind; {} requires {} electricity factors \
-             (accepted, not checked)",
-            f.id,
-            m.id(),
-            required.as_str()
-        );
-        if !record.notes.contains(&note) {
-            record.notes.push(note);
-        }
-        return Ok(());
-    };
-    if kind == required {
-        return Ok(());
-    }
-    let dataset = f.dataset.as_deref().and_then(|d| d.split_whitespace().next());
-    let written = match dataset {
-        Some(d) => match f.id.strip_prefix(&format!("dataset.{d}.")) {
-            Some(rest) => format!("dataset:{d}@{rest}"),
-            None => f.id.clone(),
-        },
-        None => f.id.clone(),
-    };
-    let problem = format!(
-        "electricity input {input:?} applies factor {written} of kind {}; {} requires a {} \
-         electricity factor",
-        kind.as_str(),
-        m.id(),
-        required.as_str()
-    );
-    let instead = dataset.and_then(|d| crate::dataset::Dataset::shipped(d).ok()).and_then(|d| {
-        let ok: Vec<&str> = d
-            .file
-            .factors
-            .iter()
-            .filter(|x| x.kind == Some(required) && x.per == f.per.symbol())
-            .map(|x| x.id.as_str())
-            .collect();
-        // The shortest id of the latest year: the national average, not a technology.
-        let best = ok.iter().min_by(|a, b| a.len().cmp(&b.len()).then(b.cmp(a)))?;
-        Some(format!("dataset:{}@{best}", d.id()))
-    });
-    let help = match &instead {
-        Some(r) => format!("use a {} factor instead, e.g. `factor = \"{r}\"`", required.as_str()),
-        None => format!("use a {} electricity factor instead", required.as_str()),
-    };
-    match e.on_factor_kind_mismatch.unwrap_or(KindMismatch::Error) {
-        KindMismatch::Error => Err(EngineError::Rule {
-            file: file.to_string(),
-            pointer: pointer.to_string(),
-            problem,
-            help,
-        }),
-        KindMismatch::Warn => {
-            let note = format!("{problem} (counted; {help})");
-            if !record.notes.contains(&note) {
-                record.notes.push(note);
-            }
-            Ok(())
-        }
-    }
-}
-
-fn instrument_name(k: crate::inventory::InstrumentKind) -> &'static str {
-    use crate::inventory::InstrumentKind as I;
-    match k {
-        I::Gec => "gec",
-        I::IRec => "i-rec",
-        I::Ppa => "ppa",
-        I::Onsite => "onsite",
-    }
-}
-
-fn fmt_amount(x: f64) -> String {
-    let s = format!("{x:.6}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

@@ -12,6 +12,7 @@
 //! cross-checked on every run.
 
 mod cbam;
+mod electricity;
 mod items;
 mod result;
 

@@ -233,6 +233,13 @@ pub struct InstrumentUse {
     pub counted: bool,
     /// Why (not).
     pub reason: String,
+    /// The methodology's technology default applied to an instrument without a factor
+    /// (`dataset:ID@FACTOR (ID VERSION)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_factor: Option<String>,
+    /// The dataset that default was read from, which a declaration pins with the inventory's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_dataset: Option<crate::dataset::DatasetRef>,
 }
 
 /// An input excluded under the cut-off rule.

@@ -207,6 +207,8 @@ pub struct Instrument {
     /// Emission factor of the instrument (None: as the methodology's
     /// `electricity.instrument_without_factor` says).
     pub factor: Option<usize>,
+    /// Generation technology, where the inventory says.
+    pub technology: Option<String>,
 }
 
 /// An input of a process.

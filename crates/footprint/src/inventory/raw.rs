@@ -399,9 +399,16 @@ pub struct RawInstrument {
     /// Unit of the quantity (an energy unit).
     pub unit: String,
     /// The instrument's emission factor (an id in `factors`); when absent, the methodology's
-    /// `electricity.instrument_without_factor` decides (counted as zero, or refused).
+    /// `electricity.instrument_without_factor` decides (counted as zero, refused, or the
+    /// default of its `technology`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor: Option<String>,
+    /// Generation technology of the electricity covered (`wind`, `solar`, `hydro`, `nuclear`,
+    /// `biomass`, ...), lower case: picks the methodology's default factor for an instrument
+    /// without a factor (`electricity.instrument_without_factor = "technology-default"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]*$"))]
+    pub technology: Option<String>,
     /// Generation period covered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<RawPeriod>,

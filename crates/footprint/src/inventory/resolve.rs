@@ -377,6 +377,7 @@ impl Resolver<'_> {
                                         quantity: ins.quantity * k,
                                         quantity_kwh: ins.quantity * kwh,
                                         factor,
+                                        technology: ins.technology.clone(),
                                     });
                                 }
                                 Source::Electricity { grid: fi, residual_mix, instruments }

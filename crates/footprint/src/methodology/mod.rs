@@ -243,10 +243,65 @@ pub struct Electricity {
     /// Clause.
     pub clause: String,
     /// What a counted instrument (PPA, on-site supply, certificate) without an emission factor
-    /// means: `zero` (zero-emission generation; the default) or `error` (refused: the
-    /// instrument must carry its factor).
+    /// means: `zero` (zero-emission generation; the default), `error` (refused: the
+    /// instrument must carry its factor) or `technology-default` (the factor
+    /// `technology_defaults` gives for the instrument's `technology`; refused when it has none).
     #[serde(default, skip_serializing_if = "InstrumentWithoutFactor::is_zero")]
     pub instrument_without_factor: InstrumentWithoutFactor,
+    /// Under `instrument_without_factor = "technology-default"`: the factor of each generation
+    /// technology (`wind`, `solar`, ...), as a shipped dataset reference
+    /// `dataset:ID@FACTOR`. The dataset version the inventory pins is used, else the shipped
+    /// one. The factor passes the `grid_factor_kind` check like any other.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub technology_defaults: BTreeMap<String, String>,
+    /// Under market-based accounting with `uncovered = "residual-mix-or-grid"`: what happens
+    /// when instruments are counted and the uncovered rest takes the grid factor for want of a
+    /// residual mix (the claimed attributes are then counted twice): `note` (computed, noted in
+    /// the electricity record) or `error` (refused). Absent: computed without a note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_claim_without_residual: Option<ClaimWithoutResidual>,
+}
+
+impl Electricity {
+    /// Checks that the technology defaults are stated where they are used and are dataset
+    /// references; the error names the field.
+    fn validate(&self) -> Result<(), String> {
+        let uses = self.instrument_without_factor == InstrumentWithoutFactor::TechnologyDefault;
+        if uses && self.technology_defaults.is_empty() {
+            return Err("electricity.instrument_without_factor = \"technology-default\" needs \
+                        an [electricity.technology_defaults] table (technology = \
+                        \"dataset:ID@FACTOR\")"
+                .into());
+        }
+        if !uses && !self.technology_defaults.is_empty() {
+            return Err("electricity.technology_defaults is only read under \
+                        instrument_without_factor = \"technology-default\""
+                .into());
+        }
+        for (tech, r) in &self.technology_defaults {
+            let ok = r
+                .strip_prefix(crate::dataset::REFERENCE_PREFIX)
+                .and_then(|rest| rest.split_once('@'))
+                .is_some_and(|(d, f)| !d.is_empty() && !f.is_empty());
+            if !ok {
+                return Err(format!(
+                    "electricity.technology_defaults.{tech}: {r:?} is not a dataset reference \
+                     (dataset:ID@FACTOR, e.g. dataset:cn-grid@2024-footprint-wind)"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a claim without a residual mix does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClaimWithoutResidual {
+    /// Computed; the double count is noted in the electricity record.
+    Note,
+    /// Refused: the inventory must give a residual-mix factor.
+    Error,
 }
 
 /// What a counted electricity instrument without an emission factor means.
@@ -258,6 +313,8 @@ pub enum InstrumentWithoutFactor {
     Zero,
     /// Refused: the instrument must carry its emission factor.
     Error,
+    /// The factor `technology_defaults` gives for the instrument's technology.
+    TechnologyDefault,
 }
 
 impl InstrumentWithoutFactor {
@@ -631,6 +688,7 @@ impl Methodology {
                 "cutoff thresholds must be percentages with per_input_percent <= cumulative_percent".into(),
             ));
         }
+        rules.electricity.validate().map_err(invalid)?;
         if let Some(cbam) = &rules.cbam {
             cbam.validate(&rules.gwp.factors).map_err(invalid)?;
         }

@@ -437,6 +437,15 @@ pub fn issue(
         ccs_technological_co2_capture_included: Some(false),
         secondary_emission_factor_sources: figures::secondary_sources(inv, &fp, &supply),
     };
+    // The inventory's datasets, and those the methodology's technology defaults were read from.
+    let mut datasets = inv.datasets.clone();
+    for e in &fp.electricity {
+        for d in e.instruments.iter().filter_map(|i| i.default_dataset.as_ref()) {
+            if !datasets.contains(d) {
+                datasets.push(d.clone());
+            }
+        }
+    }
     let provenance = Provenance {
         methodology: MethodologyRef {
             id: methodology.id().to_string(),
@@ -447,7 +456,7 @@ pub fn issue(
         upstream: upstream.clone(),
         supersedes,
         certificates: certificates.clone(),
-        datasets: inv.datasets.clone(),
+        datasets: datasets.clone(),
         engine: format!("pcf {}", env!("CARGO_PKG_VERSION")),
     };
     let mut extensions = vec![Extension {
@@ -498,7 +507,7 @@ pub fn issue(
         "id": format!("urn:pcf:methodology:{}:{}", methodology.id(), methodology.version()),
         "digestSRI": sri(&methodology.digest()),
     })];
-    for ds in &inv.datasets {
+    for ds in &datasets {
         related.push(json!({
             "id": format!("urn:pcf:dataset:{}:{}", ds.id, ds.version),
             "digestSRI": sri(&ds.digest),
