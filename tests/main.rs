@@ -4,6 +4,7 @@ mod util;
 
 mod adversarial;
 mod architecture;
+mod biogenic;
 mod canonical;
 mod cbam;
 mod certification;

@@ -343,10 +343,10 @@ fn methodology_hash_is_sha256_of_the_canonical_json() {
             })
             .collect();
     insta::assert_snapshot!(pinned.join("\n"), @r"
-    iso-14067-2018 1.2.0 sha256:e5da7aaf5ad4804e744f3b6dcbcf908dffa461d99f3eafc9760dfba675c2f6d2
-    ghg-protocol-product-2011 1.1.0 sha256:3a837238db5e7743127c7150b6fe8c63ca7f0ed44b9ff62032572fff70bbbd2f
-    eu-cbam-2026 2.2.0 sha256:0cb1fa3adbebe02433b1e7e494dec84286f0a34641b2600fe3052ce77f2110ed
-    gb-t-24067-2024 1.2.0 sha256:2e526ed4fb1f056bae1c2d1d2898682e04464b678013e2ab9e0cab897c10ab2c
+    iso-14067-2018 1.2.0 sha256:6c267ed4fb19259bc3c5895fb9117a7739c065ef45260193ff3bc0e39b68e266
+    ghg-protocol-product-2011 1.1.0 sha256:3fa32dc7a5becda45361cc7c023ed37ef3c989f61507f2ac6b6d39b1aade07de
+    eu-cbam-2026 2.2.0 sha256:c4edf25c23913da0d38114805708d00f72b54be00306cd44b0dca90af65fc889
+    gb-t-24067-2024 1.2.0 sha256:22fbce2e1ffae9f88c4b8a7f16d6907b7772b93f470676a091fa5e42401c9754
     ");
     // The released 1.0.0 of eu-cbam-2026, archived byte for byte, keeps its digest (the
     // optional [cbam] section of 2.0.0 does not change how older files parse).
@@ -392,7 +392,11 @@ fn methodology_hash_is_sha256_of_the_canonical_json() {
             "1.1.0",
             "sha256:cc6574c244291c77b5fa2bc1f01d346febd1f140124bb9f1d60427bfe7a0c03d",
         ),
-        ("pact-3.0", "1.1.0", "sha256:a374b0bc33f621f599e83b181bf27da3836b416b25605f28f82799d7ebfcfb6f"),
+        (
+            "pact-3.0",
+            "1.1.0",
+            "sha256:a374b0bc33f621f599e83b181bf27da3836b416b25605f28f82799d7ebfcfb6f",
+        ),
     ] {
         let path = util::root().join(format!("methodologies/archive/{id}@{version}.toml"));
         let archived = Methodology::load(&path).unwrap();
