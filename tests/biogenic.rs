@@ -162,8 +162,12 @@ fn archived_files_state_none_of_the_new_rules() {
     for (name, m) in Methodology::all_archived().unwrap() {
         let b = &m.rules.biogenic;
         assert_eq!((b.uptake, b.wrong_sign), (None, None), "{name}");
+        assert_eq!(m.rules.primary_data.supplier_without_share, None, "{name}");
+        assert!(m.rules.suppliers.is_none(), "{name}");
     }
     for m in Methodology::all_shipped().unwrap() {
         assert!(m.rules.biogenic.wrong_sign.is_some(), "{}: wrong_sign stated", m.id());
+        assert!(m.rules.primary_data.supplier_without_share.is_some(), "{}", m.id());
+        assert!(m.rules.suppliers.is_some(), "{}: [suppliers] stated", m.id());
     }
 }

@@ -17,5 +17,6 @@ mod readme;
 mod register;
 mod signing;
 mod solver;
+mod suppliers;
 mod time;
 mod versions;

@@ -343,10 +343,10 @@ fn methodology_hash_is_sha256_of_the_canonical_json() {
             })
             .collect();
     insta::assert_snapshot!(pinned.join("\n"), @r"
-    iso-14067-2018 1.2.0 sha256:6c267ed4fb19259bc3c5895fb9117a7739c065ef45260193ff3bc0e39b68e266
-    ghg-protocol-product-2011 1.1.0 sha256:3fa32dc7a5becda45361cc7c023ed37ef3c989f61507f2ac6b6d39b1aade07de
-    eu-cbam-2026 2.2.0 sha256:c4edf25c23913da0d38114805708d00f72b54be00306cd44b0dca90af65fc889
-    gb-t-24067-2024 1.2.0 sha256:22fbce2e1ffae9f88c4b8a7f16d6907b7772b93f470676a091fa5e42401c9754
+    iso-14067-2018 1.2.0 sha256:0476e244657b50a9a4693a4ce7616566bda108dda5fbf7f7607f73c57c21a521
+    ghg-protocol-product-2011 1.1.0 sha256:b157b6a29bc6ea05013fe625e3e6c1c0d66dad2984e7a8e89665c31e39a8a7f4
+    eu-cbam-2026 2.2.0 sha256:46a2c5436a2eaba10b326dd8bd915862c25f47ff6855008525a7aa1a0ac6ec9e
+    gb-t-24067-2024 1.2.0 sha256:854e6eff88f46eb5b60fdf3e636936bb227db91842632fc552f49bfe0969187b
     ");
     // The released 1.0.0 of eu-cbam-2026, archived byte for byte, keeps its digest (the
     // optional [cbam] section of 2.0.0 does not change how older files parse).
