@@ -171,3 +171,86 @@ fn archived_files_state_none_of_the_new_rules() {
         assert!(m.rules.suppliers.is_some(), "{}: [suppliers] stated", m.id());
     }
 }
+
+#[test]
+fn uptake_displaced_by_a_credit_is_counted_not_dropped() {
+    // Soybean crushing by system expansion: the oil displaces a vegetable oil whose factor
+    // carries 2.0 kg CO2 uptake per kg, so the credit is a negative uptake of 1.9e8 x 2.0 kg.
+    let text = std::fs::read_to_string(soybean())
+        .unwrap()
+        .replace("allocation = \"economic\"", "allocation = \"system-expansion\"")
+        .replace(
+            "{ product = \"oil\", amount = 190000, unit = \"t\", price = 8.5 }",
+            "{ product = \"oil\", amount = 190000, unit = \"t\", displaces = \"veg-oil\" }",
+        )
+        + r#"
+[[factors]]
+id = "veg-oil"
+name = "Vegetable oil displaced"
+per = "kg"
+gases = { "co2-fossil" = 0.5 }
+biogenic_uptake = 2.0
+source = "test"
+licence = "CC0-1.0"
+quality = { source = "secondary", technological = 3, temporal = 3, geographical = 3 }
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inventory.toml");
+    std::fs::write(&path, text).unwrap();
+    // Archived iso-14067-2018 1.1.0 dropped the credit's uptake: all the beans' uptake on meal,
+    // 1.55e9 / 7.9e8 = 1.962025. 1.2.0 (`wrong_sign = "count"`) counts it:
+    // (1.55e9 - 1.9e8 x 2.0) / 7.9e8 = 1.481013.
+    let dropped = BEANS_KG * BEAN_UPTAKE / MEAL_KG;
+    let counted = (BEANS_KG * BEAN_UPTAKE - OIL_KG * 2.0) / MEAL_KG;
+    assert_eq!(format!("{dropped:.6} {counted:.6}"), "1.962025 1.481013");
+    for (m, expected) in [
+        ("iso-14067-2018@1.1.0", dropped),
+        ("iso-14067-2018", counted),
+        ("ghg-protocol-product-2011@1.0.0", dropped),
+        ("ghg-protocol-product-2011", counted),
+    ] {
+        let f = run(&path, m).unwrap();
+        close(product(&f, "meal").totals.biogenic_uptake, expected, m);
+    }
+    // `error` refuses it, naming the credit.
+    let m = Methodology::resolve("iso-14067-2018").unwrap();
+    let text = m.text.replace("wrong_sign = \"count\"", "wrong_sign = \"error\"");
+    let m = Methodology::from_text_at(Path::new("v.toml"), &text, "test").unwrap();
+    let inv = Inventory::load(&path).unwrap();
+    let err = engine::footprint(&inv, &m).unwrap_err().to_string();
+    assert!(
+        err.contains("displaces factor \"veg-oil\"") && err.contains("negative uptake"),
+        "{err}"
+    );
+}
+
+#[test]
+fn negative_land_use_change_of_a_process_follows_the_rule() {
+    // The crushing process states a carbon stock gain: land-use change -5 t CO2e, allocated
+    // like the rest (meal's economic share 2 844 000 / 4 459 000).
+    let text = std::fs::read_to_string(soybean())
+        .unwrap()
+        .replace("emissions = [", "land_use_change = { amount = -5, unit = \"t\" }\nemissions = [");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inventory.toml");
+    std::fs::write(&path, text).unwrap();
+    let share = MEAL_VALUE / (MEAL_VALUE + OIL_VALUE);
+    let shipped = run(&soybean(), "iso-14067-2018").unwrap();
+    let before = product(&shipped, "meal").totals.land_use_change;
+    // iso-14067-2018 1.2.0 (`count`): counted with its sign, -5000 x 0.637811 / 7.9e8 kg.
+    let f = run(&path, "iso-14067-2018").unwrap();
+    let t = &product(&f, "meal").totals;
+    close(t.land_use_change, before - 5000.0 * share / MEAL_KG, "iso");
+    close(
+        t.excluding_uptake,
+        product(&shipped, "meal").totals.excluding_uptake - 5000.0 * share / MEAL_KG,
+        "iso total",
+    );
+    // Archived files without the rule refuse it, as their inventory schema did; so does
+    // pact-3.0 1.2.0 (`error`).
+    for m in ["iso-14067-2018@1.1.0", "pact-3.0"] {
+        let err = run(&path, m).unwrap_err().to_string();
+        assert!(err.contains("land-use change -5000 kg CO2e"), "{m}: {err}");
+        assert!(err.contains("/processes/0/land_use_change"), "{m}: {err}");
+    }
+}

@@ -12,35 +12,38 @@ pub const CO2_PER_C: f64 = 44.0 / 12.0;
 /// A value that the standard wants zero or above, under the methodology's rule for a value of
 /// the wrong sign: a value at or above zero is returned as is; a negative one is counted
 /// (`count`), refused (`error`) or, when the file states no rule, replaced by `legacy` (what
-/// the files released before the rule did with it). `problem` describes the value.
+/// the files released before the rule did with it; `None`: they refused it). `problem`
+/// describes the value.
 pub(super) fn non_negative(
     m: &Methodology,
     file: &str,
     pointer: &str,
     value: f64,
-    legacy: f64,
+    legacy: Option<f64>,
     problem: impl FnOnce() -> String,
 ) -> Result<f64, EngineError> {
     if value.is_nan() || value >= 0.0 {
         return Ok(value);
     }
-    match m.rules.biogenic.wrong_sign {
-        None => Ok(legacy),
-        Some(WrongSign::Count) => Ok(value),
-        Some(WrongSign::Error) => Err(EngineError::Rule {
-            file: file.into(),
-            pointer: pointer.into(),
-            problem: format!(
-                "{}; methodology {} refuses it (`biogenic.wrong_sign = \"error\"`: {})",
-                problem(),
-                m.id(),
-                m.rules.biogenic.clause
-            ),
-            help: "correct the sign, or state the value where the standard has a field for it \
+    let rule = match (m.rules.biogenic.wrong_sign, legacy) {
+        (None, Some(legacy)) => return Ok(legacy),
+        (Some(WrongSign::Count), _) => return Ok(value),
+        (Some(WrongSign::Error), _) => "`biogenic.wrong_sign = \"error\"`",
+        (None, None) => "it states no `biogenic.wrong_sign` rule",
+    };
+    Err(EngineError::Rule {
+        file: file.into(),
+        pointer: pointer.into(),
+        problem: format!(
+            "{}; methodology {} refuses it ({rule}: {})",
+            problem(),
+            m.id(),
+            m.rules.biogenic.clause
+        ),
+        help: "correct the sign, or state the value where the standard has a field for it \
                    (a removal is not a negative emission)"
-                .into(),
-        }),
-    }
+            .into(),
+    })
 }
 
 /// The biogenic CO2 uptake of product `j` per declared unit (kg CO2, positive), given the

@@ -392,9 +392,10 @@ pub(super) fn build(
             it.set_quality(&e.quality, m, None);
             items.push(it);
         }
-        // Inventory values are zero or above (the schema says so); the methodology's rule for
-        // a value of the wrong sign decides any other.
-        let uptake = non_negative(m, &file, &p.pointer, p.biogenic_uptake, 0.0, || {
+        // Uptake is zero or above (the inventory schema says so); a negative land-use change
+        // (carbon stock gain) is counted or refused by the methodology's rule for a value of
+        // the wrong sign, and refused by files without one (the schema refused it before).
+        let uptake = non_negative(m, &file, &p.pointer, p.biogenic_uptake, Some(0.0), || {
             format!("process {:?} states biogenic uptake {} kg CO2", p.id, p.biogenic_uptake)
         })?;
         if uptake != 0.0 {
@@ -409,7 +410,8 @@ pub(super) fn build(
             it.set_quality(&p.quality, m, None);
             items.push(it);
         }
-        let luc = non_negative(m, &file, &p.pointer, p.land_use_change, 0.0, || {
+        let pointer = format!("{}/land_use_change", p.pointer);
+        let luc = non_negative(m, &file, &pointer, p.land_use_change, None, || {
             format!("process {:?} states land-use change {} kg CO2e", p.id, p.land_use_change)
         })?;
         if luc != 0.0 {
@@ -654,7 +656,7 @@ pub(super) fn credit(
     it.add_factor(m, &file, factor, -o.amount * k)?;
     // The displaced product's uptake is a negative uptake of this chain: left out by the
     // first files, counted or refused by the methodology's rule for a value of the wrong sign.
-    it.uptake = non_negative(m, &file, &it.pointer, it.uptake, 0.0, || {
+    it.uptake = non_negative(m, &file, &it.pointer, it.uptake, Some(0.0), || {
         format!(
             "co-product {:?} displaces factor {:?}, which carries biogenic uptake: the credit \
              is a negative uptake of {} kg CO2",

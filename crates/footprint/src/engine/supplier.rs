@@ -69,13 +69,14 @@ pub(super) fn fill(
     it.supplier = Some(s);
     it.unspecified_co2e = a * d.fossil;
     it.unspecified_bio_non_co2 = a * d.biogenic_non_co2;
-    let luc = non_negative(m, file, &inp.pointer, d.land_use_change, d.land_use_change, || {
-        format!(
-            "the declaration of {:?} states landUseChangeGhgEmissions {} (below zero; PACT: \
+    let luc =
+        non_negative(m, file, &inp.pointer, d.land_use_change, Some(d.land_use_change), || {
+            format!(
+                "the declaration of {:?} states landUseChangeGhgEmissions {} (below zero; PACT: \
              zero or above)",
-            d.product_name, d.land_use_change
-        )
-    })?;
+                d.product_name, d.land_use_change
+            )
+        })?;
     it.luc = a * luc;
     // PACT declares uptake as zero or negative; the engine carries it as a positive removal.
     let uptake = non_negative(
@@ -83,7 +84,7 @@ pub(super) fn fill(
         file,
         &inp.pointer,
         -d.biogenic_uptake_declared,
-        d.biogenic_uptake,
+        Some(d.biogenic_uptake),
         || {
             format!(
                 "the declaration of {:?} states biogenicCO2Uptake {} (above zero; PACT: zero or \
