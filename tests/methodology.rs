@@ -345,7 +345,7 @@ fn methodology_hash_is_sha256_of_the_canonical_json() {
     insta::assert_snapshot!(pinned.join("\n"), @r"
     iso-14067-2018 1.2.0 sha256:0476e244657b50a9a4693a4ce7616566bda108dda5fbf7f7607f73c57c21a521
     ghg-protocol-product-2011 1.1.0 sha256:b157b6a29bc6ea05013fe625e3e6c1c0d66dad2984e7a8e89665c31e39a8a7f4
-    eu-cbam-2026 2.2.0 sha256:46a2c5436a2eaba10b326dd8bd915862c25f47ff6855008525a7aa1a0ac6ec9e
+    eu-cbam-2026 2.2.0 sha256:6087e0763446b210f432c01353261c1c778434913671f28425b11545026272bb
     gb-t-24067-2024 1.2.0 sha256:854e6eff88f46eb5b60fdf3e636936bb227db91842632fc552f49bfe0969187b
     ");
     // The released 1.0.0 of eu-cbam-2026, archived byte for byte, keeps its digest (the
