@@ -368,7 +368,16 @@ licence = "CC0-1.0"
     let bare = r#"{ "productNameCompany": "Slab", "pcf": { "declaredUnitOfMeasurement": "kilogram",
         "declaredUnitAmount": "1", "pcfExcludingBiogenicUptake": "2" } }"#;
     let (_d, path) = write(&[("inv.toml", &with_supplier("7208 38 00")), ("supplier.json", bare)]);
+    // eu-cbam-2026 2.2.0 refuses it by its [suppliers] rule before the gas check; a file
+    // without that rule refuses it by `gas_resolved_only`.
     let err = run(&path, &cbam()).unwrap_err();
+    let EngineError::Rule { problem, .. } = &err else { panic!("{err}") };
+    assert!(problem.contains("has no direct/indirect split"), "{problem}");
+    assert!(problem.contains("without_cbam_split"), "{problem}");
+    let m = cbam();
+    let text = m.text.replace("without_cbam_split = \"error\"\n", "");
+    let m = Methodology::from_text_at(Path::new("no-rule.toml"), &text, "test").unwrap();
+    let err = run(&path, &m).unwrap_err();
     let EngineError::Rule { problem, .. } = &err else { panic!("{err}") };
     assert!(problem.contains("a supplier footprint without a CBAM split"), "{problem}");
 }

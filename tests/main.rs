@@ -4,6 +4,7 @@ mod util;
 
 mod adversarial;
 mod architecture;
+mod biogenic;
 mod canonical;
 mod cbam;
 mod certification;
@@ -18,6 +19,7 @@ mod readme;
 mod register;
 mod signing;
 mod solver;
+mod suppliers;
 mod time;
 mod transparency;
 mod versions;

@@ -343,10 +343,10 @@ fn methodology_hash_is_sha256_of_the_canonical_json() {
             })
             .collect();
     insta::assert_snapshot!(pinned.join("\n"), @r"
-    iso-14067-2018 1.2.0 sha256:e5797a271a73ab2c2428df0fc935903b1efe3cbe1126d771ad888e617a3b6341
-    ghg-protocol-product-2011 1.1.0 sha256:b7a66182820fc573d10ee0a49129c005263a2f98a465c716fd054d9724038ed0
-    eu-cbam-2026 2.2.0 sha256:0cb1fa3adbebe02433b1e7e494dec84286f0a34641b2600fe3052ce77f2110ed
-    gb-t-24067-2024 1.2.0 sha256:b81fbd9b66b5604229073b4fb9cbc71b09260643058f6a31582778c60decf9ad
+    iso-14067-2018 1.2.0 sha256:5e960eb7ae14181a47b976479bff1b2308cc8b6b9354a262aa4fdcba947f8a62
+    ghg-protocol-product-2011 1.1.0 sha256:8f9beeefed671c37533bff9e55106b5779fa6f288a5cea55205cfe0d37ebb904
+    eu-cbam-2026 2.2.0 sha256:6087e0763446b210f432c01353261c1c778434913671f28425b11545026272bb
+    gb-t-24067-2024 1.2.0 sha256:1b619a91ec77004068a1f5b373f7a6a151891451749b52c89bc5c28e41c686ea
     ");
     // The released 1.0.0 of eu-cbam-2026, archived byte for byte, keeps its digest (the
     // optional [cbam] section of 2.0.0 does not change how older files parse).

@@ -240,6 +240,11 @@ fn methodology_text(r: Rules) -> String {
         assert_eq!(text.matches(from).count(), 1);
         text = text.replace(from, "accounting = \"location-based\"");
     }
+    // The channels are the subject here: the uptake is the chain's, allocated (pact-3.0 takes a
+    // product's uptake from its biogenic carbon content; tests/biogenic.rs covers that).
+    let from = "uptake = \"carbon-content\"";
+    assert_eq!(text.matches(from).count(), 1);
+    text = text.replace(from, "uptake = \"allocated\"");
     text.replace("id = \"pact-3.0\"", "id = \"test-variant\"")
 }
 

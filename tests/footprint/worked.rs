@@ -101,7 +101,7 @@ const FREIGHT_CH4: f64 = 0.000004;
 const FREIGHT_N2O: f64 = 0.000003;
 const GRID: f64 = 0.5366; // dataset cn-grid@2022, kg CO2 per kWh
 const STAMP_KWH: f64 = 1200.0 * 1000.0;
-const STAMP_GEC_KWH: f64 = 400.0 * 1000.0; // serial-numbered GEC, accepted by pact-3.0
+pub(crate) const STAMP_GEC_KWH: f64 = 400.0 * 1000.0; // serial-numbered GEC, accepted by pact-3.0
 const R410A_KG: f64 = 12.0; // composition hfc-32 0.5, hfc-125 0.5
 const BLANK_KG: f64 = 850.0 * 1000.0;
 const SCRAP_KG: f64 = 85.0 * 1000.0;
@@ -112,7 +112,7 @@ const NG_CO2: f64 = 56_100.0; // ipcc-2006 natural-gas-manufacturing, per TJ
 const NG_CH4: f64 = 1.0;
 const NG_N2O: f64 = 0.1;
 const GALV_KWH: f64 = 800.0 * 1000.0;
-const GALV_GEC_KWH: f64 = 200.0 * 1000.0;
+pub(crate) const GALV_GEC_KWH: f64 = 200.0 * 1000.0;
 /// The GECs (technology "wind", no factor) under pact-3.0 1.2.0, gb-t-24067-2024 and
 /// iso-14067-2018 1.2.0 (`technology-default`): cn-grid `2024-footprint-wind`, kg CO2e per kWh.
 pub(crate) const GEC_WIND: f64 = 0.0324;

@@ -8,6 +8,7 @@ use crate::inventory::{
 };
 use crate::methodology::{Methodology, PurchasedInputs};
 
+use super::biogenic::non_negative;
 use super::result::ElectricityRecord;
 use super::{EngineError, ch};
 
@@ -273,7 +274,12 @@ impl Item {
         c
     }
 
-    fn set_quality(&mut self, q: &Quality, m: &Methodology, supplier_share: Option<f64>) {
+    pub(super) fn set_quality(
+        &mut self,
+        q: &Quality,
+        m: &Methodology,
+        supplier_share: Option<f64>,
+    ) {
         self.primary_fraction = match q.source {
             SourceType::Primary => 1.0,
             SourceType::SupplierSpecific => match supplier_share {
@@ -383,7 +389,13 @@ pub(super) fn build(
             it.set_quality(&e.quality, m, None);
             items.push(it);
         }
-        if p.biogenic_uptake > 0.0 {
+        // Uptake is zero or above (the inventory schema says so); a negative land-use change
+        // (carbon stock gain) is counted or refused by the methodology's rule for a value of
+        // the wrong sign, and refused by files without one (the schema refused it before).
+        let uptake = non_negative(m, &file, &p.pointer, p.biogenic_uptake, Some(0.0), || {
+            format!("process {:?} states biogenic uptake {} kg CO2", p.id, p.biogenic_uptake)
+        })?;
+        if uptake != 0.0 {
             let mut it = Item::new(
                 pi,
                 format!("{}: biogenic uptake", p.name),
@@ -391,11 +403,15 @@ pub(super) fn build(
                 p.stage,
                 format!("{}/biogenic_uptake", p.pointer),
             );
-            it.uptake = p.biogenic_uptake;
+            it.uptake = uptake;
             it.set_quality(&p.quality, m, None);
             items.push(it);
         }
-        if p.land_use_change > 0.0 {
+        let pointer = format!("{}/land_use_change", p.pointer);
+        let luc = non_negative(m, &file, &pointer, p.land_use_change, None, || {
+            format!("process {:?} states land-use change {} kg CO2e", p.id, p.land_use_change)
+        })?;
+        if luc != 0.0 {
             let mut it = Item::new(
                 pi,
                 format!("{}: land-use change", p.name),
@@ -403,7 +419,7 @@ pub(super) fn build(
                 p.stage,
                 format!("{}/land_use_change", p.pointer),
             );
-            it.luc = p.land_use_change;
+            it.luc = luc;
             it.set_quality(&p.quality, m, None);
             items.push(it);
         }
@@ -436,31 +452,7 @@ pub(super) fn build(
             }
             match &inp.source {
                 Source::Product(_) => {}
-                Source::Supplier(s) => {
-                    let d = &inv.suppliers[*s];
-                    let a = inp.amount;
-                    it.supplier = Some(*s);
-                    it.unspecified_co2e = a * d.fossil;
-                    it.unspecified_bio_non_co2 = a * d.biogenic_non_co2;
-                    it.luc = a * d.land_use_change;
-                    it.uptake = a * d.biogenic_uptake;
-                    it.other = a
-                        * (d.excluding_uptake - d.fossil - d.biogenic_non_co2 - d.land_use_change);
-                    if it.other.abs() < 1e-12 * (a * d.excluding_uptake).abs().max(1.0) {
-                        it.other = 0.0;
-                    }
-                    if let Some((dir, ind)) = d.cbam {
-                        it.cbam = Cbam::Split {
-                            direct: a * dir,
-                            indirect: a * ind,
-                            indirect_counted: true,
-                        };
-                    }
-                    it.set_quality(&inp.quality, m, d.primary_data_share);
-                    if let Some(dqr) = d.dqr {
-                        it.dqr = Some(dqr);
-                    }
-                }
+                Source::Supplier(s) => super::supplier::fill(&mut it, inv, m, &file, inp, *s)?,
                 Source::Database(f) | Source::Fuel(f) | Source::Heat(f) => {
                     it.add_factor(m, &file, &inv.factors[*f], inp.amount)?;
                 }
@@ -534,7 +526,15 @@ pub(super) fn credit(
         format!("{}/displaces", o.pointer),
     );
     it.add_factor(m, &file, factor, -o.amount * k)?;
-    it.uptake = 0.0;
+    // The displaced product's uptake is a negative uptake of this chain: left out by the
+    // first files, counted or refused by the methodology's rule for a value of the wrong sign.
+    it.uptake = non_negative(m, &file, &it.pointer, it.uptake, Some(0.0), || {
+        format!(
+            "co-product {:?} displaces factor {:?}, which carries biogenic uptake: the credit \
+             is a negative uptake of {} kg CO2",
+            product.id.0, factor.id, it.uptake
+        )
+    })?;
     it.set_quality(&factor.quality, m, None);
     Ok(it)
 }

@@ -11,10 +11,12 @@
 //! how much of every product the supply chain runs, for the breakdowns). The two routes are
 //! cross-checked on every run.
 
+mod biogenic;
 mod cbam;
 mod electricity;
 mod items;
 mod result;
+mod supplier;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -336,6 +338,7 @@ impl<'a> Model<'a> {
         let mut hotspots: HashMap<(usize, String), (f64, String)> = HashMap::new();
         let mut exclusions: Vec<ExclusionRecord> = Vec::new();
         let mut outside: Vec<OutsideRecord> = Vec::new();
+        let mut supplier_gwp_sets: Vec<String> = Vec::new();
         for (k, list) in self.product_items.iter().enumerate() {
             let s = supply[k];
             if s == 0.0 {
@@ -395,6 +398,13 @@ impl<'a> Model<'a> {
                         .or_insert((0.0, 0.0));
                     e.1 += w * unspecified;
                 }
+                if let Some(d) = item.supplier.map(|s| &inv.suppliers[s]) {
+                    for set in supplier::other_gwp_sets(d, self.methodology) {
+                        if !supplier_gwp_sets.iter().any(|x| x == set) {
+                            supplier_gwp_sets.push(set.to_string());
+                        }
+                    }
+                }
                 *by_stage.entry(stage_name(item.stage).to_string()).or_default() += counted;
                 *by_process.entry(inv.processes[item.process].id.clone()).or_default() += counted;
                 let h = hotspots
@@ -427,14 +437,15 @@ impl<'a> Model<'a> {
             e.percent = if whole > 0.0 { 100.0 * e.kg_co2e / whole } else { 0.0 };
         }
         self.check_cutoff(j, &exclusions, exempted_percent)?;
-        let uptake = if rules.biogenic.count_uptake { v(ch::UPTAKE) } else { 0.0 };
+        let biogenic_uptake = biogenic::product_uptake(inv, self.methodology, j, v(ch::UPTAKE))?;
+        let uptake = if rules.biogenic.count_uptake { biogenic_uptake } else { 0.0 };
         let totals = Totals {
             excluding_uptake: counted,
             including_uptake: counted - uptake,
             fossil: v(ch::FOSSIL),
             biogenic_co2_emissions: v(ch::BIO_CO2),
             biogenic_non_co2: v(ch::BIO_NON_CO2),
-            biogenic_uptake: v(ch::UPTAKE),
+            biogenic_uptake,
             land_use_change: v(ch::LUC),
             other: v(ch::OTHER),
             exempted: excluded,
@@ -510,6 +521,10 @@ impl<'a> Model<'a> {
             exclusions,
             outside_boundary: outside,
             forward_check: forward[ch::COUNTED],
+            supplier_gwp_sets: {
+                supplier_gwp_sets.sort();
+                supplier_gwp_sets
+            },
         })
     }
 

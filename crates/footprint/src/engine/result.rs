@@ -61,6 +61,11 @@ pub struct Footprint {
     pub outside_boundary: Vec<OutsideRecord>,
     /// The total by the forward route (cross-check of `totals.excluding_uptake`).
     pub forward_check: f64,
+    /// GWP sets other than the methodology's that the suppliers' declarations this product's
+    /// chain counts were made with (their `ipccCharacterizationFactors`), sorted; empty when
+    /// every counted declaration uses the methodology's set or states none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supplier_gwp_sets: Vec<String>,
 }
 
 /// Totals per declared unit.

@@ -274,9 +274,11 @@ pub struct RawProcess {
     /// Biogenic CO2 taken up by biomass in this process, kg CO2 (reported separately).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biogenic_uptake: Option<RawAmount>,
-    /// Direct land-use change emissions attributed to this process, in kg CO2e.
+    /// Direct land-use change emissions attributed to this process, in kg CO2e; below zero
+    /// for a carbon stock gain, which the methodology's `biogenic.wrong_sign` counts or
+    /// refuses (files without that rule refuse it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub land_use_change: Option<RawAmount>,
+    pub land_use_change: Option<RawSignedAmount>,
 }
 
 /// Co-product allocation methods (ISO 14044 4.3.4).
@@ -459,6 +461,16 @@ pub struct RawAmount {
     #[schemars(range(min = 0.0))]
     pub amount: f64,
     /// Its unit (a mass unit: of CO2, or of CO2e for land-use change).
+    pub unit: String,
+}
+
+/// An amount with a unit that may be below zero.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSignedAmount {
+    /// The amount.
+    pub amount: f64,
+    /// Its unit (a mass unit of CO2e).
     pub unit: String,
 }
 

@@ -483,7 +483,12 @@ impl Resolver<'_> {
                 inputs,
                 emissions,
                 biogenic_uptake: mass_of(&p.biogenic_uptake, "biogenic_uptake")?,
-                land_use_change: mass_of(&p.land_use_change, "land_use_change")?,
+                land_use_change: mass_of(
+                    &p.land_use_change
+                        .as_ref()
+                        .map(|a| raw::RawAmount { amount: a.amount, unit: a.unit.clone() }),
+                    "land_use_change",
+                )?,
                 quality: pq,
                 pointer: at,
             });

@@ -34,8 +34,16 @@ pub struct SupplierDeclaration {
     pub biogenic_non_co2: f64,
     /// kg CO2e per declared unit, land-use change.
     pub land_use_change: f64,
-    /// kg CO2 per declared unit removed (positive).
+    /// kg CO2 per declared unit removed (positive): the absolute value of `biogenicCO2Uptake`.
     pub biogenic_uptake: f64,
+    /// `biogenicCO2Uptake` per declared unit as declared (PACT: zero or negative), so that
+    /// the methodology's rule for a value of the wrong sign can be applied.
+    pub biogenic_uptake_declared: f64,
+    /// The GWP sets the supplier declares (`ipccCharacterizationFactors`, or the deprecated
+    /// single `characterizationFactors`), e.g. `["AR6"]`; empty when it declares none.
+    pub gwp_sets: Vec<String>,
+    /// The standards the supplier declares it followed (`crossSectoralStandards`).
+    pub cross_sectoral_standards: Vec<String>,
     /// Primary data share, percent.
     pub primary_data_share: Option<f64>,
     /// Data-quality ratings (technological, temporal, geographical).
@@ -153,12 +161,33 @@ impl SupplierDeclaration {
             biogenic_non_co2: per("biogenicNonCO2Emissions")?,
             land_use_change: per("landUseChangeGhgEmissions")?,
             biogenic_uptake: per("biogenicCO2Uptake")?.abs(),
+            biogenic_uptake_declared: per("biogenicCO2Uptake")?,
+            gwp_sets: match strings(pcf, "ipccCharacterizationFactors")? {
+                v if v.is_empty() => strings(pcf, "characterizationFactors")?,
+                v => v,
+            },
+            cross_sectoral_standards: strings(pcf, "crossSectoralStandards")?,
             primary_data_share: decimal(pcf, "primaryDataShare")?,
             dqr,
             cbam,
             signed,
             document,
         })
+    }
+}
+
+/// A string or an array of strings (empty when absent).
+fn strings(obj: &Value, field: &str) -> Result<Vec<String>, String> {
+    match obj.get(field) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(vec![s.clone()]),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|x| {
+                x.as_str().map(String::from).ok_or_else(|| format!("{field} has {x}, not a string"))
+            })
+            .collect(),
+        Some(other) => Err(format!("{field} is {other}, not an array of strings")),
     }
 }
 

@@ -15,6 +15,9 @@ use crate::inventory::{AllocationMethod, FactorKind, Gas, InstrumentKind, Stage}
 use crate::shipped;
 use pcf_base::digest::Digest;
 
+mod rules;
+pub use rules::{OtherGwpSet, Suppliers, UptakeRule, WithoutShare, WithoutSplit, WrongSign};
+
 /// The methodology files shipped with pcf, by file name.
 const SHIPPED: &[(&str, &str)] = &[
     ("pact-3.0.toml", include_str!("../../../../methodologies/pact-3.0.toml")),
@@ -109,6 +112,11 @@ pub struct MethodologyFile {
     /// other standards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cbam: Option<CbamRules>,
+    /// Rules for suppliers' declared footprints (GWP set, CBAM split). Absent: every
+    /// declaration is accepted whatever its GWP set, and one without a CBAM split counts as
+    /// direct.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppliers: Option<Suppliers>,
 }
 
 /// A citation of the standard.
@@ -367,6 +375,16 @@ pub struct Biogenic {
     pub count_uptake: bool,
     /// Whether land-use change emissions count.
     pub count_land_use_change: bool,
+    /// How a product's uptake is obtained: `allocated` (from its chain, allocated; the
+    /// default) or `carbon-content` (its biogenic carbon content x 44/12).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptake: Option<UptakeRule>,
+    /// What a value of the wrong sign means (negative land-use change, a supplier's positive
+    /// `biogenicCO2Uptake`, uptake displaced by a credit): `count` or `error`. Absent: the
+    /// behaviour of the first files (a supplier's uptake is taken as its absolute value, a
+    /// credit's displaced uptake is left out, a negative land-use change is counted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrong_sign: Option<WrongSign>,
     /// Clause.
     pub clause: String,
 }
@@ -382,6 +400,10 @@ pub struct PrimaryData {
     /// count as primary data even when their emission factor is secondary.
     #[serde(default)]
     pub metered_energy_is_primary: bool,
+    /// What a supplier's footprint without a declared primary data share counts as:
+    /// `primary` (the default), `secondary` or `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier_without_share: Option<WithoutShare>,
     /// Clause.
     pub clause: String,
 }

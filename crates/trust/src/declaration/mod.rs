@@ -407,7 +407,12 @@ pub fn issue(
             .biogenic
             .count_land_use_change
             .then(|| d(t.land_use_change)),
-        ipcc_characterization_factors: vec![rules.gwp.set.clone()],
+        // Every set used: ours, then those of the suppliers' declarations counted (PACT: "In
+        // the event this is not possible, include the set of all characterization factors
+        // used").
+        ipcc_characterization_factors: std::iter::once(rules.gwp.set.clone())
+            .chain(fp.supplier_gwp_sets.iter().cloned())
+            .collect(),
         cross_sectoral_standards: rules.pact.cross_sectoral_standards.clone(),
         product_or_sector_specific_rules: if rules.pact.product_or_sector_specific_rules.is_empty()
         {
