@@ -254,3 +254,63 @@ fn negative_land_use_change_of_a_process_follows_the_rule() {
         assert!(err.contains("/processes/0/land_use_change"), "{m}: {err}");
     }
 }
+
+/// `pcf methodology diff` and `pcf impact` see the uptake move, although the footprint
+/// excluding uptake does not: a soybean meal declaration issued under pact-3.0 1.1.0 is to be
+/// reissued under 1.2.0 (uptake 1.251402 -> 1.54 kg CO2 per kg, derived above).
+#[test]
+fn diff_and_impact_name_a_declaration_whose_uptake_moves() {
+    let dir = tempfile::tempdir().unwrap();
+    let soy = std::fs::read_to_string(soybean()).unwrap().replace(
+        "mass_per_declared_unit = 1.0\n",
+        "mass_per_declared_unit = 1.0\nproduct_ids = [\"urn:gtin:06901234500001\"]\n",
+    );
+    std::fs::write(dir.path().join("soy.toml"), soy).unwrap();
+    let ok = |args: &[&str]| {
+        let out = util::pcf(dir.path(), args);
+        assert!(out.status.success(), "{args:?}: {}", util::stderr(&out));
+        util::stdout(&out)
+    };
+    ok(&["keygen", "--out", "issuer.key"]);
+    ok(&[
+        "declare",
+        "soy.toml",
+        "--product",
+        "meal",
+        "-m",
+        "pact-3.0@1.1.0",
+        "--key",
+        "issuer.key",
+        "--out",
+        "meal.json",
+        "--register",
+        "reg",
+    ]);
+    let declared: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("meal.json")).unwrap()).unwrap();
+    assert_eq!(declared["credentialSubject"]["pcf"]["biogenicCO2Uptake"], "-1.251402");
+
+    let diff =
+        ok(&["methodology", "diff", "pact-3.0@1.1.0", "pact-3.0", "--inventory", "soy.toml"]);
+    assert!(diff.contains("biogenicCO2Uptake"), "{diff}");
+    assert!(diff.contains("biogenicCO2Uptake            -1.25140 -> -1.54000"), "{diff}");
+
+    let report: pcf::certification::impact::ImpactReport = serde_json::from_str(&ok(&[
+        "impact",
+        "--register",
+        "reg",
+        "-m",
+        "pact-3.0",
+        "--inventory",
+        "soy.toml",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(report.affected.len(), 1, "{report:?}");
+    let a = &report.affected[0];
+    // The figure excluding uptake holds; the uptake and the total including it move.
+    assert_eq!(a.declared, a.recomputed, "{a:?}");
+    assert_eq!(a.action, pcf::certification::impact::Action::Reissue, "{a:?}");
+    assert!(a.other_changes.contains(&"biogenicCO2Uptake -1.251402 -> -1.54".to_string()), "{a:?}");
+    assert!(a.other_changes.iter().any(|c| c.starts_with("pcfIncludingBiogenicUptake")), "{a:?}");
+}

@@ -160,6 +160,22 @@ pub struct ProductImpact {
     pub attribution: Vec<Effect>,
     /// The change not explained by the sum of the one-at-a-time effects.
     pub interaction: Option<f64>,
+    /// The other declared figures that differ between A and B (uptake, the total including
+    /// it, fossil emissions, primary data share).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_figures: Vec<OtherFigure>,
+}
+
+/// A declared figure besides the footprint excluding uptake, under A and B.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtherFigure {
+    /// The PACT field.
+    pub field: String,
+    /// Under A.
+    pub a: Option<f64>,
+    /// Under B.
+    pub b: Option<f64>,
 }
 
 /// A computed figure, or why it could not be computed.
@@ -214,8 +230,8 @@ pub fn impact(
     inventory: &Inventory,
     d: &MethodologyDiff,
 ) -> Result<Impact, Error> {
-    let fa = per_product(inventory, a);
-    let fb = per_product(inventory, b);
+    let (fa, oa) = split(per_product_all(inventory, a));
+    let (fb, ob) = split(per_product_all(inventory, b));
     let mut effects: Vec<(String, PerProduct)> = Vec::new();
     for unit in units(d) {
         let mut doc = a.document.clone();
@@ -254,6 +270,19 @@ pub fn impact(
             });
             let explained: Option<f64> = attribution.iter().map(|e| e.delta).sum();
             let interaction = change.zip(explained).map(|(c, e)| c - e);
+            let other_figures = match (oa.get(&id), ob.get(&id)) {
+                (Some(xa), Some(xb)) => xa
+                    .iter()
+                    .zip(xb)
+                    .filter(|((_, va), (_, vb))| differ(*va, *vb))
+                    .map(|((field, va), (_, vb))| OtherFigure {
+                        field: (*field).to_string(),
+                        a: *va,
+                        b: *vb,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
             ProductImpact {
                 product: id,
                 declared_unit: p.unit.symbol().to_string(),
@@ -263,6 +292,7 @@ pub fn impact(
                 percent,
                 attribution,
                 interaction,
+                other_figures,
             }
         })
         .collect();
@@ -280,9 +310,54 @@ pub fn impact(
 /// Each product's PCF excluding uptake, or why the methodology cannot be applied.
 type PerProduct = Result<BTreeMap<String, f64>, String>;
 
+/// Each product's other declared figures (see [`other_figures`]).
+type Others = BTreeMap<String, Vec<(&'static str, Option<f64>)>>;
+
 fn per_product(inv: &Inventory, m: &Methodology) -> PerProduct {
+    Ok(per_product_all(inv, m)?.0)
+}
+
+fn per_product_all(
+    inv: &Inventory,
+    m: &Methodology,
+) -> Result<(BTreeMap<String, f64>, Others), String> {
     let f = engine::footprint(inv, m).map_err(|e| e.to_string())?;
-    Ok(f.products.into_iter().map(|p| (p.product, p.totals.excluding_uptake)).collect())
+    let totals =
+        f.products.iter().map(|p| (p.product.clone(), p.totals.excluding_uptake)).collect();
+    let others = f.products.iter().map(|p| (p.product.clone(), other_figures(p, m))).collect();
+    Ok((totals, others))
+}
+
+/// The figures a declaration states besides pcfExcludingBiogenicUptake that a methodology
+/// change can move, as the declaration writer derives them (`None`: not declared).
+pub fn other_figures(p: &engine::Footprint, m: &Methodology) -> Vec<(&'static str, Option<f64>)> {
+    let t = &p.totals;
+    let b = &m.rules.biogenic;
+    let uptake = if b.count_uptake { t.biogenic_uptake } else { 0.0 };
+    vec![
+        ("pcfIncludingBiogenicUptake", Some(t.excluding_uptake - uptake)),
+        ("biogenicCO2Uptake", b.count_uptake.then_some(-uptake)),
+        ("fossilGhgEmissions", Some(t.fossil)),
+        ("landUseChangeGhgEmissions", b.count_land_use_change.then_some(t.land_use_change)),
+        ("primaryDataShare", p.quality.primary_data_share),
+    ]
+}
+
+/// The totals and the other figures apart (the others empty when not computable).
+fn split(r: Result<(BTreeMap<String, f64>, Others), String>) -> (PerProduct, Others) {
+    match r {
+        Ok((totals, others)) => (Ok(totals), others),
+        Err(e) => (Err(e), Others::new()),
+    }
+}
+
+/// Whether two figures differ beyond rounding noise (1e-12 relative), or one is missing.
+fn differ(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) => (x - y).abs() > 1e-12 * x.abs().max(y.abs()).max(1.0),
+        (None, None) => false,
+        _ => true,
+    }
 }
 
 /// The value at a JSON pointer.
@@ -364,6 +439,10 @@ impl fmt::Display for Impact {
                 && !p.attribution.is_empty()
             {
                 writeln!(f, "    {:40} {}", "(interaction)", signed(i))?;
+            }
+            for o in &p.other_figures {
+                let v = |x: Option<f64>| x.map_or("not declared".to_string(), num);
+                writeln!(f, "  also    {:28} {} -> {}", o.field, v(o.a), v(o.b))?;
             }
         }
         Ok(())

@@ -65,6 +65,10 @@ pub struct Affected {
     pub change: Option<f64>,
     /// The change relative to the declared figure, percent.
     pub percent: Option<f64>,
+    /// Other declared figures that move beyond the threshold ("field declared -> recomputed"):
+    /// a declaration whose uptake or primary data share moves is reissued too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_changes: Vec<String>,
     /// What to do.
     pub action: Action,
     /// Details (why it could not be recomputed, notes).
@@ -178,13 +182,16 @@ pub fn impact(
             recomputed: None,
             change: None,
             percent: None,
+            other_changes: Vec::new(),
             action: Action::Unknown,
             detail: String::new(),
         };
         match recompute(doc, &prov, change, new_supplier.as_ref().map(|x| &x.1), inventories) {
             Err(detail) => a.detail = detail,
-            Ok((value, places)) => {
+            Ok(r) => {
+                let (value, places) = (r.excluding, r.places);
                 let text = Decimal::new(value, places).0;
+                a.other_changes = other_changes(&subject["pcf"], &r, threshold_percent);
                 let declared = a.declared.as_deref().and_then(|s| Decimal(s.into()).value());
                 let new = Decimal(text.clone()).value();
                 a.recomputed = Some(text.clone());
@@ -200,7 +207,9 @@ pub fn impact(
                     a.change = Some(c);
                     a.percent = Some(pct);
                     let moved = a.declared.as_deref() != Some(text.as_str());
-                    a.action = if moved && pct.abs() > threshold_percent {
+                    a.action = if (moved && pct.abs() > threshold_percent)
+                        || !a.other_changes.is_empty()
+                    {
                         Action::Reissue
                     } else {
                         Action::Keep
@@ -216,7 +225,7 @@ pub fn impact(
     Ok(ImpactReport {
         change: description,
         rule: format!(
-            "reissue when pcfExcludingBiogenicUptake, at the declared precision, changes by more than {threshold_percent} %{}",
+            "reissue when pcfExcludingBiogenicUptake, or another declared figure (uptake, the total including it, fossil, land-use change, primary data share), at the declared precision, changes by more than {threshold_percent} %{}",
             if threshold_percent == 0.0 { " (any change)" } else { "" }
         ),
         active: active.len(),
@@ -316,14 +325,24 @@ fn supplier_match<'a>(
     None
 }
 
-/// The recomputed pcfExcludingBiogenicUptake and the declared decimal places, or why not.
+/// What a changed declaration would say.
+struct Recomputed {
+    /// pcfExcludingBiogenicUptake.
+    excluding: f64,
+    /// The other figures a change can move (see [`super::diff::other_figures`]).
+    others: Vec<(&'static str, Option<f64>)>,
+    /// The declared decimal places.
+    places: u32,
+}
+
+/// The recomputed figures and the declared decimal places, or why not.
 fn recompute(
     doc: &Value,
     prov: &crate::declaration::Provenance,
     change: Change<'_>,
     new_supplier: Option<&SupplierDeclaration>,
     inventories: &[Inventory],
-) -> Result<(f64, u32), String> {
+) -> Result<Recomputed, String> {
     let inv = inventories.iter().find(|i| i.digest == prov.inventory_digest).ok_or_else(|| {
         format!("its inventory ({}) was not given with --inventory", prov.inventory_digest)
     })?;
@@ -360,7 +379,35 @@ fn recompute(
         .map_err(|e| e.to_string())?;
     let f = engine::footprint(&inventory, &methodology).map_err(|e| e.to_string())?;
     let p = &f.products[j];
-    Ok((p.totals.excluding_uptake, places))
+    Ok(Recomputed {
+        excluding: p.totals.excluding_uptake,
+        others: super::diff::other_figures(p, &methodology),
+        places,
+    })
+}
+
+/// The other declared figures that move, each beyond `threshold_percent` of its declared value
+/// (or declared on one side only), as "field declared -> recomputed".
+fn other_changes(pcf: &Value, r: &Recomputed, threshold_percent: f64) -> Vec<String> {
+    let mut out = Vec::new();
+    for (field, value) in &r.others {
+        // primaryDataShare is declared with two places, the figures with the file's.
+        let places = if *field == "primaryDataShare" { 2 } else { r.places };
+        let new = value.map(|v| Decimal::new(v, places).0);
+        let old = pcf[*field].as_str().map(String::from);
+        if new == old {
+            continue;
+        }
+        let moved = match (old.as_deref().and_then(|s| Decimal(s.into()).value()), value) {
+            (Some(o), Some(n)) if o != 0.0 => 100.0 * ((n - o) / o).abs() > threshold_percent,
+            _ => true,
+        };
+        if moved {
+            let show = |x: &Option<String>| x.clone().unwrap_or_else(|| "not declared".into());
+            out.push(format!("{field} {} -> {}", show(&old), show(&new)));
+        }
+    }
+    out
 }
 
 impl fmt::Display for ImpactReport {
@@ -386,6 +433,9 @@ impl fmt::Display for ImpactReport {
             if let (Some(d), Some(r)) = (&a.declared, &a.recomputed) {
                 let pct = a.percent.map_or(String::new(), |p| format!(" ({p:+.3} %)"));
                 writeln!(f, "  figure      {d} -> {r} kg CO2e per declared unit{pct}")?;
+            }
+            for c in &a.other_changes {
+                writeln!(f, "  also        {c}")?;
             }
             if !a.detail.is_empty() {
                 writeln!(f, "  note        {}", a.detail)?;
