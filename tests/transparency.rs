@@ -229,3 +229,42 @@ proptest::proptest! {
         merkle::verify_consistency(size1, size2, &cons, &root1, &root2).unwrap();
     }
 }
+
+/// The C2SP signed-note example: its verifier key parses (the key id is the one its name and
+/// key give), the note verifies, and any change to the text or the signature is refused.
+#[test]
+fn c2sp_signed_note_example_verifies_and_tampering_is_refused() {
+    use pcf::register::note::{Note, NoteError, Verifier};
+    let Some(dir) = crate::util::test_vectors("signing") else { return };
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("c2sp_signed_note_example.json")).unwrap())
+            .unwrap();
+    let verifier = Verifier::parse_vkey(v["vkey"].as_str().unwrap()).unwrap();
+    let id: String = verifier.id().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(id, v["expected_key_id_hex"].as_str().unwrap());
+    assert_eq!(verifier.vkey(), v["vkey"].as_str().unwrap());
+    let text = v["signed_note"].as_str().unwrap();
+    let note = Note::parse(text).unwrap();
+    assert_eq!(note.text, v["note_text"].as_str().unwrap());
+    assert_eq!(note.to_text(), text);
+    assert_eq!(note.verify(std::slice::from_ref(&verifier)).unwrap().len(), 1);
+
+    let tampered = Note::parse(&text.replace("example message", "example massage")).unwrap();
+    assert_eq!(
+        tampered.verify(std::slice::from_ref(&verifier)),
+        Err(NoteError::BadSignature { name: "example.com/foo".into() })
+    );
+    // A wrong key id in the vkey is refused; an unknown signer alone is not enough.
+    let vkey = v["vkey"].as_str().unwrap().replace("+530d903a+", "+530d903b+");
+    assert!(Verifier::parse_vkey(&vkey).is_err());
+    let other = Verifier::new("example.com/bar", verifier.kind, verifier.key).unwrap();
+    assert!(matches!(note.verify(&[other]), Err(NoteError::NoKnownSigner(_))));
+    // Malformed notes: no blank line, a control character, a line that is not a signature.
+    for bad in [
+        text.replacen("\n\n", "\n", 1),
+        text.replacen("This", "Th\u{7}is", 1),
+        format!("{text}not a signature\n"),
+    ] {
+        assert!(matches!(Note::parse(&bad), Err(NoteError::Format(_))), "{bad:?}");
+    }
+}

@@ -47,6 +47,7 @@ mod entry;
 mod error;
 mod excerpt;
 pub mod merkle;
+pub mod note;
 
 use std::fs;
 use std::io;
