@@ -378,7 +378,7 @@ mod tests {
         // Another root under the same signatures fails for the known keys.
         let forged =
             note.to_text().replace(&STANDARD.encode([5u8; 32]), &STANDARD.encode([6u8; 32]));
-        let err = Note::parse(&forged).unwrap().verify(&[log_v.clone()]).unwrap_err();
+        let err = Note::parse(&forged).unwrap().verify(std::slice::from_ref(&log_v)).unwrap_err();
         assert_eq!(err, NoteError::BadSignature { name: "pcf.example/log".into() });
         // The witness's key used as a note key (type 0x01) has another id: not known, ignored.
         let wrong = Verifier::new("witness.example/w1", ED25519, witness.verifying_key()).unwrap();
