@@ -348,3 +348,62 @@ fn a_default_per_kwh_applies_to_a_grid_factor_per_mwh() {
     assert_eq!(rec.unit, "MWh");
     close(rec.instruments[0].used, 100.0, "MWh used");
 }
+
+/// An instrument's own factor and a residual-mix factor given per another unit of energy than
+/// the grid factor are converted: 100 MWh under a PPA at 0.4 kg/kWh is 40 000 kg, not 40 kg
+/// (before the fix the quantity, in the grid factor's MWh, was multiplied by the per-kWh
+/// factor), and the uncovered 100 MWh at a residual mix of 0.6 kg/kWh is 60 000 kg.
+#[test]
+fn instrument_and_residual_factors_per_another_unit_are_converted() {
+    let text = r#"
+[[products]]
+id = "part"
+name = "Part"
+declared_unit = "kilogram"
+mass_per_declared_unit = 1.0
+
+[[processes]]
+id = "press"
+name = "Press"
+outputs = [{ product = "part", amount = 1000, unit = "kg" }]
+
+[[processes.inputs]]
+kind = "electricity"
+name = "Electricity"
+factor = "grid-mwh"
+residual_mix_factor = "residual-kwh"
+amount = 200
+unit = "MWh"
+instruments = [
+  { type = "ppa", serial = "PPA-2025-JS-0001", quantity = 100, unit = "MWh", factor = "ppa-kwh" },
+]
+
+[[factors]]
+id = "grid-mwh"
+name = "Grid, per MWh"
+per = "MWh"
+co2e = 577.7
+source = "test"
+licence = "CC0-1.0"
+
+[[factors]]
+id = "ppa-kwh"
+name = "PPA generator, per kWh"
+per = "kWh"
+co2e = 0.4
+source = "test"
+licence = "CC0-1.0"
+
+[[factors]]
+id = "residual-kwh"
+name = "Residual mix, per kWh"
+per = "kWh"
+co2e = 0.6
+source = "test"
+licence = "CC0-1.0"
+"#;
+    let (_dir, path) = write(text);
+    let f = run(&path, &Methodology::shipped("pact-3.0").unwrap()).unwrap();
+    // (100 000 kWh x 0.4 + 100 000 kWh x 0.6) / 1000 kg.
+    close(part(&f).totals.excluding_uptake, (KWH * 0.4 + KWH * 0.6) / KG, "converted");
+}

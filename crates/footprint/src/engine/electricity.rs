@@ -93,7 +93,10 @@ pub(super) fn apply(
                 (Some(f), _) => {
                     let f = &inv.factors[f];
                     check_kind(m, file, &inp.pointer, &inp.name, f, &mut record)?;
-                    it.add_factor(m, file, f, used)?;
+                    // `used` is in the grid factor's unit; the instrument's factor may be per
+                    // another unit of energy.
+                    let activity = used * unit_ratio(grid_f, f, file, &at)?;
+                    it.add_factor(m, file, f, activity)?;
                 }
                 // The methodology counts it as zero-emission generation.
                 (None, InstrumentWithoutFactor::Zero) => {}
@@ -162,7 +165,9 @@ pub(super) fn apply(
         record.uncovered_factor = f.id.clone();
         record.uncovered_source = f.source.clone();
         check_kind(m, file, &inp.pointer, &inp.name, f, &mut record)?;
-        it.add_factor(m, file, f, left)?;
+        // `left` is in the grid factor's unit; a residual-mix factor may be per another.
+        let activity = left * unit_ratio(grid_f, f, file, &inp.pointer)?;
+        it.add_factor(m, file, f, activity)?;
     }
     Ok(record)
 }
@@ -318,8 +323,11 @@ fn unit_ratio(grid: &Factor, f: &Factor, file: &str, at: &str) -> Result<f64, En
     grid.per.factor_to(f.per).map_err(|err| EngineError::Rule {
         file: file.to_string(),
         pointer: at.to_string(),
-        problem: format!("the default factor {} is per {}: {err}", f.id, f.per),
-        help: "give the instrument its own `factor` per unit of energy".into(),
+        problem: format!(
+            "the factor {} is per {}, which does not convert from the grid factor's {}: {err}",
+            f.id, f.per, grid.per
+        ),
+        help: "give electricity factors per unit of energy (kWh, MWh, GJ, ...)".into(),
     })
 }
 
