@@ -92,16 +92,6 @@ fn carbon_content_rule_names_a_product_without_its_content() {
     assert_eq!(product(&run(&bracket, "pact-3.0").unwrap(), "bracket").totals.biogenic_uptake, 0.0);
 }
 
-/// The steel bracket with its supplier's declaration edited by `edit`.
-fn bracket_with_supplier(edit: impl Fn(&mut serde_json::Value)) -> tempfile::TempDir {
-    let dir = util::bracket_example();
-    let p = dir.path().join("suppliers/hot-rolled-coil.json");
-    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
-    edit(&mut doc["credentialSubject"]["pcf"]);
-    std::fs::write(&p, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
-    dir
-}
-
 /// The bracket's figure excluding uptake under `m`, with the declaration as shipped (derived
 /// by hand in tests/footprint/worked.rs).
 fn base(m: &str) -> f64 {
@@ -116,7 +106,7 @@ const COIL_PER_PIECE: f64 = 935_000.0 * (10.0 / 11.0) / 1.0e6; // 0.85 kg
 fn negative_land_use_change_of_a_supplier_is_counted_or_refused_never_dropped() {
     // The supplier declares a land-use change of -0.1 kg CO2e/kg (a carbon stock gain), inside
     // a total 0.1 lower.
-    let dir = bracket_with_supplier(|pcf| {
+    let dir = util::bracket_with_supplier(|pcf| {
         pcf["landUseChangeGhgEmissions"] = "-0.1".into();
         pcf["pcfExcludingBiogenicUptake"] = "1.952577".into();
     });
@@ -138,7 +128,7 @@ fn negative_land_use_change_of_a_supplier_is_counted_or_refused_never_dropped() 
 #[test]
 fn positive_supplier_uptake_is_not_turned_around_silently() {
     // biogenicCO2Uptake must be zero or negative in PACT; this one says +0.2.
-    let dir = bracket_with_supplier(|pcf| {
+    let dir = util::bracket_with_supplier(|pcf| {
         pcf["biogenicCO2Uptake"] = "0.2".into();
     });
     let path = dir.path().join("inventory.toml");

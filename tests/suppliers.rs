@@ -36,16 +36,6 @@ fn variant(id: &str, from: &str, to: &str) -> Methodology {
     Methodology::from_text_at(Path::new("variant.toml"), &text, "test").unwrap()
 }
 
-/// The steel bracket with its supplier's declaration edited by `edit`.
-fn bracket_with_supplier(edit: impl Fn(&mut serde_json::Value)) -> tempfile::TempDir {
-    let dir = util::bracket_example();
-    let p = dir.path().join("suppliers/hot-rolled-coil.json");
-    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
-    edit(&mut doc["credentialSubject"]["pcf"]);
-    std::fs::write(&p, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
-    dir
-}
-
 // The bracket's burdens (examples/steel-bracket, pact-3.0, kg CO2e per 1 000 000 pieces before
 // the blank's share 10/11 where they arise at stamping), as in tests/footprint/worked.rs.
 const COIL: f64 = 935_000.0 * 2.052577;
@@ -95,7 +85,7 @@ fn primary_data_share_of_the_bracket_by_hand() {
 
 #[test]
 fn supplier_without_share_counts_as_the_file_says() {
-    let dir = bracket_with_supplier(|pcf| {
+    let dir = util::bracket_with_supplier(|pcf| {
         pcf.as_object_mut().unwrap().remove("primaryDataShare");
     });
     let path = dir.path().join("inventory.toml");
@@ -131,7 +121,7 @@ fn supplier_without_share_counts_as_the_file_says() {
 
 #[test]
 fn supplier_gwp_set_is_listed_or_refused() {
-    let dir = bracket_with_supplier(|pcf| {
+    let dir = util::bracket_with_supplier(|pcf| {
         pcf["ipccCharacterizationFactors"] = serde_json::json!(["AR5"]);
     });
     let path = dir.path().join("inventory.toml");
@@ -152,7 +142,7 @@ fn supplier_gwp_set_is_listed_or_refused() {
 #[test]
 fn declaration_lists_every_gwp_set_used() {
     // The edit voids the supplier's proof, so it is issued as unverified upstream.
-    let dir = bracket_with_supplier(|pcf| {
+    let dir = util::bracket_with_supplier(|pcf| {
         pcf["ipccCharacterizationFactors"] = serde_json::json!(["AR5"]);
     });
     let ok = |args: &[&str]| {

@@ -80,3 +80,14 @@ pub fn bracket_example() -> tempfile::TempDir {
     std::fs::copy(example.join(supplier), dir.path().join(supplier)).unwrap();
     dir
 }
+
+/// [`bracket_example`] with the `pcf` of its supplier's declaration edited by `edit` (the
+/// declaration no longer verifies; the engine reads its figures).
+pub fn bracket_with_supplier(edit: impl Fn(&mut serde_json::Value)) -> tempfile::TempDir {
+    let dir = bracket_example();
+    let p = dir.path().join("suppliers/hot-rolled-coil.json");
+    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    edit(&mut doc["credentialSubject"]["pcf"]);
+    std::fs::write(&p, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    dir
+}
