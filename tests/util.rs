@@ -83,6 +83,7 @@ pub fn bracket_example() -> tempfile::TempDir {
 
 /// [`bracket_example`] with the `pcf` of its supplier's declaration edited by `edit` (the
 /// declaration no longer verifies; the engine reads its figures).
+#[allow(clippy::unwrap_used)] // a test helper: a failed read or write fails the test
 pub fn bracket_with_supplier(edit: impl Fn(&mut serde_json::Value)) -> tempfile::TempDir {
     let dir = bracket_example();
     let p = dir.path().join("suppliers/hot-rolled-coil.json");
