@@ -255,3 +255,111 @@ fn c2sp_signed_note_example_verifies_and_tampering_is_refused() {
         assert!(matches!(Note::parse(&bad), Err(NoteError::Format(_))), "{bad:?}");
     }
 }
+
+/// `pcf declare` signs a checkpoint after each entry; the checkpoints verify with the key of
+/// their did:key origin, every entry has an inclusion proof against them, the later one is
+/// consistent with the earlier, and `pcf register verify` checks them all.
+#[test]
+fn the_register_checkpoints_every_append_and_proves_inclusion_and_consistency() {
+    use pcf::register::note::{Checkpoint, ED25519, Note, Verifier};
+    use pcf::register::{CHECKPOINTS, Register};
+    let dir = crate::util::bracket_example();
+    let run = |args: &[&str]| {
+        let out = crate::util::pcf(dir.path(), args);
+        assert!(out.status.success(), "{args:?}: {}", crate::util::stderr(&out));
+        crate::util::stdout(&out)
+    };
+    run(&["keygen", "--out", "issuer.key"]);
+    let did = run(&["did", "issuer.key"]).trim().to_string();
+    let first = run(&[
+        "declare",
+        "inventory.toml",
+        "--product",
+        "bracket",
+        "--key",
+        "issuer.key",
+        "--out",
+        "v1.json",
+        "--register",
+        "reg",
+    ]);
+    assert!(first.contains("checkpoint ") && first.contains("(size 1)"), "{first}");
+    run(&[
+        "declare",
+        "inventory.toml",
+        "--product",
+        "bracket",
+        "--key",
+        "issuer.key",
+        "--out",
+        "v2.json",
+        "--register",
+        "reg",
+        "--supersedes",
+        "v1.json",
+    ]);
+    let reg = Register::open(dir.path().join("reg")).unwrap();
+    let issuer = Verifier::new(&did, ED25519, pcf::keys::parse_did_key(&did).unwrap()).unwrap();
+    let read = |size: u64| {
+        let path = dir.path().join("reg").join(CHECKPOINTS).join(format!("{size:020}.txt"));
+        let note = Note::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+        note.verify(std::slice::from_ref(&issuer)).unwrap();
+        Checkpoint::parse(&note.text).unwrap()
+    };
+    let (c1, c2) = (read(1), read(2));
+    assert_eq!((c1.origin.as_str(), c1.size, c2.size), (did.as_str(), 1, 2));
+    assert_eq!(reg.latest_checkpoint(&issuer).unwrap().unwrap().checkpoint, c2);
+    for (seq, entry) in reg.entries().unwrap().iter().enumerate() {
+        let leaf = merkle::leaf_hash(&entry.canonical().unwrap());
+        let proof = reg.inclusion_proof(seq as u64, 2).unwrap();
+        merkle::verify_inclusion(&leaf, seq as u64, 2, &proof, &c2.root).unwrap();
+    }
+    let proof = reg.consistency_proof(1, 2).unwrap();
+    merkle::verify_consistency(1, 2, &proof, &c1.root, &c2.root).unwrap();
+    let verify = run(&["register", "--dir", "reg", "verify"]);
+    assert!(verify.contains("2 signed checkpoint(s) match the entries"), "{verify}");
+    // Checkpointing again changes nothing: the same head gives the same signed note.
+    run(&["register", "--dir", "reg", "checkpoint", "--key", "issuer.key"]);
+    assert_eq!(read(2), c2);
+}
+
+/// A second head for a size already checkpointed is a fork: the register refuses to sign
+/// another, and `pcf register verify` reports the rewritten history.
+#[test]
+fn a_forked_checkpoint_is_refused_and_reported() {
+    use pcf::register::note::{self, Checkpoint, Note};
+    use pcf::register::{CHECKPOINTS, Register};
+    let dir = crate::util::bracket_example();
+    let run = |args: &[&str]| crate::util::pcf(dir.path(), args);
+    assert!(run(&["keygen", "--out", "issuer.key"]).status.success());
+    let out = run(&[
+        "declare",
+        "inventory.toml",
+        "--product",
+        "bracket",
+        "--key",
+        "issuer.key",
+        "--out",
+        "v1.json",
+        "--register",
+        "reg",
+    ]);
+    assert!(out.status.success(), "{}", crate::util::stderr(&out));
+    // The same key signs another root for size 1 and puts it in place of the real one.
+    let key = pcf::keys::read_private_key(&dir.path().join("issuer.key")).unwrap();
+    let origin = pcf::keys::did_key(&key.verifying_key());
+    let forged = Checkpoint { origin: origin.clone(), size: 1, root: [7; 32], extensions: vec![] };
+    let text = forged.to_text();
+    let sig = note::sign(&text, &origin, &key).unwrap();
+    let path = dir.path().join("reg").join(CHECKPOINTS).join(format!("{:020}.txt", 1));
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, Note { text, signatures: vec![sig] }.to_text()).unwrap();
+
+    let reg = Register::open(dir.path().join("reg")).unwrap();
+    let err = reg.checkpoint(&key).unwrap_err().to_string();
+    assert!(err.contains("another checkpoint of size 1") && err.contains("fork"), "{err}");
+    let out = run(&["register", "--dir", "reg", "verify"]);
+    assert!(!out.status.success());
+    let err = crate::util::stderr(&out);
+    assert!(err.contains("the history it signed was rewritten"), "{err}");
+}

@@ -139,6 +139,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     outln!("  digest    {}", d.digest);
     outln!("  issuer    {}", pcf::keys::did_key(&key.verifying_key()));
     outln!("  register  {} entry {}", register.display(), entry.seq);
+    let cp = reg.checkpoint(&key)?;
+    outln!("  checkpoint {} (size {})", cp.path.display(), cp.checkpoint.size);
     for u in d.upstream.iter().filter(|u| !u.verified) {
         outln!(
             "  WARNING   upstream {} recorded as unverified: {}",

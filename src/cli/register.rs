@@ -35,6 +35,13 @@ pub enum RegisterCommand {
         /// Sequence number.
         seq: u64,
     },
+    /// Sign a checkpoint of the register (C2SP tlog-checkpoint: its origin is the issuer's
+    /// did:key, its size and Merkle root those of the entries) and store it in checkpoints/.
+    Checkpoint {
+        /// The issuer's private key file.
+        #[arg(long)]
+        key: PathBuf,
+    },
     /// Re-walk the chain and report the first broken link.
     Verify {
         /// Print JSON.
@@ -108,12 +115,23 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
         }
         RegisterCommand::Show { seq } => print_json(&reg.entry(seq)?),
+        RegisterCommand::Checkpoint { key } => {
+            let key = pcf::keys::read_private_key(&key)?;
+            let cp = reg.checkpoint(&key)?;
+            outln!("checkpoint of {} entries: {}", cp.checkpoint.size, cp.path.display());
+            out!("{}", cp.note);
+        }
         RegisterCommand::Verify { json } => {
             let rep = reg.verify()?;
+            let checkpoints = reg.verify_checkpoints()?;
             let findings = pcf::certification::certificates::double_counting(&reg)?;
             let failed = findings.iter().any(|f| f.is_error());
             if json {
-                print_json(&serde_json::json!({ "chain": rep, "certificates": findings }));
+                print_json(&serde_json::json!({
+                    "chain": rep,
+                    "checkpoints": checkpoints,
+                    "certificates": findings,
+                }));
             } else {
                 outln!(
                     "register {} is intact: {} entries, {} declarations ({} deprecated){}",
@@ -123,6 +141,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     rep.deprecated,
                     rep.head.map_or(String::new(), |h| format!("; head {} {}", h.seq, h.digest))
                 );
+                if checkpoints > 0 {
+                    outln!(
+                        "  {checkpoints} signed checkpoint(s) match the entries (signature of \
+                         their did:key origin, Merkle root of their size)"
+                    );
+                }
                 if rep.stray_temp_files > 0 {
                     outln!(
                         "  {} leftover temporary file(s) from interrupted writes (harmless)",

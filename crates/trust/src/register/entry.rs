@@ -116,7 +116,9 @@ impl Entry {
         Ok(Digest::of(&self.canonical()?))
     }
 
-    fn canonical(&self) -> Result<Vec<u8>, RegisterError> {
+    /// The entry's canonical JSON (RFC 8785): the bytes its digest is over, and its leaf in
+    /// the register's Merkle tree.
+    pub fn canonical(&self) -> Result<Vec<u8>, RegisterError> {
         let fail = |message: String| RegisterError::Canonical { seq: self.seq, message };
         let value = serde_json::to_value(self).map_err(|e| fail(e.to_string()))?;
         canonical::canonicalize(&value).map_err(|e| fail(e.to_string()))

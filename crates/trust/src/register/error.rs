@@ -36,6 +36,12 @@ pub enum RegisterError {
         /// What is wrong with it.
         violation: Violation,
     },
+    /// A checkpoint could not be made, stored or read (a fork, a bad signature, a bad size).
+    #[error("checkpoint: {message}")]
+    Checkpoint {
+        /// What is wrong.
+        message: String,
+    },
     /// A file in `entries/` is not named like an entry.
     #[error(
         "unexpected file {file} in the register: only files named <20-digit seq>.json belong in \

@@ -46,6 +46,7 @@ mod chain;
 mod entry;
 mod error;
 mod excerpt;
+mod log;
 pub mod merkle;
 pub mod note;
 
@@ -62,6 +63,7 @@ pub use entry::{
 };
 pub use error::{RegisterError, Violation};
 pub use excerpt::{ExcerptReport, RegisterExcerpt, verify_excerpt};
+pub use log::{CHECKPOINTS, SignedCheckpoint};
 
 /// Where the CLI keeps the register when the user names no directory.
 pub const DEFAULT_DIR: &str = ".pcf-register";

@@ -1,0 +1,183 @@
+//! The register as a transparency log: its entries, in order, are the leaves of an RFC 9162
+//! Merkle tree (a leaf is the entry's canonical JSON, the bytes whose SHA-256 the chain links),
+//! and the issuer signs checkpoints of that tree (C2SP `tlog-checkpoint` in a `signed-note`)
+//! whose origin is the issuer's DID. Checkpoints are kept in `checkpoints/<size>.txt`, written
+//! once: a second, different head for a size already checkpointed is a fork and is refused.
+//!
+//! The tree is rebuilt from the entries when it is needed (the chain is walked and checked
+//! first), which costs O(n); proofs from it cost O(log n).
+
+use std::fs;
+use std::io;
+use std::path::PathBuf;
+
+use ed25519_dalek::SigningKey;
+use pcf_base::atomic::{Mode, write_new};
+
+use super::merkle::{self, Hash, MemoryTree};
+use super::note::{self, Checkpoint, Note, Verifier};
+use super::{Register, RegisterError, io_error};
+
+/// The directory of the register's signed checkpoints.
+pub const CHECKPOINTS: &str = "checkpoints";
+
+/// A checkpoint the issuer signed, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedCheckpoint {
+    /// The checkpoint.
+    pub checkpoint: Checkpoint,
+    /// The signed note (checkpoint text and signature lines).
+    pub note: String,
+    /// Where it is stored.
+    pub path: PathBuf,
+}
+
+fn refused(message: String) -> RegisterError {
+    RegisterError::Checkpoint { message }
+}
+
+impl Register {
+    /// The Merkle tree of the register's entries, after checking the chain.
+    pub fn tree(&self) -> Result<MemoryTree, RegisterError> {
+        let mut tree = MemoryTree::new();
+        for entry in self.entries()? {
+            tree.push(&entry.canonical()?);
+        }
+        Ok(tree)
+    }
+
+    /// Signs a checkpoint of the register as it is now with the issuer's `key` (origin: the
+    /// key's did:key) and stores it, unless the same checkpoint is stored already.
+    pub fn checkpoint(&self, key: &SigningKey) -> Result<SignedCheckpoint, RegisterError> {
+        let tree = self.tree()?;
+        let origin = crate::keys::did_key(&key.verifying_key());
+        let checkpoint = Checkpoint {
+            origin: origin.clone(),
+            size: tree.size(),
+            root: tree.root(),
+            extensions: vec![],
+        };
+        let text = checkpoint.to_text();
+        let sig = note::sign(&text, &origin, key).map_err(|e| refused(e.to_string()))?;
+        let note = Note { text, signatures: vec![sig] }.to_text();
+        let dir = self.dir().join(CHECKPOINTS);
+        fs::create_dir_all(&dir).map_err(|e| io_error("create", &dir, &e))?;
+        let path = dir.join(format!("{:020}.txt", checkpoint.size));
+        match write_new(&path, note.as_bytes(), Mode::Public) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                // Ed25519 signatures are deterministic: the same head gives the same note.
+                let stored = fs::read_to_string(&path).map_err(|e| io_error("read", &path, &e))?;
+                if stored != note {
+                    return Err(refused(format!(
+                        "{} holds another checkpoint of size {}: the register would show two \
+                         histories of one size (a fork); it was altered, or another key signs \
+                         for it",
+                        path.display(),
+                        checkpoint.size
+                    )));
+                }
+            }
+            Err(e) => return Err(io_error("write", &path, &e)),
+        }
+        Ok(SignedCheckpoint { checkpoint, note, path })
+    }
+
+    /// The latest stored checkpoint's note, if any, checked against the issuer's key.
+    pub fn latest_checkpoint(
+        &self,
+        issuer: &Verifier,
+    ) -> Result<Option<SignedCheckpoint>, RegisterError> {
+        let dir = self.dir().join(CHECKPOINTS);
+        let mut names: Vec<String> = match fs::read_dir(&dir) {
+            Ok(read) => read
+                .filter_map(|e| e.ok().and_then(|e| e.file_name().into_string().ok()))
+                .filter(|n| n.len() == 24 && n.ends_with(".txt"))
+                .collect(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_error("read", &dir, &e)),
+        };
+        names.sort();
+        let Some(name) = names.pop() else { return Ok(None) };
+        let path = dir.join(name);
+        let text = fs::read_to_string(&path).map_err(|e| io_error("read", &path, &e))?;
+        let parsed = Note::parse(&text).map_err(|e| refused(format!("{}: {e}", path.display())))?;
+        parsed
+            .verify(std::slice::from_ref(issuer))
+            .map_err(|e| refused(format!("{}: {e}", path.display())))?;
+        let checkpoint = Checkpoint::parse(&parsed.text)
+            .map_err(|e| refused(format!("{}: {e}", path.display())))?;
+        Ok(Some(SignedCheckpoint { checkpoint, note: text, path }))
+    }
+
+    /// Checks every stored checkpoint: signed by the key its origin (a did:key) names, and its
+    /// root the root of the register's first `size` entries. Returns how many were checked.
+    pub fn verify_checkpoints(&self) -> Result<usize, RegisterError> {
+        let dir = self.dir().join(CHECKPOINTS);
+        let read = match fs::read_dir(&dir) {
+            Ok(read) => read,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(io_error("read", &dir, &e)),
+        };
+        let mut paths: Vec<PathBuf> = read.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        let tree = self.tree()?;
+        let mut origin: Option<String> = None;
+        for path in &paths {
+            let at = |e: &dyn std::fmt::Display| refused(format!("{}: {e}", path.display()));
+            let text = fs::read_to_string(path).map_err(|e| io_error("read", path, &e))?;
+            let parsed = Note::parse(&text).map_err(|e| at(&e))?;
+            let checkpoint = Checkpoint::parse(&parsed.text).map_err(|e| at(&e))?;
+            // One register, one issuer: every checkpoint has the origin of the first.
+            match &origin {
+                Some(o) if *o != checkpoint.origin => {
+                    return Err(at(&format!(
+                        "its origin {} is not {o}, the origin of the register's other checkpoints",
+                        checkpoint.origin
+                    )));
+                }
+                _ => origin = Some(checkpoint.origin.clone()),
+            }
+            let key = crate::keys::parse_did_key(&checkpoint.origin).map_err(|e| at(&e))?;
+            let issuer =
+                Verifier::new(&checkpoint.origin, note::ED25519, key).map_err(|e| at(&e))?;
+            parsed.verify(std::slice::from_ref(&issuer)).map_err(|e| at(&e))?;
+            if path.file_name().and_then(|n| n.to_str())
+                != Some(&format!("{:020}.txt", checkpoint.size))
+            {
+                return Err(at(&format!("holds a checkpoint of size {}", checkpoint.size)));
+            }
+            if checkpoint.size > tree.size() {
+                return Err(at(&format!(
+                    "checkpoints {} entries but the register has {}: entries were removed",
+                    checkpoint.size,
+                    tree.size()
+                )));
+            }
+            let root = merkle::root(&tree, checkpoint.size).map_err(|e| at(&e))?;
+            if root != checkpoint.root {
+                return Err(at(&"its root is not the root of the register's entries: the \
+                                 history it signed was rewritten"));
+            }
+        }
+        Ok(paths.len())
+    }
+
+    /// The inclusion proof of entry `seq` in the tree of the first `size` entries.
+    pub fn inclusion_proof(&self, seq: u64, size: u64) -> Result<Vec<Hash>, RegisterError> {
+        let tree = self.tree()?;
+        if size > tree.size() {
+            return Err(refused(format!("the register has {} entries, not {size}", tree.size())));
+        }
+        merkle::inclusion_proof(&tree, seq, size).map_err(|e| refused(e.to_string()))
+    }
+
+    /// The consistency proof from the tree of `size1` entries to that of `size2`.
+    pub fn consistency_proof(&self, size1: u64, size2: u64) -> Result<Vec<Hash>, RegisterError> {
+        let tree = self.tree()?;
+        if size2 > tree.size() {
+            return Err(refused(format!("the register has {} entries, not {size2}", tree.size())));
+        }
+        merkle::consistency_proof(&tree, size1, size2).map_err(|e| refused(e.to_string()))
+    }
+}
