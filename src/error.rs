@@ -49,6 +49,12 @@ pub enum Error {
     /// The issuer's register could not be read, written or verified.
     #[error(transparent)]
     Register(#[from] RegisterError),
+    /// A witness refused a checkpoint or could not keep its state.
+    #[error(transparent)]
+    Witness(#[from] pcf_trust::witness::WitnessError),
+    /// A signed note, verifier key or checkpoint was refused.
+    #[error(transparent)]
+    Note(#[from] pcf_trust::register::note::NoteError),
     /// A pcfbench-csv dataset could not be read.
     #[error(transparent)]
     Lci(#[from] LciError),

@@ -44,6 +44,8 @@ enum Command {
     Bundle(cli::bundle::Args),
     /// Read and check the issuer's register.
     Register(cli::register::Args),
+    /// Witness an issuer's log: cosign checkpoints that extend the last one cosigned.
+    Witness(cli::witness::Args),
     /// Certification: methodology diffs and approvals, audits, impact (see `cli::certify`).
     #[command(flatten)]
     Certify(cli::certify::Command),
@@ -82,6 +84,7 @@ fn run(cli: Cli) -> cli::Result<ExitCode> {
         Command::Verify(args) => cli::verify::run(args),
         Command::Bundle(args) => cli::bundle::run(args),
         Command::Register(args) => cli::register::run(args),
+        Command::Witness(args) => cli::witness::run(args),
         Command::Certify(c) => cli::certify::run(c),
         Command::Exchange(c) => cli::exchange::run(c),
         Command::Lci(args) => cli::lci::run(args),

@@ -363,3 +363,98 @@ fn a_forked_checkpoint_is_refused_and_reported() {
     let err = crate::util::stderr(&out);
     assert!(err.contains("the history it signed was rewritten"), "{err}");
 }
+
+/// A witness cosigns the log's first checkpoint, then a later one only with a consistency
+/// proof from the one it cosigned; a second head for the same size (a split view) and a proof
+/// that does not connect are reported as an equivocation with both checkpoints; an older
+/// checkpoint after a newer one (a rollback) is refused. Buyers check the cosignature with the
+/// witness's verifier key.
+#[test]
+fn a_witness_cosigns_consistent_checkpoints_and_reports_a_split_view() {
+    use pcf::register::note::{self, COSIGNATURE, Checkpoint, ED25519, Note, Verifier};
+    let dir = crate::util::bracket_example();
+    let run = |args: &[&str]| crate::util::pcf(dir.path(), args);
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}: {}", crate::util::stderr(&out));
+        crate::util::stdout(&out)
+    };
+    ok(&["keygen", "--out", "issuer.key"]);
+    ok(&["keygen", "--out", "witness.key"]);
+    let did = ok(&["did", "issuer.key"]).trim().to_string();
+    let declare = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "declare",
+            "inventory.toml",
+            "--product",
+            "bracket",
+            "--key",
+            "issuer.key",
+            "--out",
+            out,
+            "--register",
+            "reg",
+        ];
+        args.extend_from_slice(extra);
+        ok(&args);
+    };
+    let w = ["witness", "--key", "witness.key", "--name", "witness.example/w1"];
+    let cosign = |cp: &str, extra: &[&str]| {
+        let mut args = w.to_vec();
+        args.extend_from_slice(&["cosign", "--state", "wstate", "--log", &did, cp]);
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let cp = |size: u64| format!("reg/checkpoints/{size:020}.txt");
+    declare("v1.json", &[]);
+    let first = cosign(&cp(1), &[]);
+    assert!(first.status.success(), "{}", crate::util::stderr(&first));
+
+    // The witness's cosignature verifies with its vkey, over the log's checkpoint.
+    let vkey = ok(&[&w[..], &["key"]].concat()).trim().to_string();
+    let witness = Verifier::parse_vkey(&vkey).unwrap();
+    assert_eq!(witness.kind, COSIGNATURE);
+    let issuer = Verifier::new(&did, ED25519, pcf::keys::parse_did_key(&did).unwrap()).unwrap();
+    let cosigned = Note::parse(&crate::util::stdout(&first)).unwrap();
+    let verified = cosigned.verify(&[issuer.clone(), witness.clone()]).unwrap();
+    assert_eq!(verified.len(), 2);
+    assert!(verified[1].timestamp.is_some());
+
+    // Two more entries; without the proof the witness reports it, with it it cosigns.
+    declare("v2.json", &["--supersedes", "v1.json"]);
+    let no_proof = cosign(&cp(2), &[]);
+    assert_eq!(no_proof.status.code(), Some(1));
+    assert!(
+        crate::util::stdout(&no_proof).contains("EQUIVOCATION"),
+        "{}",
+        crate::util::stdout(&no_proof)
+    );
+    std::fs::write(
+        dir.path().join("p.txt"),
+        ok(&["register", "--dir", "reg", "prove", "--from", "1"]),
+    )
+    .unwrap();
+    let second = cosign(&cp(2), &["--proof", "p.txt"]);
+    assert!(second.status.success(), "{}", crate::util::stderr(&second));
+
+    // A rollback to size 1 is refused.
+    let back = cosign(&cp(1), &[]);
+    assert!(!back.status.success());
+    assert!(crate::util::stderr(&back).contains("rollback"), "{}", crate::util::stderr(&back));
+
+    // A split view: the issuer signs another head of size 2 for another buyer.
+    let key = pcf::keys::read_private_key(&dir.path().join("issuer.key")).unwrap();
+    let other = Checkpoint { origin: did.clone(), size: 2, root: [1; 32], extensions: vec![] };
+    let text = other.to_text();
+    let sig = note::sign(&text, &did, &key).unwrap();
+    std::fs::write(dir.path().join("fork.txt"), Note { text, signatures: vec![sig] }.to_text())
+        .unwrap();
+    let split = cosign("fork.txt", &[]);
+    assert_eq!(split.status.code(), Some(1));
+    let report = crate::util::stdout(&split);
+    assert!(report.contains("two checkpoints of size 2 with different roots"), "{report}");
+    // Both signed checkpoints are in the report, as evidence.
+    let real = std::fs::read_to_string(dir.path().join(cp(2))).unwrap();
+    assert!(report.contains(&real), "{report}");
+    assert!(report.contains(&note::encode_hash(&[1; 32])), "{report}");
+}

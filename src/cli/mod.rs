@@ -20,6 +20,7 @@ pub mod methodology;
 pub mod register;
 pub mod schema;
 pub mod verify;
+pub mod witness;
 
 /// What every subcommand returns.
 pub type Result<T> = std::result::Result<T, pcf::Error>;

@@ -11,6 +11,23 @@ use pcf::report;
 use super::Result;
 use super::output::print_json;
 
+/// A proof as `pcf register prove` prints it: one base64 SHA-256 hash per line.
+pub fn parse_proof(text: &str, file: &std::path::Path) -> Result<Vec<pcf::register::merkle::Hash>> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| {
+            pcf::register::note::decode_hash(l).ok_or_else(|| {
+                pcf::Error::Usage(format!(
+                    "{}:{}: not a base64 SHA-256 hash (a proof is one per line, as pcf register prove prints it)",
+                    file.display(),
+                    i + 1
+                ))
+            })
+        })
+        .collect()
+}
+
 /// The arguments of `pcf register`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -41,6 +58,16 @@ pub enum RegisterCommand {
         /// The issuer's private key file.
         #[arg(long)]
         key: PathBuf,
+    },
+    /// Print the consistency proof from the tree of FROM entries to the tree of SIZE (default:
+    /// all entries), one base64 hash per line, for a witness.
+    Prove {
+        /// The size of the earlier tree (the witness's last cosigned checkpoint).
+        #[arg(long)]
+        from: u64,
+        /// The size of the later tree.
+        #[arg(long)]
+        size: Option<u64>,
     },
     /// Re-walk the chain and report the first broken link.
     Verify {
@@ -115,6 +142,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
         }
         RegisterCommand::Show { seq } => print_json(&reg.entry(seq)?),
+        RegisterCommand::Prove { from, size } => {
+            let size = match size {
+                Some(s) => s,
+                None => reg.tree()?.size(),
+            };
+            for h in reg.consistency_proof(from, size)? {
+                outln!("{}", pcf::register::note::encode_hash(&h));
+            }
+        }
         RegisterCommand::Checkpoint { key } => {
             let key = pcf::keys::read_private_key(&key)?;
             let cp = reg.checkpoint(&key)?;

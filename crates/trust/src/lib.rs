@@ -3,7 +3,9 @@
 //! [`keys`] (Ed25519, `did:key`, admission checks) -> [`proof`] (W3C Data Integrity
 //! `eddsa-jcs-2022`) -> [`declaration`] (PACT v3 inside a Verifiable Credential: issue, bundle,
 //! and the one [`declaration::verify`] every command uses) -> [`register`] (the issuer's
-//! append-only, hash-chained record; [`issuance`] makes a declaration and its entry one step).
+//! append-only, hash-chained record, also an RFC 9162 Merkle tree with signed checkpoints;
+//! [`issuance`] makes a declaration and its entry one step) -> [`witness`] (cosigns checkpoints
+//! that extend the last one it saw).
 //! [`certification`] is the certification bodies' side: approvals and revocations of
 //! methodology versions (credentials too), audits that recompute, diffs and impact.
 //!
@@ -17,5 +19,6 @@ pub mod issuance;
 pub mod keys;
 pub mod proof;
 pub mod register;
+pub mod witness;
 
 pub use error::Error;

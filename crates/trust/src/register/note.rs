@@ -42,6 +42,16 @@ fn format(msg: impl Into<String>) -> NoteError {
     NoteError::Format(msg.into())
 }
 
+/// A hash in base64, as checkpoints and proofs write it.
+pub fn encode_hash(h: &Hash) -> String {
+    STANDARD.encode(h)
+}
+
+/// A base64 SHA-256 hash, or `None` if the text is not one.
+pub fn decode_hash(text: &str) -> Option<Hash> {
+    STANDARD.decode(text.trim()).ok()?.try_into().ok()
+}
+
 /// The key id of a key: SHA-256(name || "\n" || type || public key)[:4].
 pub fn key_id(name: &str, kind: u8, key: &VerifyingKey) -> [u8; 4] {
     let mut h = Sha256::new();
