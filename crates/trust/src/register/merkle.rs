@@ -97,7 +97,7 @@ pub fn root(nodes: &impl Nodes, size: u64) -> Result<Hash, ProofError> {
     range_hash(nodes, 0, size)
 }
 
-/// The inclusion proof of leaf `index` in the tree of `size` leaves: PATH(index, D[0:size]),
+/// The inclusion proof of leaf `index` in the tree of `size` leaves: `PATH(index, D[0:size])`,
 /// leaf level first (RFC 9162 §2.1.3.1).
 pub fn inclusion_proof(nodes: &impl Nodes, index: u64, size: u64) -> Result<Vec<Hash>, ProofError> {
     if index >= size {
@@ -130,8 +130,8 @@ fn path(
     Ok(())
 }
 
-/// The consistency proof between the trees of `size1` and `size2` leaves: PROOF(size1,
-/// D[0:size2]) (RFC 9162 §2.1.4.1); empty when the sizes are equal or `size1` is 0.
+/// The consistency proof between the trees of `size1` and `size2` leaves:
+/// `PROOF(size1, D[0:size2])` (RFC 9162 §2.1.4.1); empty when the sizes are equal or `size1` is 0.
 pub fn consistency_proof(
     nodes: &impl Nodes,
     size1: u64,

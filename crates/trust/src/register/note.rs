@@ -52,7 +52,7 @@ pub fn decode_hash(text: &str) -> Option<Hash> {
     STANDARD.decode(text.trim()).ok()?.try_into().ok()
 }
 
-/// The key id of a key: SHA-256(name || "\n" || type || public key)[:4].
+/// The key id of a key: `SHA-256(name || "\n" || type || public key)[:4]`.
 pub fn key_id(name: &str, kind: u8, key: &VerifyingKey) -> [u8; 4] {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
