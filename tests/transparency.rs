@@ -458,3 +458,75 @@ fn a_witness_cosigns_consistent_checkpoints_and_reports_a_split_view() {
     assert!(report.contains(&real), "{report}");
     assert!(report.contains(&note::encode_hash(&[1; 32])), "{report}");
 }
+
+/// A bundle carries the issuer's checkpoint at the excerpt's head with the excerpt's inclusion
+/// proofs, and `pcf verify` checks them: an excerpt that leaves out the deprecation of a
+/// superseded declaration no longer matches the checkpoint, and an altered entry is not in it.
+#[test]
+fn an_excerpt_that_omits_the_deprecation_cannot_match_the_checkpoint() {
+    use pcf::declaration::{Bundle, CheckStatus, VerifyOptions};
+    let dir = crate::util::bracket_example();
+    let ok = |args: &[&str]| {
+        let out = crate::util::pcf(dir.path(), args);
+        assert!(out.status.success(), "{args:?}: {}", crate::util::stderr(&out));
+        crate::util::stdout(&out)
+    };
+    ok(&["keygen", "--out", "issuer.key"]);
+    let declare = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "declare",
+            "inventory.toml",
+            "--product",
+            "bracket",
+            "--key",
+            "issuer.key",
+            "--out",
+            out,
+            "--register",
+            "reg",
+        ];
+        args.extend_from_slice(extra);
+        ok(&args);
+    };
+    declare("v1.json", &[]);
+    declare("v2.json", &["--supersedes", "v1.json"]);
+    let made = ok(&["bundle", "v1.json", "--inventory", "inventory.toml", "--register", "reg"]);
+    assert!(made.contains("log proof: yes"), "{made}");
+    let bundle: Bundle =
+        serde_json::from_slice(&std::fs::read(dir.path().join("v1.bundle.json")).unwrap()).unwrap();
+    let log_of = |b: &Bundle| {
+        let r =
+            pcf::declaration::verify::verify(&b.declaration, Some(b), &VerifyOptions::default());
+        r.checks
+            .iter()
+            .find(|c| c.name == "log")
+            .map(|c| (c.status, c.detail.clone()))
+            .unwrap_or_else(|| panic!("{r}"))
+    };
+    let (status, detail) = log_of(&bundle);
+    assert_eq!(status, CheckStatus::Pass, "{detail}");
+    assert!(detail.contains("entries 0..1") && detail.contains("size 2"), "{detail}");
+
+    // The issuer cuts the excerpt before the supersession that deprecates v1.
+    let mut cut = bundle.clone();
+    let ex = cut.register_excerpt.as_mut().unwrap();
+    ex.entries.truncate(1);
+    ex.head = pcf::register::Head { seq: 0, digest: ex.entries[0].digest().unwrap() };
+    cut.log.as_mut().unwrap().inclusion.truncate(1);
+    let (status, detail) = log_of(&cut);
+    assert_eq!(status, CheckStatus::Fail, "{detail}");
+    assert!(
+        detail.contains("the checkpoint has 2 entries but the excerpt's head is entry 0"),
+        "{detail}"
+    );
+
+    // The last entry rewritten after checkpointing (here its time), with the head moved to
+    // match so that the excerpt's own chain holds: it is not the checkpointed leaf.
+    let mut altered = bundle.clone();
+    let ex = altered.register_excerpt.as_mut().unwrap();
+    ex.entries[1].time = "2020-01-01T00:00:00Z".parse().unwrap();
+    ex.head = pcf::register::Head { seq: 1, digest: ex.entries[1].digest().unwrap() };
+    let (status, detail) = log_of(&altered);
+    assert_eq!(status, CheckStatus::Fail, "{detail}");
+    assert!(detail.contains("entry 1 is not in the checkpointed log"), "{detail}");
+}

@@ -73,7 +73,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             b.superseded.push(old_doc);
             wanted.push(old);
         }
-        b.register_excerpt = Some(reg.excerpt(&wanted)?);
+        let excerpt = reg.excerpt(&wanted)?;
+        b.log = reg.log_proof(&excerpt)?;
+        b.register_excerpt = Some(excerpt);
     }
     let missing: Vec<String> = prov
         .upstream
@@ -86,12 +88,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     pcf::atomic::write_replace(&out, text.as_bytes(), pcf::atomic::Mode::Public)
         .map_err(|e| pcf::Error::io(&out, &e))?;
     outln!(
-        "wrote {}: declaration, {} upstream, {} superseded, {} methodology file(s), register excerpt: {}",
+        "wrote {}: declaration, {} upstream, {} superseded, {} methodology file(s), register excerpt: {}, log proof: {}",
         out.display(),
         b.upstream.len(),
         b.superseded.len(),
         b.methodologies.len(),
-        if b.register_excerpt.is_some() { "yes" } else { "no" }
+        if b.register_excerpt.is_some() { "yes" } else { "no" },
+        if b.log.is_some() { "yes" } else { "no" }
     );
     if !missing.is_empty() {
         outln!(

@@ -34,6 +34,10 @@ pub struct Bundle {
     /// The issuer's register, as far as it concerns the declaration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub register_excerpt: Option<RegisterExcerpt>,
+    /// The issuer's checkpoint of its log at the excerpt's head, with the excerpt's inclusion
+    /// proofs (absent for registers not checkpointed then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<crate::register::LogProof>,
 }
 
 /// A methodology file carried in a bundle.
@@ -95,6 +99,7 @@ impl Bundle {
             superseded: Vec::new(),
             methodologies: Vec::new(),
             register_excerpt: None,
+            log: None,
         }
     }
 

@@ -13,10 +13,11 @@ use std::path::PathBuf;
 
 use ed25519_dalek::SigningKey;
 use pcf_base::atomic::{Mode, write_new};
+use serde::{Deserialize, Serialize};
 
 use super::merkle::{self, Hash, MemoryTree};
 use super::note::{self, Checkpoint, Note, Verifier};
-use super::{Register, RegisterError, io_error};
+use super::{Register, RegisterError, RegisterExcerpt, io_error};
 
 /// The directory of the register's signed checkpoints.
 pub const CHECKPOINTS: &str = "checkpoints";
@@ -30,6 +31,19 @@ pub struct SignedCheckpoint {
     pub note: String,
     /// Where it is stored.
     pub path: PathBuf,
+}
+
+/// What ties a register excerpt to the issuer's log: the issuer's signed checkpoint whose size
+/// is the excerpt's head + 1, and the inclusion proof of each entry of the excerpt in it. With
+/// them the excerpt is every entry from the declaration's own to the checkpoint, as the
+/// checkpoint commits to: a later status change cannot be left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LogProof {
+    /// The checkpoint, a signed note.
+    pub checkpoint: String,
+    /// For each entry of the excerpt, in order, its inclusion proof (base64 hashes).
+    pub inclusion: Vec<Vec<String>>,
 }
 
 fn refused(message: String) -> RegisterError {
@@ -163,6 +177,28 @@ impl Register {
         Ok(paths.len())
     }
 
+    /// The log proof of `excerpt`, if the issuer checkpointed the register at its head.
+    pub fn log_proof(&self, excerpt: &RegisterExcerpt) -> Result<Option<LogProof>, RegisterError> {
+        let size = excerpt.head.seq + 1;
+        let path = self.dir().join(CHECKPOINTS).join(format!("{size:020}.txt"));
+        let checkpoint = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_error("read", &path, &e)),
+        };
+        let tree = self.tree()?;
+        let inclusion = excerpt
+            .entries
+            .iter()
+            .map(|e| {
+                merkle::inclusion_proof(&tree, e.seq, size)
+                    .map(|p| p.iter().map(note::encode_hash).collect())
+                    .map_err(|e| refused(e.to_string()))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Some(LogProof { checkpoint, inclusion }))
+    }
+
     /// The inclusion proof of entry `seq` in the tree of the first `size` entries.
     pub fn inclusion_proof(&self, seq: u64, size: u64) -> Result<Vec<Hash>, RegisterError> {
         let tree = self.tree()?;
@@ -180,4 +216,48 @@ impl Register {
         }
         merkle::consistency_proof(&tree, size1, size2).map_err(|e| refused(e.to_string()))
     }
+}
+
+/// Checks a log proof of `excerpt` (already checked on its own) for an issuer whose did:key is
+/// `issuer`: the checkpoint is signed by that key with that origin, its size is the excerpt's
+/// head + 1, and every entry of the excerpt is the leaf of its sequence number in it. Returns
+/// the checkpoint.
+pub fn verify_log_proof(
+    excerpt: &RegisterExcerpt,
+    proof: &LogProof,
+    issuer: &str,
+) -> Result<Checkpoint, String> {
+    let key = crate::keys::parse_did_key(issuer).map_err(|e| e.to_string())?;
+    let verifier = Verifier::new(issuer, note::ED25519, key).map_err(|e| e.to_string())?;
+    let parsed = Note::parse(&proof.checkpoint).map_err(|e| format!("the checkpoint: {e}"))?;
+    parsed
+        .verify(std::slice::from_ref(&verifier))
+        .map_err(|e| format!("the checkpoint is not signed by the issuer: {e}"))?;
+    let cp = Checkpoint::parse(&parsed.text).map_err(|e| format!("the checkpoint: {e}"))?;
+    if cp.origin != issuer {
+        return Err(format!("the checkpoint's origin is {}, not the issuer {issuer}", cp.origin));
+    }
+    if cp.size != excerpt.head.seq + 1 {
+        return Err(format!(
+            "the checkpoint has {} entries but the excerpt's head is entry {}",
+            cp.size, excerpt.head.seq
+        ));
+    }
+    if proof.inclusion.len() != excerpt.entries.len() {
+        return Err(format!(
+            "{} inclusion proofs for {} entries",
+            proof.inclusion.len(),
+            excerpt.entries.len()
+        ));
+    }
+    for (entry, hashes) in excerpt.entries.iter().zip(&proof.inclusion) {
+        let hashes: Vec<Hash> = hashes
+            .iter()
+            .map(|h| note::decode_hash(h).ok_or_else(|| format!("{h:?} is not a hash")))
+            .collect::<Result<_, _>>()?;
+        let leaf = merkle::leaf_hash(&entry.canonical().map_err(|e| e.to_string())?);
+        merkle::verify_inclusion(&leaf, entry.seq, cp.size, &hashes, &cp.root)
+            .map_err(|e| format!("entry {} is not in the checkpointed log: {e}", entry.seq))?;
+    }
+    Ok(cp)
 }

@@ -61,6 +61,7 @@ pub fn verify(document: &Value, bundle: Option<&Bundle>, options: &VerifyOptions
         options,
         index: Index::new(bundle),
         excerpt: bundle.and_then(|b| b.register_excerpt.as_ref()),
+        log: bundle.and_then(|b| b.log.as_ref()),
         memo: HashMap::new(),
     };
     verify_node(&mut ctx, document, at, &mut Vec::new())
@@ -71,6 +72,8 @@ struct Context<'a> {
     options: &'a VerifyOptions,
     index: Index<'a>,
     excerpt: Option<&'a RegisterExcerpt>,
+    /// The bundle's proof that the excerpt is the issuer's checkpointed log.
+    log: Option<&'a crate::register::LogProof>,
     /// Upstream reports by digest and the instant they were judged at: a declaration reached
     /// by several paths is verified once.
     memo: HashMap<(Digest, Instant), Report>,

@@ -119,7 +119,7 @@ pub(super) fn status_check(
     doc: &Value,
     digest: Option<Digest>,
     index: &Index<'_>,
-    excerpt: Option<&RegisterExcerpt>,
+    (excerpt, log): (Option<&RegisterExcerpt>, Option<&crate::register::LogProof>),
     depth: usize,
     at: Instant,
     standing: &mut Vec<(Standing, String)>,
@@ -173,8 +173,52 @@ pub(super) fn status_check(
             Ok(rep) if !rep.statuses.contains_key(&digest) => {
                 r.add("register", Fail, "the excerpt does not record this declaration")
             }
-            Ok(rep) => excerpt_standing(r, ex, &rep.head, digest, at, standing),
+            Ok(rep) => {
+                log_check(r, ex, log, issuer.as_deref());
+                excerpt_standing(r, ex, &rep.head, digest, at, standing)
+            }
         },
+    }
+}
+
+/// Whether the excerpt is the issuer's checkpointed log (every entry from the declaration's
+/// own to the checkpoint, as the issuer's signed checkpoint commits to) or only its unsigned
+/// record.
+fn log_check(
+    r: &mut Report,
+    ex: &RegisterExcerpt,
+    log: Option<&crate::register::LogProof>,
+    issuer: Option<&str>,
+) {
+    use CheckStatus::*;
+    match (log, issuer) {
+        (None, _) => r.add(
+            "log",
+            Skip,
+            "no checkpoint of the issuer's log: the excerpt is its unsigned record (declarations \
+             issued before the transparency log carry none)",
+        ),
+        (Some(_), Some(issuer)) if !issuer.starts_with("did:key:") => r.add(
+            "log",
+            Skip,
+            format!("the issuer {issuer} is not a did:key: its checkpoints cannot be checked here"),
+        ),
+        (Some(proof), Some(issuer)) => match crate::register::verify_log_proof(ex, proof, issuer) {
+            Ok(cp) => r.add(
+                "log",
+                Pass,
+                format!(
+                    "the excerpt is entries {}..{} of the issuer's log, as its checkpoint of size \
+                     {} (signed by the issuer) commits to: no later status change up to it can \
+                     be left out",
+                    ex.entries.first().map_or(0, |e| e.seq),
+                    cp.size - 1,
+                    cp.size
+                ),
+            ),
+            Err(e) => r.add("log", Fail, e),
+        },
+        (Some(_), None) => r.add("log", Fail, "the declaration names no issuer"),
     }
 }
 
