@@ -4,6 +4,7 @@ mod util;
 
 mod adversarial;
 mod architecture;
+mod bom;
 mod canonical;
 mod cbam;
 mod certification;
