@@ -1,13 +1,14 @@
 //! Footprints at bill-of-materials scale (issue 12): the generated inventories of the hidden
-//! `pcf bench bom` load and compute. (Timings are measured by `scripts/bench-bom`, never
-//! asserted.)
+//! `pcf bench bom` load and compute; one product's breakdown over its own supply chain is the
+//! one the whole computation gives, bit for bit. (Timings are measured by `scripts/bench-bom`,
+//! never asserted.)
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 
-use pcf::engine;
+use pcf::engine::{self, ChainScratch, Model, Selection};
 use pcf::inventory::Inventory;
 use pcf::methodology::Methodology;
 
@@ -39,5 +40,51 @@ fn generated_inventories_have_loops_coproducts_suppliers_and_exclusions() {
         let top = f.products.iter().find(|p| p.product == "p119").unwrap();
         assert!(top.totals.excluding_uptake > 0.0);
         assert!(!top.allocations.is_empty() && !top.exclusions.is_empty(), "{shape}");
+    }
+}
+
+#[test]
+fn one_product_costs_its_chain_and_matches_the_whole_computation() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = Methodology::shipped("pact-3.0").unwrap();
+    for shape in ["shared", "tree"] {
+        let name = generate(dir.path(), 150, shape);
+        let inv = Inventory::load(&dir.path().join(&name)).unwrap();
+        let all = engine::footprint(&inv, &m).unwrap();
+        let model = Model::build(&inv, &m).unwrap();
+        let mut scratch = ChainScratch::default();
+        let n = inv.products.len();
+        for j in 0..n {
+            // The sparse supply is the dense one without its zeros, bit for bit.
+            let mut demand = vec![0.0; n];
+            demand[j] = 1.0;
+            let dense: Vec<(usize, f64)> = model
+                .factorization
+                .supply(&demand)
+                .into_iter()
+                .enumerate()
+                .filter(|&(_, s)| s != 0.0)
+                .collect();
+            let chain = model.factorization.supply_chain(j, 1.0, &mut scratch);
+            assert_eq!(chain.len(), dense.len(), "{shape} product {j}");
+            for (a, b) in chain.iter().zip(&dense) {
+                assert_eq!(a.0, b.0);
+                assert_eq!(a.1.to_bits(), b.1.to_bits(), "{shape} product {j} supply of {}", a.0);
+            }
+            let summary = model.summary(j);
+            assert_eq!(summary.totals, all.products[j].totals);
+            assert_eq!(summary.quality, all.products[j].quality);
+        }
+        for j in [0, n / 2, n - 1] {
+            let one = engine::footprint_for(&inv, &m, &Selection::Products(vec![j])).unwrap();
+            let a = serde_json::to_string_pretty(&one.products[0]).unwrap();
+            let b = serde_json::to_string_pretty(&all.products[j]).unwrap();
+            for (x, y) in a.lines().zip(b.lines()) {
+                assert_eq!(x, y, "{shape} product {j}");
+            }
+            assert_eq!(one.products, vec![all.products[j].clone()], "{shape} product {j}");
+            assert_eq!(Model::build(&inv, &m).unwrap().header().residual, all.residual);
+        }
+        model.check_all(&mut scratch).unwrap();
     }
 }

@@ -281,8 +281,12 @@ pub fn impact(
 type PerProduct = Result<BTreeMap<String, f64>, String>;
 
 fn per_product(inv: &Inventory, m: &Methodology) -> PerProduct {
-    let f = engine::footprint(inv, m).map_err(|e| e.to_string())?;
-    Ok(f.products.into_iter().map(|p| (p.product, p.totals.excluding_uptake)).collect())
+    // Totals only: every product is checked, none broken down.
+    let model = engine::Model::build(inv, m).map_err(|e| e.to_string())?;
+    model.check_all(&mut engine::ChainScratch::default()).map_err(|e| e.to_string())?;
+    Ok((0..inv.products.len())
+        .map(|j| (inv.products[j].id.0.clone(), model.totals_of(j).0.excluding_uptake))
+        .collect())
 }
 
 /// The value at a JSON pointer.
