@@ -1,7 +1,7 @@
 //! Footprints at bill-of-materials scale (issue 12): the generated inventories of the hidden
 //! `pcf bench bom` load and compute; one product's breakdown over its own supply chain is the
-//! one the whole computation gives, bit for bit. (Timings are measured by `scripts/bench-bom`,
-//! never asserted.)
+//! one the whole computation gives, bit for bit; the summary of many products and the streamed
+//! JSON agree with the engine. (Timings are measured by `scripts/bench-bom`, never asserted.)
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -87,4 +87,51 @@ fn one_product_costs_its_chain_and_matches_the_whole_computation() {
         }
         model.check_all(&mut scratch).unwrap();
     }
+}
+
+#[test]
+fn many_products_give_a_summary_and_details_stream_the_same_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = generate(dir.path(), 60, "shared");
+    let inv = Inventory::load(&dir.path().join(&name)).unwrap();
+    let m = Methodology::shipped("pact-3.0").unwrap();
+    let all = engine::footprint(&inv, &m).unwrap();
+
+    // The default report of many products: one row per product.
+    let out = util::pcf(dir.path(), &["footprint", &name]);
+    assert!(out.status.success(), "{}", util::stderr(&out));
+    let text = util::stdout(&out);
+    assert!(text.contains("66 products: totals per declared unit"), "{text}");
+    assert!(!text.contains("by gas"), "no breakdowns in the summary");
+
+    // Its JSON: the same header, each product's totals and quality.
+    let out = util::pcf(dir.path(), &["footprint", &name, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let products = v["products"].as_array().unwrap();
+    assert_eq!(products.len(), all.products.len());
+    for (p, f) in products.iter().zip(&all.products) {
+        assert_eq!(p["product"], f.product.as_str());
+        let totals: engine::Totals = serde_json::from_value(p["totals"].clone()).unwrap();
+        assert_eq!(totals, f.totals);
+    }
+
+    // --details --json: byte for byte the pretty JSON of the whole result, streamed.
+    let out = util::pcf(dir.path(), &["footprint", &name, "--details", "--json"]);
+    assert!(out.status.success(), "{}", util::stderr(&out));
+    let mut all = all;
+    all.inventory.clone_from(&name); // the binary ran in the directory
+    let expected = serde_json::to_string_pretty(&all).unwrap() + "\n";
+    let got = util::stdout(&out);
+    for (i, (x, y)) in got.lines().zip(expected.lines()).enumerate() {
+        assert_eq!(x, y, "line {i}");
+    }
+    assert!(got == expected, "streamed JSON differs from the whole result");
+
+    // One product: its full breakdown.
+    let out = util::pcf(dir.path(), &["footprint", &name, "--product", "p59", "--json"]);
+    let one: engine::Footprints = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        one.products,
+        vec![all.products.iter().find(|p| p.product == "p59").unwrap().clone()]
+    );
 }
