@@ -135,3 +135,22 @@ fn many_products_give_a_summary_and_details_stream_the_same_json() {
         vec![all.products.iter().find(|p| p.product == "p59").unwrap().clone()]
     );
 }
+
+/// Not a test: how many times per second the steel-bracket example (which references shipped
+/// datasets) loads and computes, as the inventory fuzz target does per input. Run with
+/// `cargo test --release --test main bom::loads_per_second -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, run on demand"]
+fn loads_per_second() {
+    let path = util::root().join("examples/steel-bracket/inventory.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let m = Methodology::shipped("pact-3.0").unwrap();
+    let start = std::time::Instant::now();
+    let runs = 200;
+    for _ in 0..runs {
+        let inv = Inventory::from_str(&path, &text).unwrap();
+        engine::footprint(&inv, &m).unwrap();
+    }
+    let per_second = f64::from(runs) / start.elapsed().as_secs_f64();
+    println!("steel-bracket: {per_second:.0} loads and footprints per second");
+}
