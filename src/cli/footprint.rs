@@ -39,7 +39,8 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     /// Break down every product in full, also in inventories of more than 20 products (whose
-    /// default is a summary table); the output grows with the products times their chains.
+    /// default is a summary table); the output grows with the products times their chains
+    /// (each contribution tree expands at most 2000 products and 16 levels).
     #[arg(long)]
     pub details: bool,
     /// Write an SVG contribution chart per product broken down into this directory.
