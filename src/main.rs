@@ -54,6 +54,12 @@ enum Command {
     Exchange(cli::exchange::Command),
     /// Score every product of a pcfbench-csv dataset (database-scale life cycle inventory).
     Lci(cli::lci::Args),
+    /// Benchmark inputs: generated bill-of-materials inventories (for developers).
+    #[command(hide = true)]
+    Bench {
+        #[command(subcommand)]
+        command: cli::bench::Command,
+    },
 }
 
 fn main() -> ExitCode {
@@ -88,5 +94,6 @@ fn run(cli: Cli) -> cli::Result<ExitCode> {
         Command::Certify(c) => cli::certify::run(c),
         Command::Exchange(c) => cli::exchange::run(c),
         Command::Lci(args) => cli::lci::run(args),
+        Command::Bench { command } => cli::bench::run(command),
     }
 }

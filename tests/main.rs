@@ -5,6 +5,7 @@ mod util;
 mod adversarial;
 mod architecture;
 mod biogenic;
+mod bom;
 mod canonical;
 mod cbam;
 mod certification;

@@ -26,7 +26,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let inv = Inventory::load(&inventory)?;
     if let Some(m) = methodology {
         let m = Methodology::resolve(&m)?;
-        engine::footprint(&inv, &m)?;
+        // Every product checked as by `pcf footprint`, from one solve.
+        engine::Model::build(&inv, &m)?.check_all(&mut engine::ChainScratch::default())?;
         outln!("{}: valid under {} ({})", inventory.display(), m.id(), m.digest());
     } else {
         outln!("{}: valid", inventory.display());

@@ -6,6 +6,7 @@
 #[macro_use]
 pub mod output;
 
+pub mod bench;
 pub mod bundle;
 pub mod certify;
 pub mod check;

@@ -17,6 +17,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -244,9 +245,20 @@ pub struct DatasetRef {
 impl Dataset {
     /// A shipped dataset by id.
     pub fn shipped(id: &str) -> Result<Dataset, Error> {
+        // Parsed once per process: every inventory load that references a shipped dataset
+        // asks for it (a shipped file that does not parse is parsed, and fails, each time).
+        static PARSED: OnceLock<Mutex<BTreeMap<&'static str, Dataset>>> = OnceLock::new();
         for (name, text) in SHIPPED {
             if name.trim_end_matches(".toml") == id {
-                return Dataset::from_text(Path::new(name), text, shipped::LIVE_ORIGIN);
+                let cache = PARSED.get_or_init(Default::default);
+                if let Some(d) = cache.lock().ok().and_then(|c| c.get(name).cloned()) {
+                    return Ok(d);
+                }
+                let d = Dataset::from_text(Path::new(name), text, shipped::LIVE_ORIGIN)?;
+                if let Ok(mut c) = cache.lock() {
+                    c.insert(*name, d.clone());
+                }
+                return Ok(d);
             }
         }
         Err(Error::Usage(format!(

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::chart::{self, Bar};
-use crate::engine::{Contribution, Footprint, Footprints};
+use crate::engine::{Contribution, Footprint, Footprints, Summary};
 
 /// How many hotspots a table shows.
 const HOTSPOTS: usize = 8;
@@ -90,6 +90,16 @@ pub fn pct(x: f64) -> String {
 
 /// Renders all footprints as text tables.
 pub fn footprints(f: &Footprints) -> String {
+    let mut out = footprints_header(f);
+    for p in &f.products {
+        out.push('\n');
+        out.push_str(&footprint(p));
+    }
+    out
+}
+
+/// The header of a footprint report: inventory, methodology, and the supply loops solved.
+pub fn footprints_header(f: &Footprints) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -101,16 +111,38 @@ pub fn footprints(f: &Footprints) -> String {
         f.gwp,
         f.inventory_digest
     );
-    if !f.cyclic_components.is_empty() {
-        for c in &f.cyclic_components {
-            let _ = writeln!(out, "supply loop solved exactly: {}", c.join(" <-> "));
-        }
-    }
-    for p in &f.products {
-        out.push('\n');
-        out.push_str(&footprint(p));
+    for c in &f.cyclic_components {
+        let _ = writeln!(out, "supply loop solved exactly: {}", c.join(" <-> "));
     }
     out
+}
+
+/// One row per product: its totals and primary data share, per declared unit.
+pub fn summary(rows: &[Summary]) -> String {
+    let mut t = Table::new(&[
+        "product",
+        "per",
+        "PCF excl. uptake",
+        "PCF incl. uptake",
+        "fossil",
+        "biogenic CO2",
+        "excluded",
+        "primary data",
+    ]);
+    for r in rows {
+        let x = &r.totals;
+        t.row(vec![
+            r.product.clone(),
+            r.declared_unit.clone(),
+            num(x.excluding_uptake),
+            num(x.including_uptake),
+            num(x.fossil),
+            num(x.biogenic_co2_emissions),
+            num(x.exempted),
+            r.quality.primary_data_share.map_or("-".into(), pct),
+        ]);
+    }
+    t.render(0)
 }
 
 /// Renders one footprint.

@@ -7,28 +7,36 @@
 //! The calculation: each process's burdens (direct emissions, fuels, energy, purchases) become
 //! *items*; allocation splits them among the process's outputs; the products then form a
 //! linear system (one row per product, inputs per unit of output) that [`crate::solver`]
-//! solves for all products at once (adjoint: per-unit footprints) and per product (forward:
-//! how much of every product the supply chain runs, for the breakdowns). The two routes are
-//! cross-checked on every run.
+//! solves for all products at once (adjoint: per-unit footprints, the totals of every product
+//! in `summary`) and per reported product over its own supply chain only (forward: how much of
+//! every product that chain runs, for the breakdowns in `breakdown`). The two routes are
+//! cross-checked for every product reported and a sample of the others ([`Model::check_all`]).
 
 mod biogenic;
+mod breakdown;
 mod cbam;
 mod electricity;
 mod items;
 mod result;
+mod summary;
 mod supplier;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::inventory::{AllocationMethod, Inventory};
-use crate::methodology::{CutoffReport, Methodology};
+use crate::methodology::Methodology;
 use crate::solver::{Factorization, SolveError, Technosphere};
+
+pub use crate::solver::ChainScratch;
+
+pub use breakdown::{TREE_DEPTH, TREE_NODES};
 
 pub use items::{Category, Item, ItemKind};
 pub use result::{
     AllocationRecord, Contribution, ElectricityRecord, ExclusionRecord, Footprint, Footprints,
     GasLine, Hotspot, InstrumentUse, Line, OutsideRecord, Quality, Totals,
 };
+pub use summary::{SAMPLED_CROSS_CHECKS, Selection, Summary};
 
 /// Why a footprint could not be computed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -111,41 +119,49 @@ pub struct Model<'a> {
     pub allocations: Vec<AllocationRecord>,
     /// Electricity decisions.
     pub electricity: Vec<ElectricityRecord>,
+    /// The process (index) of each electricity decision.
+    pub electricity_process: Vec<Option<usize>>,
+    /// Each item's channels under the methodology ([`Item::channels`]), per reference period.
+    pub item_channels: Vec<[f64; ch::K]>,
     /// The factorized system.
     pub factorization: Factorization,
     /// Per-unit channels, column-major (n x K).
     pub per_unit: Vec<f64>,
 }
 
-/// Computes the footprint of every product in `inventory` under `methodology`.
+/// Computes the footprint of every product in `inventory` under `methodology`:
+/// [`footprint_for`] with [`Selection::All`].
 pub fn footprint(
     inventory: &Inventory,
     methodology: &Methodology,
 ) -> Result<Footprints, EngineError> {
+    footprint_for(inventory, methodology, &Selection::All)
+}
+
+/// Computes the footprints of the `selection` of products of `inventory`: the totals of every
+/// product come from one solve, the breakdowns of each selected product from its own supply
+/// chain, so one product costs what its supply chain costs. Every product is checked as
+/// strictly as by [`footprint`] ([`Model::check_all`]), so a selection fails where the whole
+/// inventory does.
+pub fn footprint_for(
+    inventory: &Inventory,
+    methodology: &Methodology,
+    selection: &Selection,
+) -> Result<Footprints, EngineError> {
     let model = Model::build(inventory, methodology)?;
-    let products = (0..inventory.products.len())
-        .map(|j| model.product_footprint(j))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Footprints {
-        inventory: inventory.path.display().to_string(),
-        inventory_digest: inventory.digest.to_string(),
-        methodology: methodology.id().to_string(),
-        methodology_version: methodology.version().to_string(),
-        methodology_digest: methodology.digest().to_string(),
-        gwp: methodology.rules.gwp.set.clone(),
-        cyclic_components: model
-            .factorization
-            .cyclic_components()
-            .iter()
-            .map(|c| c.iter().map(|&p| inventory.products[p].id.0.clone()).collect())
-            .collect(),
-        residual: model.factorization.residual_per_unit(
-            &model.direct_matrix(),
-            &model.per_unit,
-            ch::K,
-        ),
-        products,
-    })
+    let mut scratch = ChainScratch::default();
+    let products = match selection {
+        Selection::All => (0..inventory.products.len())
+            .map(|j| model.product_footprint(j, &mut scratch))
+            .collect::<Result<Vec<_>, _>>()?,
+        Selection::Products(list) => {
+            model.check_all(&mut scratch)?;
+            list.iter()
+                .map(|&j| model.product_footprint(j, &mut scratch))
+                .collect::<Result<Vec<_>, _>>()?
+        }
+    };
+    Ok(Footprints { products, ..model.header() })
 }
 
 impl<'a> Model<'a> {
@@ -287,9 +303,16 @@ impl<'a> Model<'a> {
             }
             other => EngineError::Solve { file: file.clone(), source: other },
         })?;
+        let item_channels = model_items.iter().map(|it| it.channels(methodology)).collect();
+        let process_index: HashMap<&str, usize> =
+            inventory.processes.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
+        let electricity_process =
+            electricity.iter().map(|e| process_index.get(e.process.as_str()).copied()).collect();
         let mut model = Model {
             inventory,
             methodology,
+            item_channels,
+            electricity_process,
             items: model_items,
             product_items,
             product_inputs,
@@ -308,7 +331,7 @@ impl<'a> Model<'a> {
         let mut b = vec![0.0; n * ch::K];
         for (k, list) in self.product_items.iter().enumerate() {
             for &(it, r) in list {
-                let ch = self.items[it].channels(self.methodology);
+                let ch = &self.item_channels[it];
                 for (c, v) in ch.iter().enumerate() {
                     b[c * n + k] += r * v;
                 }
@@ -321,335 +344,7 @@ impl<'a> Model<'a> {
     pub fn unit_value(&self, k: usize, c: usize) -> f64 {
         self.per_unit[c * self.inventory.products.len() + k]
     }
-
-    fn product_footprint(&self, j: usize) -> Result<Footprint, EngineError> {
-        let inv = self.inventory;
-        let rules = &self.methodology.rules;
-        let n = inv.products.len();
-        let mut demand = vec![0.0; n];
-        demand[j] = 1.0;
-        let supply = self.factorization.supply(&demand);
-
-        // Forward route: every item scaled by how often the chain runs it.
-        let mut forward = [0.0; ch::K];
-        let mut by_gas: BTreeMap<String, (f64, f64)> = BTreeMap::new();
-        let mut by_stage: BTreeMap<String, f64> = BTreeMap::new();
-        let mut by_process: BTreeMap<String, f64> = BTreeMap::new();
-        let mut hotspots: HashMap<(usize, String), (f64, String)> = HashMap::new();
-        let mut exclusions: Vec<ExclusionRecord> = Vec::new();
-        let mut outside: Vec<OutsideRecord> = Vec::new();
-        let mut supplier_gwp_sets: Vec<String> = Vec::new();
-        for (k, list) in self.product_items.iter().enumerate() {
-            let s = supply[k];
-            if s == 0.0 {
-                continue;
-            }
-            for &(it, r) in list {
-                let item = &self.items[it];
-                let w = s * r;
-                let chans = item.channels(self.methodology);
-                for c in 0..ch::K {
-                    forward[c] += w * chans[c];
-                }
-                let counted = w * chans[ch::COUNTED];
-                if let Some(reason) = &item.outside {
-                    let reason = if item.uncharacterized.is_empty() {
-                        reason.clone()
-                    } else {
-                        format!(
-                            "{reason}; {} left out of this figure (no GWP in {})",
-                            item.uncharacterized.join(", "),
-                            self.methodology.id()
-                        )
-                    };
-                    outside.push(OutsideRecord {
-                        process: inv.processes[item.process].id.clone(),
-                        item: item.label.clone(),
-                        reason,
-                        kg_co2e: w * item.co2e_all(self.methodology),
-                    });
-                    continue;
-                }
-                if item.excluded.is_some() {
-                    exclusions.push(ExclusionRecord {
-                        process: inv.processes[item.process].id.clone(),
-                        item: item.label.clone(),
-                        reason: item.excluded.clone().unwrap_or_default(),
-                        kg_co2e: w * chans[ch::EXCLUDED],
-                        percent: 0.0,
-                        pointer: item.pointer.clone(),
-                    });
-                    continue;
-                }
-                if item.wholly_not_counted() {
-                    // EU CBAM indirect emissions not counted: in their own total only.
-                    continue;
-                }
-                for g in &item.gases {
-                    let e = by_gas.entry(g.gas.clone()).or_insert((0.0, 0.0));
-                    e.0 += w * g.kg;
-                    e.1 += w * g.co2e;
-                }
-                let unspecified =
-                    item.unspecified_co2e - item.indirect_not_counted(self.methodology);
-                if unspecified != 0.0 {
-                    let e = by_gas
-                        .entry("CO2e not split by gas (declared or pre-characterized)".into())
-                        .or_insert((0.0, 0.0));
-                    e.1 += w * unspecified;
-                }
-                if let Some(d) = item.supplier.map(|s| &inv.suppliers[s]) {
-                    for set in supplier::other_gwp_sets(d, self.methodology) {
-                        if !supplier_gwp_sets.iter().any(|x| x == set) {
-                            supplier_gwp_sets.push(set.to_string());
-                        }
-                    }
-                }
-                *by_stage.entry(stage_name(item.stage).to_string()).or_default() += counted;
-                *by_process.entry(inv.processes[item.process].id.clone()).or_default() += counted;
-                let h = hotspots
-                    .entry((item.process, item.label.clone()))
-                    .or_insert((0.0, item.kind.name().to_string()));
-                h.0 += counted;
-            }
-        }
-
-        // Cross-check the forward route against the adjoint solution.
-        let adjoint = self.unit_value(j, ch::COUNTED);
-        let scale = adjoint.abs().max(forward[ch::COUNTED].abs()).max(1e-300);
-        if (adjoint - forward[ch::COUNTED]).abs() / scale > 1e-8 {
-            return Err(EngineError::Inconsistent {
-                file: inv.path.display().to_string(),
-                detail: format!(
-                    "product {}: the adjoint solve gives {adjoint} but the forward solve {} kg CO2e",
-                    inv.products[j].id,
-                    forward[ch::COUNTED]
-                ),
-            });
-        }
-
-        let v = |c: usize| self.unit_value(j, c);
-        let counted = v(ch::COUNTED);
-        let excluded = v(ch::EXCLUDED);
-        let whole = counted + excluded;
-        let exempted_percent = if whole > 0.0 { 100.0 * excluded / whole } else { 0.0 };
-        for e in &mut exclusions {
-            e.percent = if whole > 0.0 { 100.0 * e.kg_co2e / whole } else { 0.0 };
-        }
-        self.check_cutoff(j, &exclusions, exempted_percent)?;
-        let biogenic_uptake = biogenic::product_uptake(inv, self.methodology, j, v(ch::UPTAKE))?;
-        let uptake = if rules.biogenic.count_uptake { biogenic_uptake } else { 0.0 };
-        let totals = Totals {
-            excluding_uptake: counted,
-            including_uptake: counted - uptake,
-            fossil: v(ch::FOSSIL),
-            biogenic_co2_emissions: v(ch::BIO_CO2),
-            biogenic_non_co2: v(ch::BIO_NON_CO2),
-            biogenic_uptake,
-            land_use_change: v(ch::LUC),
-            other: v(ch::OTHER),
-            exempted: excluded,
-            exempted_percent,
-            direct: rules.reporting.split_direct_indirect.then(|| v(ch::DIRECT)),
-            indirect: rules.reporting.split_direct_indirect.then(|| v(ch::INDIRECT)),
-            indirect_not_counted: rules.cbam.is_some().then(|| v(ch::INDIRECT_NOT_COUNTED)),
-        };
-        let w = v(ch::DQR_W);
-        let quality = Quality {
-            primary_data_share: if counted > 0.0 {
-                Some(100.0 * v(ch::PRIMARY) / counted)
-            } else {
-                None
-            },
-            technological: (w > 0.0).then(|| v(ch::DQR_T) / w),
-            temporal: (w > 0.0).then(|| v(ch::DQR_TE) / w),
-            geographical: (w > 0.0).then(|| v(ch::DQR_G) / w),
-            rated_share: if counted > 0.0 { Some(100.0 * w / counted) } else { None },
-        };
-        let share = |x: f64| if counted != 0.0 { 100.0 * x / counted } else { 0.0 };
-        let mut hot: Vec<Hotspot> = hotspots
-            .into_iter()
-            .map(|((p, label), (co2e, kind))| Hotspot {
-                process: inv.processes[p].id.clone(),
-                item: label,
-                kind,
-                kg_co2e: co2e,
-                percent: share(co2e),
-            })
-            .collect();
-        hot.sort_by(|a, b| b.kg_co2e.abs().total_cmp(&a.kg_co2e.abs()).then(a.item.cmp(&b.item)));
-        let lines = |m: BTreeMap<String, f64>| -> Vec<Line> {
-            let mut out: Vec<Line> = m
-                .into_iter()
-                .map(|(name, x)| Line { name, kg_co2e: x, percent: share(x) })
-                .collect();
-            out.sort_by(|a, b| b.kg_co2e.total_cmp(&a.kg_co2e).then(a.name.cmp(&b.name)));
-            out
-        };
-        let by_stage = lines(by_stage);
-        let by_process = lines(by_process);
-        let mut gases: Vec<GasLine> = by_gas
-            .into_iter()
-            .map(|(gas, (kg, co2e))| GasLine { gas, kg, kg_co2e: co2e, percent: share(co2e) })
-            .collect();
-        gases.sort_by(|a, b| b.kg_co2e.total_cmp(&a.kg_co2e).then(a.gas.cmp(&b.gas)));
-
-        let product = &inv.products[j];
-        Ok(Footprint {
-            product: product.id.0.clone(),
-            name: product.name.clone(),
-            declared_unit: product.unit.symbol().to_string(),
-            totals,
-            by_gas: gases,
-            by_stage,
-            by_process,
-            quality,
-            hotspots: hot,
-            contributions: self.contribution_tree(j),
-            allocations: self.allocations.clone(),
-            electricity: self
-                .electricity
-                .iter()
-                .filter(|e| {
-                    // Only the electricity of processes this product's chain runs.
-                    inv.processes.iter().any(|p| {
-                        p.id == e.process && p.outputs.iter().any(|o| supply[o.product] != 0.0)
-                    })
-                })
-                .cloned()
-                .collect(),
-            exclusions,
-            outside_boundary: outside,
-            forward_check: forward[ch::COUNTED],
-            supplier_gwp_sets: {
-                supplier_gwp_sets.sort();
-                supplier_gwp_sets
-            },
-        })
-    }
-
-    fn check_cutoff(
-        &self,
-        j: usize,
-        exclusions: &[ExclusionRecord],
-        exempted_percent: f64,
-    ) -> Result<(), EngineError> {
-        let rules = &self.methodology.rules.cutoff;
-        let file = self.inventory.path.display().to_string();
-        let product = &self.inventory.products[j].id;
-        for e in exclusions {
-            if rules.report == CutoffReport::NotAllowed {
-                return Err(EngineError::Rule {
-                    file,
-                    pointer: e.pointer.clone(),
-                    problem: format!(
-                        "methodology {} allows no exclusions, but {:?} is excluded",
-                        self.methodology.id(),
-                        e.item
-                    ),
-                    help: "remove `excluded` and give the input's data".into(),
-                });
-            }
-            if e.percent > rules.per_input_percent {
-                return Err(EngineError::Rule {
-                    file,
-                    pointer: e.pointer.clone(),
-                    problem: format!(
-                        "excluded input {:?} is {:.3} % of the footprint of {product}, above the {} % per-input cut-off of {}",
-                        e.item,
-                        e.percent,
-                        rules.per_input_percent,
-                        self.methodology.id()
-                    ),
-                    help: "include the input (remove `excluded`)".into(),
-                });
-            }
-        }
-        if exempted_percent > rules.cumulative_percent {
-            return Err(EngineError::Rule {
-                file,
-                pointer: "/processes".into(),
-                problem: format!(
-                    "excluded inputs are {exempted_percent:.3} % of the footprint of {product}, above the {} % cumulative cut-off of {}",
-                    rules.cumulative_percent,
-                    self.methodology.id()
-                ),
-                help: "include some of the excluded inputs (remove `excluded`)".into(),
-            });
-        }
-        Ok(())
-    }
-
-    /// The contribution tree of product `j`: its own items and, for each input product, what
-    /// the input contributes and (recursively) why; a loop is shown once. At most
-    /// [`TREE_NODES`] nodes are expanded; the rest are shown as leaves with their totals.
-    pub fn contribution_tree(&self, j: usize) -> Contribution {
-        let mut path = Vec::new();
-        let mut budget = TREE_NODES;
-        self.tree(j, 1.0, &mut path, &mut budget)
-    }
-
-    fn tree(
-        &self,
-        k: usize,
-        amount: f64,
-        path: &mut Vec<usize>,
-        budget: &mut usize,
-    ) -> Contribution {
-        let inv = self.inventory;
-        let product = &inv.products[k];
-        let mut node = Contribution {
-            name: product.name.clone(),
-            kind: "product".into(),
-            process: Some(inv.processes[product.made_by.0].id.clone()),
-            amount: Some(amount),
-            unit: Some(product.unit.symbol().to_string()),
-            kg_co2e: amount * self.unit_value(k, ch::COUNTED),
-            children: Vec::new(),
-        };
-        if path.contains(&k) {
-            node.name = format!("{} (loop: already expanded above)", product.name);
-            node.kind = "loop".into();
-            return node;
-        }
-        if *budget == 0 {
-            node.name = format!("{} (not expanded: tree size limit)", product.name);
-            return node;
-        }
-        *budget -= 1;
-        path.push(k);
-        // Own items, merged by label.
-        let mut own: BTreeMap<(String, String), f64> = BTreeMap::new();
-        for &(it, r) in &self.product_items[k] {
-            let item = &self.items[it];
-            if item.excluded.is_some() || item.outside.is_some() || item.wholly_not_counted() {
-                continue;
-            }
-            *own.entry((item.label.clone(), item.kind.name().to_string())).or_default() +=
-                amount * r * item.channels(self.methodology)[ch::COUNTED];
-        }
-        for ((label, kind), v) in own {
-            node.children.push(Contribution {
-                name: label,
-                kind,
-                process: None,
-                amount: None,
-                unit: None,
-                kg_co2e: v,
-                children: Vec::new(),
-            });
-        }
-        for (m, a, _) in &self.product_inputs[k] {
-            node.children.push(self.tree(*m, amount * a, path, budget));
-        }
-        path.pop();
-        node.children.sort_by(|a, b| b.kg_co2e.abs().total_cmp(&a.kg_co2e.abs()));
-        node
-    }
 }
-
-/// How many product nodes a contribution tree expands at most.
-pub const TREE_NODES: usize = 2000;
 
 /// Allocation shares of a process's outputs (summing to 1; system expansion gives the
 /// reference product 1).

@@ -21,16 +21,23 @@ pub(super) fn load(path: &Path, text: &str) -> Result<Inventory, InventoryError>
     let file = path.display().to_string();
     let original = parse_document(&file, path, text)?;
     // `dataset:ID@FACTOR` references become ordinary factors carrying the shipped dataset's
-    // value, source and licence; the datasets used are pinned by digest.
-    let mut document = original.clone();
-    let datasets = crate::dataset::expand(&mut document).map_err(|e| InventoryError::Invalid {
-        file: file.clone(),
-        pointer: "/processes".into(),
-        problem: e.to_string(),
-        help: "reference shipped datasets as dataset:ID@FACTOR (see `pcf dataset list`)".into(),
-    })?;
-    check_schema(&file, &document)?;
-    let raw: RawInventory = serde_json::from_value(document.clone()).map_err(|e| {
+    // value, source and licence; the datasets used are pinned by digest. Without references
+    // the document is the original (no copy: large inventories are large documents).
+    let mut expanded = None;
+    let mut datasets = Vec::new();
+    if mentions_dataset(&original) {
+        let mut document = original.clone();
+        datasets = crate::dataset::expand(&mut document).map_err(|e| InventoryError::Invalid {
+            file: file.clone(),
+            pointer: "/processes".into(),
+            problem: e.to_string(),
+            help: "reference shipped datasets as dataset:ID@FACTOR (see `pcf dataset list`)".into(),
+        })?;
+        expanded = Some(document);
+    }
+    let document = expanded.as_ref().unwrap_or(&original);
+    check_schema(&file, document)?;
+    let raw = <RawInventory as serde::Deserialize>::deserialize(document).map_err(|e| {
         InventoryError::Schema { file: file.clone(), problems: vec![format!("/: {e}")] }
     })?;
     let digest = pcf_base::canonical::digest(&original).map_err(|e| InventoryError::Invalid {
@@ -43,6 +50,17 @@ pub(super) fn load(path: &Path, text: &str) -> Result<Inventory, InventoryError>
     let mut inventory = Resolver { file, base, raw: &raw }.resolve(path, digest, original)?;
     inventory.datasets = datasets;
     Ok(inventory)
+}
+
+/// Whether any string of the document starts like a `dataset:` reference.
+fn mentions_dataset(v: &serde_json::Value) -> bool {
+    use serde_json::Value as J;
+    match v {
+        J::String(s) => s.starts_with(crate::dataset::REFERENCE_PREFIX),
+        J::Array(a) => a.iter().any(mentions_dataset),
+        J::Object(o) => o.values().any(mentions_dataset),
+        _ => false,
+    }
 }
 
 fn check_schema(file: &str, document: &serde_json::Value) -> Result<(), InventoryError> {

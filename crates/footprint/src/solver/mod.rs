@@ -53,6 +53,7 @@
 
 mod iterative;
 mod lu;
+mod reach;
 mod scc;
 mod technosphere;
 mod update;
@@ -61,6 +62,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use lu::Block;
+pub use reach::ChainScratch;
 use update::Consumers;
 
 /// A validated technosphere: production amounts and the summed inputs of every product,

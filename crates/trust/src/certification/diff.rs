@@ -321,17 +321,25 @@ fn per_product_all(
     inv: &Inventory,
     m: &Methodology,
 ) -> Result<(BTreeMap<String, f64>, Others), String> {
-    let f = engine::footprint(inv, m).map_err(|e| e.to_string())?;
-    let totals =
-        f.products.iter().map(|p| (p.product.clone(), p.totals.excluding_uptake)).collect();
-    let others = f.products.iter().map(|p| (p.product.clone(), other_figures(p, m))).collect();
+    // Totals only: every product is checked, none broken down.
+    let model = engine::Model::build(inv, m).map_err(|e| e.to_string())?;
+    model.check_all(&mut engine::ChainScratch::default()).map_err(|e| e.to_string())?;
+    let (mut totals, mut others) = (BTreeMap::new(), Others::new());
+    for (j, p) in inv.products.iter().enumerate() {
+        let (t, q) = model.totals_of(j).map_err(|e| e.to_string())?;
+        others.insert(p.id.0.clone(), other_figures(&t, &q, m));
+        totals.insert(p.id.0.clone(), t.excluding_uptake);
+    }
     Ok((totals, others))
 }
 
 /// The figures a declaration states besides pcfExcludingBiogenicUptake that a methodology
 /// change can move, as the declaration writer derives them (`None`: not declared).
-pub fn other_figures(p: &engine::Footprint, m: &Methodology) -> Vec<(&'static str, Option<f64>)> {
-    let t = &p.totals;
+pub fn other_figures(
+    t: &engine::Totals,
+    q: &engine::Quality,
+    m: &Methodology,
+) -> Vec<(&'static str, Option<f64>)> {
     let b = &m.rules.biogenic;
     let uptake = if b.count_uptake { t.biogenic_uptake } else { 0.0 };
     vec![
@@ -339,7 +347,7 @@ pub fn other_figures(p: &engine::Footprint, m: &Methodology) -> Vec<(&'static st
         ("biogenicCO2Uptake", b.count_uptake.then_some(-uptake)),
         ("fossilGhgEmissions", Some(t.fossil)),
         ("landUseChangeGhgEmissions", b.count_land_use_change.then_some(t.land_use_change)),
-        ("primaryDataShare", p.quality.primary_data_share),
+        ("primaryDataShare", q.primary_data_share),
     ]
 }
 

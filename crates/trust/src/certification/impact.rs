@@ -377,11 +377,12 @@ fn recompute(
     };
     let j = super::audit::find_product(&inventory, &doc["credentialSubject"], None)
         .map_err(|e| e.to_string())?;
-    let f = engine::footprint(&inventory, &methodology).map_err(|e| e.to_string())?;
-    let p = &f.products[j];
+    let f = engine::footprint_for(&inventory, &methodology, &engine::Selection::Products(vec![j]))
+        .map_err(|e| e.to_string())?;
+    let p = &f.products[0];
     Ok(Recomputed {
         excluding: p.totals.excluding_uptake,
-        others: super::diff::other_figures(p, &methodology),
+        others: super::diff::other_figures(&p.totals, &p.quality, &methodology),
         places,
     })
 }

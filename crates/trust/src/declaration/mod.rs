@@ -168,7 +168,8 @@ pub fn issue(
     options: &IssueOptions,
 ) -> Result<Declaration, crate::Error> {
     let model = Model::build(inv, methodology)?;
-    let mut footprints = engine::footprint(inv, methodology)?;
+    let mut scratch = engine::ChainScratch::default();
+    model.check_all(&mut scratch)?;
     let j = inv.product_index(product).ok_or_else(|| {
         crate::Error::Usage(format!(
             "{}: no product {product:?}; the inventory has: {}",
@@ -176,7 +177,7 @@ pub fn issue(
             inv.products.iter().map(|p| p.id.0.as_str()).collect::<Vec<_>>().join(", ")
         ))
     })?;
-    let fp = footprints.products.swap_remove(j);
+    let fp = model.product_footprint(j, &mut scratch)?;
     let p = &inv.products[j];
     let rules = &methodology.rules;
     let places = rules.reporting.decimal_places;
@@ -557,11 +558,12 @@ pub fn certificate_claims(
     product: &str,
 ) -> Result<Vec<CertificateClaim>, crate::Error> {
     let model = Model::build(inv, methodology)?;
-    let mut footprints = engine::footprint(inv, methodology)?;
+    let mut scratch = engine::ChainScratch::default();
+    model.check_all(&mut scratch)?;
     let Some(j) = inv.product_index(product) else {
         return Ok(Vec::new());
     };
-    let fp = footprints.products.swap_remove(j);
+    let fp = model.product_footprint(j, &mut scratch)?;
     let mut demand = vec![0.0; inv.products.len()];
     demand[j] = 1.0;
     let supply = model.factorization.supply(&demand);

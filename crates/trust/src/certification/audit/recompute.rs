@@ -246,12 +246,13 @@ pub fn audit(
     }
 
     // Trace.
-    let footprints = engine::footprint(inventory, &methodology)?;
-    let footprint = footprints
-        .products
-        .into_iter()
-        .find(|p| p.product == product)
+    // Only the declared product is broken down (every product is still checked).
+    let j = inventory
+        .product_index(&product)
         .ok_or_else(|| Error::Usage(format!("no footprint for {product}")))?;
+    let selection = engine::Selection::Products(vec![j]);
+    let footprint =
+        engine::footprint_for(inventory, &methodology, &selection)?.products.swap_remove(0);
     let trace = build_trace(
         declaration,
         digest,
