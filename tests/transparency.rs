@@ -259,47 +259,63 @@ fn c2sp_signed_note_example_verifies_and_tampering_is_refused() {
 /// `pcf declare` signs a checkpoint after each entry; the checkpoints verify with the key of
 /// their did:key origin, every entry has an inclusion proof against them, the later one is
 /// consistent with the earlier, and `pcf register verify` checks them all.
+/// The steel bracket example with an issuer key (`issuer.key`) and a register (`reg/`) in a
+/// temporary directory, for the log's command-line tests.
+struct Issuer {
+    dir: tempfile::TempDir,
+    did: String,
+}
+
+impl Issuer {
+    fn new() -> Issuer {
+        let dir = crate::util::bracket_example();
+        let mut issuer = Issuer { dir, did: String::new() };
+        issuer.ok(&["keygen", "--out", "issuer.key"]);
+        issuer.did = issuer.ok(&["did", "issuer.key"]).trim().to_string();
+        issuer
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        crate::util::pcf(self.dir.path(), args)
+    }
+
+    /// Runs a command that must succeed; its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "{args:?}: {}", crate::util::stderr(&out));
+        crate::util::stdout(&out)
+    }
+
+    /// Declares the bracket into `out` (and the register), with `extra` arguments.
+    fn declare(&self, out: &str, extra: &[&str]) -> String {
+        let mut args = vec![
+            "declare",
+            "inventory.toml",
+            "--product",
+            "bracket",
+            "--key",
+            "issuer.key",
+            "--out",
+            out,
+            "--register",
+            "reg",
+        ];
+        args.extend_from_slice(extra);
+        self.ok(&args)
+    }
+}
+
 #[test]
 fn the_register_checkpoints_every_append_and_proves_inclusion_and_consistency() {
     use pcf::register::note::{Checkpoint, ED25519, Note, Verifier};
     use pcf::register::{CHECKPOINTS, Register};
-    let dir = crate::util::bracket_example();
-    let run = |args: &[&str]| {
-        let out = crate::util::pcf(dir.path(), args);
-        assert!(out.status.success(), "{args:?}: {}", crate::util::stderr(&out));
-        crate::util::stdout(&out)
-    };
-    run(&["keygen", "--out", "issuer.key"]);
-    let did = run(&["did", "issuer.key"]).trim().to_string();
-    let first = run(&[
-        "declare",
-        "inventory.toml",
-        "--product",
-        "bracket",
-        "--key",
-        "issuer.key",
-        "--out",
-        "v1.json",
-        "--register",
-        "reg",
-    ]);
+    let is = Issuer::new();
+    let first = is.declare("v1.json", &[]);
     assert!(first.contains("checkpoint ") && first.contains("(size 1)"), "{first}");
-    run(&[
-        "declare",
-        "inventory.toml",
-        "--product",
-        "bracket",
-        "--key",
-        "issuer.key",
-        "--out",
-        "v2.json",
-        "--register",
-        "reg",
-        "--supersedes",
-        "v1.json",
-    ]);
+    is.declare("v2.json", &["--supersedes", "v1.json"]);
+    let (dir, did, run) = (&is.dir, &is.did, |args: &[&str]| is.ok(args));
     let reg = Register::open(dir.path().join("reg")).unwrap();
-    let issuer = Verifier::new(&did, ED25519, pcf::keys::parse_did_key(&did).unwrap()).unwrap();
+    let issuer = Verifier::new(did, ED25519, pcf::keys::parse_did_key(did).unwrap()).unwrap();
     let read = |size: u64| {
         let path = dir.path().join("reg").join(CHECKPOINTS).join(format!("{size:020}.txt"));
         let note = Note::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -329,22 +345,9 @@ fn the_register_checkpoints_every_append_and_proves_inclusion_and_consistency() 
 fn a_forked_checkpoint_is_refused_and_reported() {
     use pcf::register::note::{self, Checkpoint, Note};
     use pcf::register::{CHECKPOINTS, Register};
-    let dir = crate::util::bracket_example();
-    let run = |args: &[&str]| crate::util::pcf(dir.path(), args);
-    assert!(run(&["keygen", "--out", "issuer.key"]).status.success());
-    let out = run(&[
-        "declare",
-        "inventory.toml",
-        "--product",
-        "bracket",
-        "--key",
-        "issuer.key",
-        "--out",
-        "v1.json",
-        "--register",
-        "reg",
-    ]);
-    assert!(out.status.success(), "{}", crate::util::stderr(&out));
+    let is = Issuer::new();
+    is.declare("v1.json", &[]);
+    let (dir, run) = (&is.dir, |args: &[&str]| is.run(args));
     // The same key signs another root for size 1 and puts it in place of the real one.
     let key = pcf::keys::read_private_key(&dir.path().join("issuer.key")).unwrap();
     let origin = pcf::keys::did_key(&key.verifying_key());
@@ -372,31 +375,12 @@ fn a_forked_checkpoint_is_refused_and_reported() {
 #[test]
 fn a_witness_cosigns_consistent_checkpoints_and_reports_a_split_view() {
     use pcf::register::note::{self, COSIGNATURE, Checkpoint, ED25519, Note, Verifier};
-    let dir = crate::util::bracket_example();
-    let run = |args: &[&str]| crate::util::pcf(dir.path(), args);
-    let ok = |args: &[&str]| {
-        let out = run(args);
-        assert!(out.status.success(), "{args:?}: {}", crate::util::stderr(&out));
-        crate::util::stdout(&out)
-    };
-    ok(&["keygen", "--out", "issuer.key"]);
+    let is = Issuer::new();
+    let (dir, did) = (&is.dir, is.did.clone());
+    let (run, ok) = (|args: &[&str]| is.run(args), |args: &[&str]| is.ok(args));
     ok(&["keygen", "--out", "witness.key"]);
-    let did = ok(&["did", "issuer.key"]).trim().to_string();
     let declare = |out: &str, extra: &[&str]| {
-        let mut args = vec![
-            "declare",
-            "inventory.toml",
-            "--product",
-            "bracket",
-            "--key",
-            "issuer.key",
-            "--out",
-            out,
-            "--register",
-            "reg",
-        ];
-        args.extend_from_slice(extra);
-        ok(&args);
+        is.declare(out, extra);
     };
     let w = ["witness", "--key", "witness.key", "--name", "witness.example/w1"];
     let cosign = |cp: &str, extra: &[&str]| {
@@ -465,28 +449,10 @@ fn a_witness_cosigns_consistent_checkpoints_and_reports_a_split_view() {
 #[test]
 fn an_excerpt_that_omits_the_deprecation_cannot_match_the_checkpoint() {
     use pcf::declaration::{Bundle, CheckStatus, VerifyOptions};
-    let dir = crate::util::bracket_example();
-    let ok = |args: &[&str]| {
-        let out = crate::util::pcf(dir.path(), args);
-        assert!(out.status.success(), "{args:?}: {}", crate::util::stderr(&out));
-        crate::util::stdout(&out)
-    };
-    ok(&["keygen", "--out", "issuer.key"]);
+    let is = Issuer::new();
+    let (dir, ok) = (&is.dir, |args: &[&str]| is.ok(args));
     let declare = |out: &str, extra: &[&str]| {
-        let mut args = vec![
-            "declare",
-            "inventory.toml",
-            "--product",
-            "bracket",
-            "--key",
-            "issuer.key",
-            "--out",
-            out,
-            "--register",
-            "reg",
-        ];
-        args.extend_from_slice(extra);
-        ok(&args);
+        is.declare(out, extra);
     };
     declare("v1.json", &[]);
     declare("v2.json", &["--supersedes", "v1.json"]);
