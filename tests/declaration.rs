@@ -181,11 +181,7 @@ fn expected(upstream: CheckStatus) -> Vec<(String, CheckStatus)> {
 }
 
 fn trusting(dids: &[&str]) -> VerifyOptions {
-    VerifyOptions {
-        trust: dids.iter().map(|d| d.to_string()).collect(),
-        danger_accept_unknown_methodology: false,
-        at: None,
-    }
+    VerifyOptions { trust: dids.iter().map(|d| d.to_string()).collect(), ..Default::default() }
 }
 
 /// `^[+-]?\d+(\.\d+)?$`, the PACT decimal-string pattern.

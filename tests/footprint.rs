@@ -793,11 +793,7 @@ fn example_supplier_declaration_still_verifies() {
     let path = util::root().join("examples/steel-bracket/suppliers/hot-rolled-coil.json");
     let doc = pcf::canonical::parse_strict(&std::fs::read(&path).unwrap()).unwrap();
     let issuer = doc["issuer"]["id"].as_str().unwrap().to_string();
-    let options = pcf::declaration::VerifyOptions {
-        trust: vec![issuer],
-        danger_accept_unknown_methodology: false,
-        at: None,
-    };
+    let options = pcf::declaration::VerifyOptions { trust: vec![issuer], ..Default::default() };
     let report = pcf::declaration::verify::verify(&doc, None, &options);
     // Genuine; alone (no register excerpt) its status cannot be shown current.
     assert!(report.failures_except(&[]).is_empty(), "{report}");

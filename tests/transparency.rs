@@ -496,3 +496,70 @@ fn an_excerpt_that_omits_the_deprecation_cannot_match_the_checkpoint() {
     assert_eq!(status, CheckStatus::Fail, "{detail}");
     assert!(detail.contains("entry 1 is not in the checkpointed log"), "{detail}");
 }
+
+/// A buyer who relies on a witness (`--witness VKEY`) accepts a bundle only if its checkpoint
+/// carries that witness's cosignature: the issuer's own copy, or another witness's, is refused.
+#[test]
+fn verify_requires_the_witnesses_the_buyer_names() {
+    let is = Issuer::new();
+    is.ok(&["keygen", "--out", "witness.key"]);
+    is.ok(&["keygen", "--out", "other.key"]);
+    is.declare("v1.json", &[]);
+    let w = |key: &str, name: &str, rest: &[&str]| {
+        let mut args = vec!["witness", "--key", key, "--name", name];
+        args.extend_from_slice(rest);
+        is.ok(&args)
+    };
+    let vkey = w("witness.key", "witness.example/w1", &["key"]).trim().to_string();
+    let other = w("other.key", "witness.example/w2", &["key"]).trim().to_string();
+    let cp = "reg/checkpoints/00000000000000000001.txt";
+    let did = is.did.clone();
+    let cosign = ["cosign", "--state", "ws", "--log", &did, cp, "--out", "cosigned.txt"];
+    w("witness.key", "witness.example/w1", &cosign);
+    is.ok(&["bundle", "v1.json", "--inventory", "inventory.toml", "--register", "reg"]);
+    is.ok(&[
+        "bundle",
+        "v1.json",
+        "--inventory",
+        "inventory.toml",
+        "--register",
+        "reg",
+        "--out",
+        "witnessed.bundle.json",
+        "--checkpoint",
+        "cosigned.txt",
+    ]);
+    let verify = |bundle: &str, witness: &str| {
+        let out = is.run(&["verify", bundle, "--trust", &did, "--witness", witness, "--json"]);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let log = report["checks"].as_array().unwrap().iter().find(|c| c["name"] == "log").unwrap();
+        (log["status"].as_str().unwrap().to_string(), log["detail"].as_str().unwrap().to_string())
+    };
+    let (status, detail) = verify("witnessed.bundle.json", &vkey);
+    assert_eq!(status, "pass", "{detail}");
+    assert!(detail.contains("cosigned by witness.example/w1"), "{detail}");
+    for (bundle, witness) in [("v1.bundle.json", &vkey), ("witnessed.bundle.json", &other)] {
+        let (status, detail) = verify(bundle, witness);
+        assert_eq!(status, "fail", "{bundle}: {detail}");
+        assert!(detail.contains("fewer than the 1 required"), "{detail}");
+    }
+    // A cosigned checkpoint of another head cannot replace the register's.
+    is.declare("v2.json", &["--supersedes", "v1.json"]);
+    let out = is.run(&[
+        "bundle",
+        "v2.json",
+        "--inventory",
+        "inventory.toml",
+        "--register",
+        "reg",
+        "--out",
+        "x.bundle.json",
+        "--checkpoint",
+        "cosigned.txt",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        crate::util::stderr(&out)
+            .contains("is not the register's checkpoint at the excerpt's head")
+    );
+}

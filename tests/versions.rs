@@ -164,8 +164,7 @@ fn a_declaration_issued_under_a_released_version_keeps_verifying() {
         ("eu-cbam-2026", "1.0.0")
     );
     let issuer = doc["issuer"]["id"].as_str().unwrap().to_string();
-    let options =
-        VerifyOptions { trust: vec![issuer], danger_accept_unknown_methodology: false, at: None };
+    let options = VerifyOptions { trust: vec![issuer], ..Default::default() };
     let report = pcf::declaration::verify::verify(&doc, None, &options);
     // Genuine; alone (no register excerpt) its status cannot be shown current.
     assert!(report.failures_except(&[]).is_empty(), "{report}");

@@ -30,11 +30,15 @@ pub struct Args {
     /// Where to write the bundle (default: DECLARATION with .bundle.json).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The register's checkpoint with witnesses' cosignatures (`pcf witness ... cosign --out`),
+    /// carried instead of the issuer's own copy; it must be the checkpoint at the excerpt's head.
+    #[arg(long)]
+    pub checkpoint: Option<PathBuf>,
 }
 
 /// Writes the bundle and says what it holds.
 pub fn run(args: Args) -> Result<ExitCode> {
-    let Args { declaration, inventory, upstream, methodology, register, out } = args;
+    let Args { declaration, inventory, upstream, methodology, register, out, checkpoint } = args;
     let doc = read_json(&declaration)?;
     let mut b = pcf::declaration::Bundle::new(doc.clone());
     let prov = pcf::declaration::provenance(&doc).ok_or_else(|| {
@@ -75,6 +79,23 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         let excerpt = reg.excerpt(&wanted)?;
         b.log = reg.log_proof(&excerpt)?;
+        if let Some(path) = &checkpoint {
+            let cosigned = std::fs::read_to_string(path).map_err(|e| pcf::Error::io(path, &e))?;
+            let log = b.log.as_mut().ok_or_else(|| {
+                pcf::Error::Usage(format!(
+                    "{}: the register has no checkpoint at the excerpt's head to replace",
+                    path.display()
+                ))
+            })?;
+            let body = |note: &str| pcf::register::note::Note::parse(note).map(|n| n.text);
+            if body(&cosigned)? != body(&log.checkpoint)? {
+                return Err(pcf::Error::Usage(format!(
+                    "{} is not the register's checkpoint at the excerpt's head",
+                    path.display()
+                )));
+            }
+            log.checkpoint = cosigned;
+        }
         b.register_excerpt = Some(excerpt);
     }
     let missing: Vec<String> = prov

@@ -52,6 +52,13 @@ pub struct Args {
     /// example the day a shipment was received) instead of now.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
+    /// A witness you rely on: its verifier key (`pcf witness ... key`); repeatable.
+    #[arg(long = "witness", value_name = "VKEY")]
+    pub witnesses: Vec<String>,
+    /// How many of the witnesses given must have cosigned the bundle's checkpoint (default:
+    /// 1 when a witness is given).
+    #[arg(long, value_name = "K")]
+    pub min_witnesses: Option<usize>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -67,8 +74,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
         approvals,
         trust_bodies,
         at,
+        witnesses,
+        min_witnesses,
         json,
     } = args;
+    let witnesses = witnesses
+        .iter()
+        .map(|v| pcf::register::note::Verifier::parse_vkey(v))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let min_witnesses = min_witnesses.unwrap_or(usize::from(!witnesses.is_empty()));
+    if min_witnesses > witnesses.len() {
+        return Err(pcf::Error::Usage(format!(
+            "--min-witnesses {min_witnesses} but only {} --witness given",
+            witnesses.len()
+        )));
+    }
     let at = at.as_deref().map(parse_at).transpose()?;
     let doc = read_json_usage(&file)?;
     let mut b = match &bundle {
@@ -85,7 +105,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         doc
     };
-    let options = pcf::declaration::VerifyOptions { trust, danger_accept_unknown_methodology, at };
+    let options = pcf::declaration::VerifyOptions {
+        trust,
+        danger_accept_unknown_methodology,
+        at,
+        witnesses,
+        min_witnesses,
+    };
     let mut report = pcf::declaration::verify::verify(&declaration, b.as_ref(), &options);
     if !approvals.is_empty() || !trust_bodies.is_empty() {
         let docs = approvals

@@ -221,18 +221,29 @@ impl Register {
 /// Checks a log proof of `excerpt` (already checked on its own) for an issuer whose did:key is
 /// `issuer`: the checkpoint is signed by that key with that origin, its size is the excerpt's
 /// head + 1, and every entry of the excerpt is the leaf of its sequence number in it. Returns
-/// the checkpoint.
+/// the checkpoint and the names of the `witnesses` whose cosignatures on it verify (a
+/// cosignature of a known witness that does not verify rejects the checkpoint).
 pub fn verify_log_proof(
     excerpt: &RegisterExcerpt,
     proof: &LogProof,
     issuer: &str,
-) -> Result<Checkpoint, String> {
+    witnesses: &[Verifier],
+) -> Result<(Checkpoint, Vec<String>), String> {
     let key = crate::keys::parse_did_key(issuer).map_err(|e| e.to_string())?;
     let verifier = Verifier::new(issuer, note::ED25519, key).map_err(|e| e.to_string())?;
     let parsed = Note::parse(&proof.checkpoint).map_err(|e| format!("the checkpoint: {e}"))?;
-    parsed
-        .verify(std::slice::from_ref(&verifier))
-        .map_err(|e| format!("the checkpoint is not signed by the issuer: {e}"))?;
+    let mut known = vec![verifier];
+    known.extend(witnesses.iter().cloned());
+    let verified = parsed.verify(&known).map_err(|e| format!("the checkpoint: {e}"))?;
+    if !verified.iter().any(|v| v.verifier == 0) {
+        return Err("the checkpoint is not signed by the issuer".into());
+    }
+    // Witnesses who cosigned (a witness key is known only as a cosigner, type 0x04).
+    let cosigners: Vec<String> = verified
+        .iter()
+        .filter(|v| v.verifier > 0 && known[v.verifier].kind == note::COSIGNATURE)
+        .map(|v| known[v.verifier].name.clone())
+        .collect();
     let cp = Checkpoint::parse(&parsed.text).map_err(|e| format!("the checkpoint: {e}"))?;
     if cp.origin != issuer {
         return Err(format!("the checkpoint's origin is {}, not the issuer {issuer}", cp.origin));
@@ -259,5 +270,5 @@ pub fn verify_log_proof(
         merkle::verify_inclusion(&leaf, entry.seq, cp.size, &hashes, &cp.root)
             .map_err(|e| format!("entry {} is not in the checkpointed log: {e}", entry.seq))?;
     }
-    Ok(cp)
+    Ok((cp, cosigners))
 }

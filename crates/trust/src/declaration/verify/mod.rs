@@ -47,6 +47,10 @@ pub struct VerifyOptions {
     /// The instant at which validity and status are judged (for example the day a shipment
     /// was received); now when `None`.
     pub at: Option<Instant>,
+    /// Witnesses the buyer relies on (their cosignature verifier keys).
+    pub witnesses: Vec<crate::register::note::Verifier>,
+    /// How many of them must have cosigned the bundle's checkpoint.
+    pub min_witnesses: usize,
 }
 
 /// The JSON Schema of the ProductFootprint pcf declares.

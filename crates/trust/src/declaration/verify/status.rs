@@ -119,7 +119,11 @@ pub(super) fn status_check(
     doc: &Value,
     digest: Option<Digest>,
     index: &Index<'_>,
-    (excerpt, log): (Option<&RegisterExcerpt>, Option<&crate::register::LogProof>),
+    (excerpt, log, options): (
+        Option<&RegisterExcerpt>,
+        Option<&crate::register::LogProof>,
+        &super::VerifyOptions,
+    ),
     depth: usize,
     at: Instant,
     standing: &mut Vec<(Standing, String)>,
@@ -174,7 +178,7 @@ pub(super) fn status_check(
                 r.add("register", Fail, "the excerpt does not record this declaration")
             }
             Ok(rep) => {
-                log_check(r, ex, log, issuer.as_deref());
+                log_check(r, ex, log, issuer.as_deref(), options);
                 excerpt_standing(r, ex, &rep.head, digest, at, standing)
             }
         },
@@ -189,9 +193,16 @@ fn log_check(
     ex: &RegisterExcerpt,
     log: Option<&crate::register::LogProof>,
     issuer: Option<&str>,
+    options: &super::VerifyOptions,
 ) {
     use CheckStatus::*;
+    let need = options.min_witnesses;
     match (log, issuer) {
+        (None, _) if need > 0 => r.add(
+            "log",
+            Fail,
+            format!("{need} witness cosignature(s) required, but the bundle has no checkpoint"),
+        ),
         (None, _) => r.add(
             "log",
             Skip,
@@ -203,21 +214,38 @@ fn log_check(
             Skip,
             format!("the issuer {issuer} is not a did:key: its checkpoints cannot be checked here"),
         ),
-        (Some(proof), Some(issuer)) => match crate::register::verify_log_proof(ex, proof, issuer) {
-            Ok(cp) => r.add(
-                "log",
-                Pass,
-                format!(
-                    "the excerpt is entries {}..{} of the issuer's log, as its checkpoint of size \
-                     {} (signed by the issuer) commits to: no later status change up to it can \
-                     be left out",
-                    ex.entries.first().map_or(0, |e| e.seq),
-                    cp.size - 1,
-                    cp.size
+        (Some(proof), Some(issuer)) => {
+            match crate::register::verify_log_proof(ex, proof, issuer, &options.witnesses) {
+                Ok((_, cosigners)) if cosigners.len() < need => r.add(
+                    "log",
+                    Fail,
+                    format!(
+                        "the checkpoint is cosigned by {} of the witnesses given ({}), fewer than \
+                         the {need} required",
+                        cosigners.len(),
+                        if cosigners.is_empty() { "none".into() } else { cosigners.join(", ") }
+                    ),
                 ),
-            ),
-            Err(e) => r.add("log", Fail, e),
-        },
+                Ok((cp, cosigners)) => r.add(
+                    "log",
+                    Pass,
+                    format!(
+                        "the excerpt is entries {}..{} of the issuer's log, as its checkpoint of \
+                         size {} (signed by the issuer{}) commits to: no later status change up \
+                         to it can be left out",
+                        ex.entries.first().map_or(0, |e| e.seq),
+                        cp.size - 1,
+                        cp.size,
+                        if cosigners.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", cosigned by {}", cosigners.join(", "))
+                        }
+                    ),
+                ),
+                Err(e) => r.add("log", Fail, e),
+            }
+        }
         (Some(_), None) => r.add("log", Fail, "the declaration names no issuer"),
     }
 }

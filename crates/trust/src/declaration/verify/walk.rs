@@ -183,7 +183,8 @@ pub(super) fn verify_node(
     validity_check(&mut r, document, at, &mut standing);
     // The bundle's register excerpt is the top-level issuer's; suppliers keep their own.
     let (excerpt, log) = if depth == 0 { (ctx.excerpt, ctx.log) } else { (None, None) };
-    status_check(&mut r, document, digest, &ctx.index, (excerpt, log), depth, at, &mut standing);
+    let evidence = (excerpt, log, ctx.options);
+    status_check(&mut r, document, digest, &ctx.index, evidence, depth, at, &mut standing);
     standing.sort_by_key(|s| std::cmp::Reverse(s.0));
     match standing.first() {
         Some((s, _)) => r.status.standing = *s,
