@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use pcf::register::note::{self, Verifier};
+use pcf::register::note::Verifier;
 use pcf::witness::{Outcome, Witness};
 
 use super::Result;
@@ -60,7 +60,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         WitnessCommand::Cosign { state, log, checkpoint, proof, out } => {
             let w = Witness { name: args.name, key, state };
             let log = if log.starts_with("did:key:") {
-                Verifier::new(&log, note::ED25519, pcf::keys::parse_did_key(&log)?)?
+                Verifier::for_did_key(&log)?
             } else {
                 Verifier::parse_vkey(&log)?
             };

@@ -88,7 +88,7 @@ impl Witness {
     pub fn last(&self, log: &Verifier) -> Result<Option<(Checkpoint, String)>, WitnessError> {
         let path = self.state_file(&log.name);
         match fs::read_to_string(&path) {
-            Ok(text) => Ok(Some((read_checkpoint(&text, log)?, text))),
+            Ok(text) => Ok(Some((read_checkpoint(&text, log)?.0, text))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_error("read", &path, &e)),
         }
@@ -103,7 +103,7 @@ impl Witness {
         proof: &[Hash],
         now: u64,
     ) -> Result<Outcome, WitnessError> {
-        let new = read_checkpoint(checkpoint_note, log)?;
+        let (new, parsed) = read_checkpoint(checkpoint_note, log)?;
         let last = self.last(log)?;
         if let Some((old, old_note)) = &last {
             let equivocation = |reason: String| Outcome::Equivocation {
@@ -134,8 +134,6 @@ impl Witness {
                 )));
             }
         }
-        let parsed =
-            Note::parse(checkpoint_note).map_err(|e| WitnessError::Refused(e.to_string()))?;
         let sig = note::cosign(&parsed.text, &self.name, &self.key, now)
             .map_err(|e| WitnessError::Refused(e.to_string()))?;
         let mut cosigned = parsed.clone();
@@ -154,14 +152,9 @@ impl Witness {
     }
 }
 
-/// A checkpoint note signed by `log`, whose origin is the log's name.
-fn read_checkpoint(text: &str, log: &Verifier) -> Result<Checkpoint, WitnessError> {
-    let refused = |e: &dyn std::fmt::Display| WitnessError::Refused(format!("the checkpoint: {e}"));
-    let parsed = Note::parse(text).map_err(|e| refused(&e))?;
-    parsed.verify(std::slice::from_ref(log)).map_err(|e| refused(&e))?;
-    let cp = Checkpoint::parse(&parsed.text).map_err(|e| refused(&e))?;
-    if cp.origin != log.name {
-        return Err(refused(&format!("its origin is {}, not the log {}", cp.origin, log.name)));
-    }
-    Ok(cp)
+/// A checkpoint note signed by `log`, whose origin is the log's name, and the note.
+fn read_checkpoint(text: &str, log: &Verifier) -> Result<(Checkpoint, Note), WitnessError> {
+    note::open_checkpoint(text, std::slice::from_ref(log))
+        .map(|(cp, note, _)| (cp, note))
+        .map_err(|e| WitnessError::Refused(format!("the checkpoint: {e}")))
 }

@@ -115,11 +115,7 @@ impl Register {
         let Some(name) = names.pop() else { return Ok(None) };
         let path = dir.join(name);
         let text = fs::read_to_string(&path).map_err(|e| io_error("read", &path, &e))?;
-        let parsed = Note::parse(&text).map_err(|e| refused(format!("{}: {e}", path.display())))?;
-        parsed
-            .verify(std::slice::from_ref(issuer))
-            .map_err(|e| refused(format!("{}: {e}", path.display())))?;
-        let checkpoint = Checkpoint::parse(&parsed.text)
+        let (checkpoint, _, _) = note::open_checkpoint(&text, std::slice::from_ref(issuer))
             .map_err(|e| refused(format!("{}: {e}", path.display())))?;
         Ok(Some(SignedCheckpoint { checkpoint, note: text, path }))
     }
@@ -140,22 +136,24 @@ impl Register {
         for path in &paths {
             let at = |e: &dyn std::fmt::Display| refused(format!("{}: {e}", path.display()));
             let text = fs::read_to_string(path).map_err(|e| io_error("read", path, &e))?;
-            let parsed = Note::parse(&text).map_err(|e| at(&e))?;
-            let checkpoint = Checkpoint::parse(&parsed.text).map_err(|e| at(&e))?;
-            // One register, one issuer: every checkpoint has the origin of the first.
+            // One register, one issuer: every checkpoint has the origin of the first, and the
+            // did:key it names signed it.
+            let claimed = Note::parse(&text)
+                .and_then(|n| Checkpoint::parse(&n.text))
+                .map_err(|e| at(&e))?
+                .origin;
             match &origin {
-                Some(o) if *o != checkpoint.origin => {
+                Some(o) if *o != claimed => {
                     return Err(at(&format!(
-                        "its origin {} is not {o}, the origin of the register's other checkpoints",
-                        checkpoint.origin
+                        "its origin {claimed} is not {o}, the origin of the register's other \
+                         checkpoints"
                     )));
                 }
-                _ => origin = Some(checkpoint.origin.clone()),
+                _ => origin = Some(claimed.clone()),
             }
-            let key = crate::keys::parse_did_key(&checkpoint.origin).map_err(|e| at(&e))?;
-            let issuer =
-                Verifier::new(&checkpoint.origin, note::ED25519, key).map_err(|e| at(&e))?;
-            parsed.verify(std::slice::from_ref(&issuer)).map_err(|e| at(&e))?;
+            let issuer = Verifier::for_did_key(&claimed).map_err(|e| at(&e))?;
+            let (checkpoint, _, _) =
+                note::open_checkpoint(&text, std::slice::from_ref(&issuer)).map_err(|e| at(&e))?;
             if path.file_name().and_then(|n| n.to_str())
                 != Some(&format!("{:020}.txt", checkpoint.size))
             {
@@ -229,25 +227,16 @@ pub fn verify_log_proof(
     issuer: &str,
     witnesses: &[Verifier],
 ) -> Result<(Checkpoint, Vec<String>), String> {
-    let key = crate::keys::parse_did_key(issuer).map_err(|e| e.to_string())?;
-    let verifier = Verifier::new(issuer, note::ED25519, key).map_err(|e| e.to_string())?;
-    let parsed = Note::parse(&proof.checkpoint).map_err(|e| format!("the checkpoint: {e}"))?;
-    let mut known = vec![verifier];
+    let mut known = vec![Verifier::for_did_key(issuer).map_err(|e| e.to_string())?];
     known.extend(witnesses.iter().cloned());
-    let verified = parsed.verify(&known).map_err(|e| format!("the checkpoint: {e}"))?;
-    if !verified.iter().any(|v| v.verifier == 0) {
-        return Err("the checkpoint is not signed by the issuer".into());
-    }
+    let (cp, _, verified) = note::open_checkpoint(&proof.checkpoint, &known)
+        .map_err(|e| format!("the checkpoint: {e}"))?;
     // Witnesses who cosigned (a witness key is known only as a cosigner, type 0x04).
     let cosigners: Vec<String> = verified
         .iter()
         .filter(|v| v.verifier > 0 && known[v.verifier].kind == note::COSIGNATURE)
         .map(|v| known[v.verifier].name.clone())
         .collect();
-    let cp = Checkpoint::parse(&parsed.text).map_err(|e| format!("the checkpoint: {e}"))?;
-    if cp.origin != issuer {
-        return Err(format!("the checkpoint's origin is {}, not the issuer {issuer}", cp.origin));
-    }
     if cp.size != excerpt.head.seq + 1 {
         return Err(format!(
             "the checkpoint has {} entries but the excerpt's head is entry {}",

@@ -93,6 +93,13 @@ impl Verifier {
         Ok(Verifier { name: name.to_string(), kind, key })
     }
 
+    /// The note-signing key a did:key names, under that did:key as its name: the verifier of
+    /// an issuer's checkpoints, whose origin is the issuer's did:key.
+    pub fn for_did_key(did: &str) -> Result<Verifier, NoteError> {
+        let key = crate::keys::parse_did_key(did).map_err(|e| format(e.to_string()))?;
+        Verifier::new(did, ED25519, key)
+    }
+
     /// Its key id.
     pub fn id(&self) -> [u8; 4] {
         key_id(&self.name, self.kind, &self.key)
@@ -290,6 +297,30 @@ pub fn cosign(
     let mut bytes = timestamp.to_be_bytes().to_vec();
     bytes.extend_from_slice(&key.sign(cosigned_message(text, timestamp).as_bytes()).to_bytes());
     Ok(SignatureLine { name: name.to_string(), id: v.id(), bytes })
+}
+
+/// Opens a signed checkpoint with the log's key (`known[0]`) and any other keys the reader
+/// knows (witnesses): the note parses, every known key's signature on it verifies, the log's is
+/// among them, and the checkpoint's origin is the log's name. Returns the checkpoint, the note
+/// and the signatures that verified.
+pub fn open_checkpoint(
+    text: &str,
+    known: &[Verifier],
+) -> Result<(Checkpoint, Note, Vec<Verified>), NoteError> {
+    let log = known.first().ok_or_else(|| format("no log key to open a checkpoint with"))?;
+    let note = Note::parse(text)?;
+    let verified = note.verify(known)?;
+    if !verified.iter().any(|v| v.verifier == 0) {
+        return Err(format(format!("the log {} did not sign the checkpoint", log.name)));
+    }
+    let checkpoint = Checkpoint::parse(&note.text)?;
+    if checkpoint.origin != log.name {
+        return Err(format(format!(
+            "the checkpoint's origin is {}, not the log {}",
+            checkpoint.origin, log.name
+        )));
+    }
+    Ok((checkpoint, note, verified))
 }
 
 /// A checkpoint: a log's origin, tree size and root hash (C2SP tlog-checkpoint), plus any
