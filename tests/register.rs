@@ -1295,3 +1295,62 @@ fn kill_during_supersession() {
     let report = register.verify().unwrap();
     assert_eq!((report.entries, report.deprecated), (ROUNDS + 1, ROUNDS));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The index and tiles: derived from the entries, rebuilt from them
+
+#[test]
+fn a_register_without_its_index_is_migrated_on_the_next_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let before = s.register.checkpoint(&key).unwrap();
+    let proof = s.register.inclusion_proof(1, 5).unwrap();
+    // As a register written before the index existed.
+    fs::remove_dir_all(dir.path().join("index")).unwrap();
+    fs::remove_dir_all(dir.path().join("log")).unwrap();
+    assert_eq!(s.register.size().unwrap(), 5);
+    assert_eq!(s.register.inclusion_proof(1, 5).unwrap(), proof);
+    // The same tree: the checkpoint of size 5 is the one stored (a different root is a fork).
+    assert_eq!(s.register.checkpoint(&key).unwrap(), before);
+    assert_eq!(s.register.verify_checkpoints().unwrap(), 1);
+    // Certificate claims through the index are those the walk finds.
+    let walked = certificates::claims(&s.register).unwrap();
+    assert!(!walked.is_empty());
+    for (serial, list) in &walked {
+        let indexed: Vec<(u64, Digest, bool)> = s
+            .register
+            .claims_on(serial)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.seq, c.declaration, c.active))
+            .collect();
+        let expected: Vec<(u64, Digest, bool)> =
+            list.iter().map(|(c, active)| (c.seq.unwrap(), c.declaration, *active)).collect();
+        assert_eq!(indexed, expected, "{serial}");
+    }
+    // And the register goes on.
+    let d = store(&s.register, 10);
+    assert_eq!(s.register.append(declared(d, pf(10)), time(40)).unwrap().seq, 5);
+    assert_eq!(s.register.verify().unwrap().entries, 6);
+}
+
+#[test]
+fn an_index_that_contradicts_the_entries_is_reported_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    // The state forgets the last entry: catching up finds the index already records it at
+    // that sequence number (a crash after indexing), which is fine.
+    let state = dir.path().join("index/state.json");
+    let text = fs::read_to_string(&state).unwrap();
+    let head4 = s.register.entries().unwrap()[3].digest().unwrap();
+    fs::write(&state, format!(r#"{{"format":1,"size":4,"head":"{head4}"}}"#)).unwrap();
+    assert_eq!(s.register.size().unwrap(), 5);
+    assert_eq!(fs::read_to_string(&state).unwrap(), text);
+    // A record that says otherwise than the entries is not silently used.
+    let record = fs::read_dir(dir.path().join("index/declared")).unwrap().next().unwrap().unwrap();
+    fs::write(record.path(), r#"{"seq":3,"pfId":"x"}"#).unwrap();
+    fs::write(&state, r#"{"format":1,"size":0,"head":null}"#).unwrap();
+    let err = s.register.size().unwrap_err().to_string();
+    assert!(err.contains("remove the register's index"), "{err}");
+}

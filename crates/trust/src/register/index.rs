@@ -8,6 +8,8 @@
 //! index/pf-ids/<hex>.json          the declaration with that pf id (hex: SHA-256 of the id)
 //! index/superseded/<hex>.json      the declaration that superseded it, and its entry
 //! index/deprecated/<hex>.json      the entry that deprecated it
+//! index/claims/<hex>/<seq>-<i>.json the i-th certificate claim of the declaration declared at
+//!                                  entry seq on the serial whose key hashes to hex
 //! index/lock                       held (flock) by whoever writes the register
 //! log/tile/...                     the Merkle tree's hash tiles (see the tiles module)
 //! ```
@@ -33,20 +35,34 @@ use super::chain::{Declared, Known, check};
 use super::entry::parse_entry;
 use super::merkle::leaf_hash;
 use super::tiles::Tiles;
-use super::{Entry, EntryKind, Head, Register, RegisterError, Violation, entry_file, io_error};
+use super::{
+    CertificateSerial, ClaimedKwh, Entry, EntryKind, Head, Register, RegisterError, Violation,
+    entry_file, io_error,
+};
 
 const INDEX: &str = "index";
 /// The directory of the log's tiles (what is published).
 pub(super) const LOG: &str = "log";
 
+/// The version of the index's layout. An index of another version is rebuilt from the entries
+/// (records already there are kept if they agree).
+const FORMAT: u32 = 1;
+
 /// The log as the index knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(super) struct LogState {
+    /// The index's layout ([`FORMAT`]).
+    #[serde(default)]
+    pub(super) format: u32,
     /// Number of entries indexed.
     pub(super) size: u64,
     /// Digest of the last of them.
     pub(super) head: Option<Digest>,
+}
+
+impl LogState {
+    const EMPTY: LogState = LogState { format: FORMAT, size: 0, head: None };
 }
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
@@ -74,6 +90,29 @@ struct SupersededRecord {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DeprecatedRecord {
     seq: u64,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ClaimRecord {
+    declaration: Digest,
+    pf_id: String,
+    quantity_kwh: ClaimedKwh,
+}
+
+/// A declaration's claim on a green electricity certificate, as the index finds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexedClaim {
+    /// The entry that declared the declaration.
+    pub seq: u64,
+    /// The declaration.
+    pub declaration: Digest,
+    /// Its pf id.
+    pub pf_id: String,
+    /// The quantity it claims.
+    pub quantity_kwh: ClaimedKwh,
+    /// Whether the declaration is still active (neither deprecated nor superseded).
+    pub active: bool,
 }
 
 fn damaged(path: &std::path::Path, what: &str) -> RegisterError {
@@ -117,9 +156,9 @@ impl Register {
 
     fn read_state(&self) -> Result<LogState, RegisterError> {
         let path = self.dir.join(INDEX).join("state.json");
-        match read_record(&path)? {
-            Some(state) => Ok(state),
-            None => Ok(LogState { size: 0, head: None }),
+        match read_record::<LogState>(&path)? {
+            Some(state) if state.format == FORMAT => Ok(state),
+            _ => Ok(LogState::EMPTY),
         }
     }
 
@@ -167,7 +206,14 @@ impl Register {
             if entry.seq != seq {
                 return Err(broken(Violation::WrongFile { found: entry.seq }));
             }
-            check(&self.known(&state), &entry)?.map_err(broken)?;
+            if let Err(violation) = check(&self.known(&state), &entry)? {
+                // The entries or the index: the walk, which reads no index, tells which.
+                self.walk(false)?;
+                return Err(damaged(
+                    &self.dir.join(INDEX),
+                    &format!("says otherwise than the entries (at entry {seq}: {violation})"),
+                ));
+            }
             if let Some(violation) = self.check_declared_file(&entry)? {
                 return Err(broken(violation));
             }
@@ -186,7 +232,16 @@ impl Register {
     pub(super) fn record(&self, state: &mut LogState, entry: &Entry) -> Result<(), RegisterError> {
         let seq = entry.seq;
         match &entry.kind {
-            EntryKind::Declared { declaration, pf_id, supersedes, .. } => {
+            EntryKind::Declared { declaration, pf_id, supersedes, certificates, .. } => {
+                for (i, claim) in certificates.iter().enumerate() {
+                    let record = ClaimRecord {
+                        declaration: *declaration,
+                        pf_id: pf_id.clone(),
+                        quantity_kwh: claim.quantity_kwh.clone(),
+                    };
+                    let key = format!("{}/{seq:020}-{i}", serial_key(&claim.serial));
+                    self.write_record("claims", &key, &record)?;
+                }
                 let key = declaration.hex();
                 self.write_record("declared", &key, &DeclaredRecord { seq, pf_id: pf_id.clone() })?;
                 let pf_key = Digest::of(pf_id.as_bytes()).hex();
@@ -207,13 +262,54 @@ impl Register {
         let canonical = entry.canonical()?;
         let tiles = self.tiles();
         let obsolete = tiles.append(state.size, leaf_hash(&canonical))?;
-        let next = LogState { size: seq + 1, head: Some(Digest::of(&canonical)) };
+        let next = LogState { format: FORMAT, size: seq + 1, head: Some(Digest::of(&canonical)) };
         let path = self.dir.join(INDEX).join("state.json");
         let bytes = serde_json::to_vec(&next).map_err(|e| damaged(&path, &e.to_string()))?;
         write_replace(&path, &bytes, Mode::Public).map_err(|e| io_error("write", &path, &e))?;
         *state = next;
         tiles.remove(&obsolete);
         Ok(())
+    }
+
+    /// Every claim of the register's declarations on certificate `serial` (compared by its
+    /// normalized key), in entry order, with whether the declaration is still active. Reads
+    /// only that serial's claims, not the chain.
+    pub fn claims_on(
+        &self,
+        serial: &CertificateSerial,
+    ) -> Result<Vec<IndexedClaim>, RegisterError> {
+        let state = self.synced()?;
+        let dir = self.dir.join(INDEX).join("claims").join(serial_key(serial));
+        let mut names: Vec<String> = match fs::read_dir(&dir) {
+            Ok(read) => read
+                .filter_map(|e| e.ok().and_then(|e| e.file_name().into_string().ok()))
+                .filter(|n| !n.starts_with(super::TEMP_PREFIX))
+                .collect(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error("read", &dir, &e)),
+        };
+        names.sort();
+        let known = self.known(&state);
+        let mut out = Vec::new();
+        for name in names {
+            let path = dir.join(&name);
+            let seq = name
+                .split_once('-')
+                .and_then(|(seq, _)| seq.parse::<u64>().ok())
+                .ok_or_else(|| damaged(&path, "not named <seq>-<i>.json"))?;
+            let Some(record) = read_record::<ClaimRecord>(&path)? else { continue };
+            let active = known
+                .declared(&record.declaration)?
+                .is_some_and(|d| d.status() == super::Status::Active);
+            out.push(IndexedClaim {
+                seq,
+                declaration: record.declaration,
+                pf_id: record.pf_id,
+                quantity_kwh: record.quantity_kwh,
+                active,
+            });
+        }
+        Ok(out)
     }
 
     fn write_record<T: Serialize + DeserializeOwned + PartialEq>(
@@ -237,6 +333,11 @@ impl Register {
             Err(e) => Err(io_error("write", &path, &e)),
         }
     }
+}
+
+/// The directory name of a certificate serial's claims: the SHA-256 of its normalized key.
+fn serial_key(serial: &CertificateSerial) -> String {
+    Digest::of(serial.key().as_bytes()).hex()
 }
 
 fn read_record<T: DeserializeOwned>(path: &std::path::Path) -> Result<Option<T>, RegisterError> {

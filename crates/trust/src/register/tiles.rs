@@ -95,25 +95,45 @@ impl Tiles {
         self.dir.join(tile_path(level, index, width))
     }
 
-    /// The `width` hashes of a tile as stored.
+    /// The first `width` hashes of a tile: from the tile of that width, or else from a wider
+    /// one (a partial tile is removed once a wider one is written).
     pub(super) fn read(
         &self,
         level: u8,
         index: u64,
         width: u64,
     ) -> Result<Vec<Hash>, RegisterError> {
-        let path = self.path(level, index, width);
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(damaged(&path, "missing"));
+        let mut widths = vec![width];
+        if width < TILE_WIDTH {
+            widths.push(TILE_WIDTH);
+            let partial =
+                PathBuf::from(format!("{}.p", self.path(level, index, TILE_WIDTH).display()));
+            if let Ok(read) = fs::read_dir(&partial) {
+                let mut wider: Vec<u64> = read
+                    .filter_map(|e| e.ok().and_then(|e| e.file_name().to_str()?.parse().ok()))
+                    .filter(|w| *w > width && *w < TILE_WIDTH)
+                    .collect();
+                wider.sort_unstable();
+                widths.extend(wider);
             }
-            Err(e) => return Err(io_error("read", &path, &e)),
-        };
-        if bytes.len() as u64 != width * 32 {
-            return Err(damaged(&path, &format!("{} bytes, not {}", bytes.len(), width * 32)));
         }
-        Ok(bytes.chunks_exact(32).map(|c| c.try_into().unwrap_or([0; 32])).collect())
+        for stored in widths {
+            let path = self.path(level, index, stored);
+            let bytes = match fs::read(&path) {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io_error("read", &path, &e)),
+            };
+            if bytes.len() as u64 != stored * 32 {
+                return Err(damaged(&path, &format!("{} bytes, not {}", bytes.len(), stored * 32)));
+            }
+            return Ok(bytes
+                .chunks_exact(32)
+                .take(usize::try_from(width).unwrap_or(usize::MAX))
+                .map(|c| c.try_into().unwrap_or([0; 32]))
+                .collect());
+        }
+        Err(damaged(&self.path(level, index, width), "missing"))
     }
 
     /// Writes a tile once; a tile already there must hold the same hashes.
