@@ -563,3 +563,54 @@ fn verify_requires_the_witnesses_the_buyer_names() {
             .contains("is not the register's checkpoint at the excerpt's head")
     );
 }
+
+/// A register kept before the transparency log (entries and declarations only) converts on the
+/// next command without loss; its declarations verify without a log proof, and once the issuer
+/// signs a checkpoint, with one.
+#[test]
+fn a_register_from_before_the_log_converts_and_its_declarations_gain_log_proofs() {
+    use pcf::declaration::{Bundle, CheckStatus, VerifyOptions};
+    let is = Issuer::new();
+    is.declare("v1.json", &[]);
+    is.declare("v2.json", &["--supersedes", "v1.json"]);
+    let reg = is.dir.path().join("reg");
+    let entries_before: Vec<Vec<u8>> = (0..2)
+        .map(|seq| std::fs::read(reg.join(format!("entries/{seq:020}.json"))).unwrap())
+        .collect();
+    // What a register written before the log holds: no index, no tiles, no checkpoints.
+    for gone in ["index", "log", "checkpoints"] {
+        std::fs::remove_dir_all(reg.join(gone)).unwrap();
+    }
+    let log_of = |name: &str| {
+        let bundle: Bundle =
+            serde_json::from_slice(&std::fs::read(is.dir.path().join(name)).unwrap()).unwrap();
+        let r = pcf::declaration::verify::verify(
+            &bundle.declaration,
+            Some(&bundle),
+            &VerifyOptions::default(),
+        );
+        let check = r.checks.iter().find(|c| c.name == "log").unwrap_or_else(|| panic!("{r}"));
+        (check.status, check.detail.clone())
+    };
+    let made = is.ok(&["bundle", "v2.json", "--inventory", "inventory.toml", "--register", "reg"]);
+    assert!(made.contains("log proof: no"), "{made}");
+    let (status, detail) = log_of("v2.bundle.json");
+    assert_eq!(status, CheckStatus::Skip, "{detail}");
+    assert!(detail.contains("carry none"), "{detail}");
+
+    // The issuer signs a checkpoint of the converted register.
+    let out = is.ok(&["register", "--dir", "reg", "checkpoint", "--key", "issuer.key"]);
+    assert!(out.contains("checkpoint of 2 entries"), "{out}");
+    std::fs::remove_file(is.dir.path().join("v2.bundle.json")).unwrap();
+    let made = is.ok(&["bundle", "v2.json", "--inventory", "inventory.toml", "--register", "reg"]);
+    assert!(made.contains("log proof: yes"), "{made}");
+    let (status, detail) = log_of("v2.bundle.json");
+    assert_eq!(status, CheckStatus::Pass, "{detail}");
+    // Nothing was lost or rewritten, and the register goes on.
+    for (seq, bytes) in entries_before.iter().enumerate() {
+        assert_eq!(&std::fs::read(reg.join(format!("entries/{seq:020}.json"))).unwrap(), bytes);
+    }
+    let verify = is.ok(&["register", "--dir", "reg", "verify"]);
+    assert!(verify.contains("2 entries") && verify.contains("1 signed checkpoint"), "{verify}");
+    is.declare("v3.json", &["--supersedes", "v2.json"]);
+}
