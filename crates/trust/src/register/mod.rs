@@ -70,7 +70,7 @@ pub use entry::{
 };
 pub use error::{RegisterError, Violation};
 pub use excerpt::{ExcerptReport, RegisterExcerpt, verify_excerpt};
-pub use index::IndexedClaim;
+pub use index::{IndexedClaim, Lookup};
 pub use log::{CHECKPOINTS, LogProof, SignedCheckpoint, verify_log_proof};
 
 /// Where the CLI keeps the register when the user names no directory.
