@@ -49,6 +49,7 @@ mod excerpt;
 mod log;
 pub mod merkle;
 pub mod note;
+mod witnessed;
 
 use std::fs;
 use std::io;
@@ -64,6 +65,7 @@ pub use entry::{
 pub use error::{RegisterError, Violation};
 pub use excerpt::{ExcerptReport, RegisterExcerpt, verify_excerpt};
 pub use log::{CHECKPOINTS, LogProof, SignedCheckpoint, verify_log_proof};
+pub use witnessed::{COSIGNED, CosignedCheckpoint, WitnessedProof, witnessed_time};
 
 /// Where the CLI keeps the register when the user names no directory.
 pub const DEFAULT_DIR: &str = ".pcf-register";
