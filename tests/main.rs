@@ -23,4 +23,5 @@ mod solver;
 mod suppliers;
 mod time;
 mod transparency;
+mod transparency_buyer;
 mod versions;

@@ -69,6 +69,14 @@ pub enum RegisterCommand {
         #[arg(long)]
         size: Option<u64>,
     },
+    /// Keep a checkpoint of the register cosigned by witnesses (`pcf witness ... cosign --out`):
+    /// it must be the register's own checkpoint of its size with cosignatures appended. `pcf
+    /// bundle` then carries the earliest one that includes the declaration, whose witness
+    /// timestamps show when it was issued at the latest.
+    AddCosigned {
+        /// The cosigned checkpoint (a signed note).
+        file: PathBuf,
+    },
     /// Re-walk the chain and report the first broken link.
     Verify {
         /// Print JSON.
@@ -150,6 +158,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
             for h in reg.consistency_proof(from, size)? {
                 outln!("{}", pcf::register::note::encode_hash(&h));
             }
+        }
+        RegisterCommand::AddCosigned { file } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| pcf::Error::io(&file, &e))?;
+            let kept = reg.add_cosigned(&text)?;
+            outln!(
+                "kept the checkpoint of size {} with {} cosignature(s): {}",
+                kept.checkpoint.size,
+                kept.cosignatures,
+                kept.path.display()
+            );
         }
         RegisterCommand::Checkpoint { key } => {
             let key = pcf::keys::read_private_key(&key)?;

@@ -162,7 +162,11 @@ pub fn run(args: &LogArgs) -> Result<ExitCode> {
              {})",
             total.as_secs_f64(),
             total.as_secs_f64() * 1e6 / n as f64,
-            if args.no_flush { "writes NOT flushed to disk" } else { "every write flushed (fsync)" }
+            if args.no_flush {
+                "writes NOT flushed to disk"
+            } else {
+                "every write flushed (fsync)"
+            }
         );
         println!();
         println!(

@@ -56,6 +56,7 @@ mod log;
 pub mod merkle;
 pub mod note;
 pub mod tiles;
+mod witnessed;
 
 use std::fs;
 use std::io;
@@ -72,6 +73,7 @@ pub use error::{RegisterError, Violation};
 pub use excerpt::{ExcerptReport, RegisterExcerpt, verify_excerpt};
 pub use index::{IndexedClaim, Lookup};
 pub use log::{CHECKPOINTS, LogProof, SignedCheckpoint, verify_log_proof};
+pub use witnessed::{COSIGNED, CosignedCheckpoint, WitnessedProof, witnessed_time};
 
 /// Where the CLI keeps the register when the user names no directory.
 pub const DEFAULT_DIR: &str = ".pcf-register";
