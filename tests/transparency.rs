@@ -524,7 +524,7 @@ fn verify_requires_the_witnesses_the_buyer_names() {
 #[test]
 fn a_register_from_before_the_log_converts_and_its_declarations_gain_log_proofs() {
     use pcf::declaration::{Bundle, CheckStatus, VerifyOptions};
-    let is = Issuer::new();
+    let is = crate::util::Issuer::new();
     is.declare("v1.json", &[]);
     is.declare("v2.json", &["--supersedes", "v1.json"]);
     let reg = is.dir.path().join("reg");
