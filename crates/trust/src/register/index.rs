@@ -286,6 +286,12 @@ impl Register {
         Ok(())
     }
 
+    /// The last entry, or `None` for an empty register, from the index (no walk).
+    pub fn head(&self) -> Result<Option<Head>, RegisterError> {
+        let state = self.synced()?;
+        Ok(self.known(&state).head)
+    }
+
     /// What the register says of a declaration, from the index (no walk): `None` if it does
     /// not declare it.
     pub fn lookup(&self, declaration: &Digest) -> Result<Option<Lookup>, RegisterError> {
