@@ -152,14 +152,6 @@ impl EntryKind {
         }
     }
 
-    pub(super) fn mentions_any(&self, declarations: &[Digest]) -> bool {
-        let superseded = match self {
-            EntryKind::Declared { supersedes, .. } => supersedes.as_ref(),
-            EntryKind::StatusChanged { .. } => None,
-        };
-        declarations.iter().any(|d| d == self.declaration() || Some(d) == superseded)
-    }
-
     /// Checks the fields on their own, without the rest of the register.
     pub(super) fn check_fields(&self) -> Result<(), Violation> {
         check_pf_id(self.pf_id())?;

@@ -246,6 +246,9 @@ pub enum Violation {
         /// What the entry hashes to.
         actual: Digest,
     },
+    /// An entry file is not the entry the log recorded at its position (its Merkle leaf).
+    #[error("it is not the entry the log recorded at this position (its leaf hash differs)")]
+    NotLogged,
     /// An excerpt skips entries: every entry from the first up to the head must be there, so
     /// that no status change can be left out.
     #[error(

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::merkle;
 use super::{Entry, EntryKind, Head, Register, RegisterError, Status, Violation};
 use pcf_base::canonical::MAX_SAFE_INTEGER;
 use pcf_base::digest::Digest;
@@ -37,24 +38,42 @@ pub struct ExcerptReport {
 }
 
 impl Register {
-    /// The entries that declare, deprecate or supersede any of `declarations`, with the head.
+    /// The entries that declare, deprecate or supersede any of `declarations`, with the head:
+    /// every entry from the first declaration's to the last. Found through the index, and each
+    /// entry read is checked against the log's leaf at its position and the links between
+    /// them, so it costs the entries it returns, not the whole chain.
     pub fn excerpt(&self, declarations: &[Digest]) -> Result<RegisterExcerpt, RegisterError> {
-        let chain = self.walk(false)?;
+        let size = self.size()?;
+        let mut first = None::<u64>;
         for declaration in declarations {
-            if !chain.declared.contains_key(declaration) {
+            let Some(found) = self.lookup(declaration)? else {
                 return Err(RegisterError::NoSuchDeclaration { declaration: *declaration });
-            }
+            };
+            first = Some(first.map_or(found.seq, |f| f.min(found.seq)));
         }
-        let Some(head) = chain.head() else {
+        let Some(head) = self.head()? else {
             // Only reachable with no declarations asked for: a declared one implies an entry.
             return Err(RegisterError::NoSuchEntry { seq: 0, len: 0 });
         };
-        // Every entry from the first that mentions one of them up to the head: linked by
-        // `prev` without a gap, so no later status change can be left out.
-        let first =
-            chain.entries.iter().position(|e| e.kind.mentions_any(declarations)).unwrap_or(0);
-        let entries = chain.entries.into_iter().skip(first).collect();
-        Ok(RegisterExcerpt { declarations: declarations.to_vec(), entries, head })
+        let tiles = self.tiles();
+        let nodes = tiles.nodes(size);
+        let mut entries = Vec::new();
+        for seq in first.unwrap_or(0)..=head.seq {
+            let entry = self.entry(seq)?;
+            let logged = merkle::Nodes::node(&nodes, 0, seq)
+                .map_err(|e| RegisterError::Checkpoint { message: e.to_string() })?;
+            if merkle::leaf_hash(&entry.canonical()?) != logged {
+                return Err(RegisterError::BrokenChain {
+                    seq,
+                    file: super::entry_file(seq),
+                    violation: Violation::NotLogged,
+                });
+            }
+            entries.push(entry);
+        }
+        let excerpt = RegisterExcerpt { declarations: declarations.to_vec(), entries, head };
+        verify_excerpt(&excerpt)?;
+        Ok(excerpt)
     }
 }
 

@@ -57,7 +57,8 @@ fn indexed(index: u64, width: u64) -> String {
 
 /// How many hashes tile `index` of `level` holds in a tree of `size` leaves (0: none yet).
 pub fn tile_width(level: u8, index: u64, size: u64) -> u64 {
-    let hashes = size >> (TILE_HEIGHT * u32::from(level));
+    // Beyond level 7 a u64 tree has no hashes (and the shift would overflow).
+    let hashes = size.checked_shr(TILE_HEIGHT * u32::from(level)).unwrap_or(0);
     hashes.saturating_sub(index.saturating_mul(TILE_WIDTH)).min(TILE_WIDTH)
 }
 
@@ -261,6 +262,8 @@ mod tests {
         assert_eq!(tile_width(0, 1, 300), 44);
         assert_eq!(tile_width(1, 0, 300), 1);
         assert_eq!(tile_width(0, 2, 300), 0);
+        assert_eq!(tile_width(8, 0, u64::MAX), 0);
+        assert_eq!(tile_width(255, 0, 300), 0);
     }
 
     #[test]
