@@ -14,6 +14,7 @@ mod electricity;
 mod exchange;
 mod footprint;
 mod lci;
+mod log_http;
 mod methodology;
 mod pact_fields;
 mod readme;

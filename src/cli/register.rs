@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Subcommand;
 
@@ -68,6 +69,30 @@ pub enum RegisterCommand {
         /// The size of the later tree.
         #[arg(long)]
         size: Option<u64>,
+    },
+    /// Send the register's latest checkpoint to a witness over HTTP (C2SP tlog-witness) with
+    /// a consistency proof from the size it last cosigned, and write the cosigned checkpoint.
+    Submit {
+        /// The issuer's private key file (signs a checkpoint of the register as it is now).
+        #[arg(long)]
+        key: PathBuf,
+        /// The witness's URL (its add-checkpoint endpoint is under it).
+        #[arg(long)]
+        witness: String,
+        /// The witness's verifier key (pcf witness key): its cosignature is checked before it
+        /// is kept.
+        #[arg(long)]
+        witness_key: String,
+        /// Where to write the cosigned checkpoint (replaced if it exists).
+        #[arg(long)]
+        out: PathBuf,
+        /// The size the witness last cosigned, if known (by default the witness says).
+        #[arg(long, default_value_t = 0)]
+        old: u64,
+        /// Trust only the certificates in this PEM file (for a witness with a self-signed
+        /// certificate).
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
     },
     /// Re-walk the chain and report the first broken link.
     Verify {
@@ -156,6 +181,34 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let cp = reg.checkpoint(&key)?;
             outln!("checkpoint of {} entries: {}", cp.checkpoint.size, cp.path.display());
             out!("{}", cp.note);
+        }
+        RegisterCommand::Submit { key, witness, witness_key, out, old, ca_cert } => {
+            let key = pcf::keys::read_private_key(&key)?;
+            let issuer = pcf::register::note::Verifier::for_did_key(&pcf::keys::did_key(
+                &key.verifying_key(),
+            ))?;
+            let witness_v = pcf::register::note::Verifier::parse_vkey(&witness_key)?;
+            let cp = reg.checkpoint(&key)?;
+            let ca = ca_cert.as_deref().map(pcf::exchange::tls::read_certificates).transpose()?;
+            let http = pcf::exchange::client::http_client(ca.as_deref(), Duration::from_secs(30))?;
+            let submitted = super::exchange::runtime()?.block_on(pcf::exchange::submit::submit(
+                &http, &witness, &reg, &issuer, &witness_v, &cp.note, old,
+            ))?;
+            pcf_base::atomic::write_replace(
+                &out,
+                submitted.note.as_bytes(),
+                pcf_base::atomic::Mode::Public,
+            )
+            .map_err(|e| pcf::Error::io(&out, &e))?;
+            outln!(
+                "{} cosigned the checkpoint of {} entries (consistent with the {} it cosigned \
+                 before{}): {}",
+                witness_v.name,
+                submitted.size,
+                submitted.old,
+                if submitted.retried { ", as it told us" } else { "" },
+                out.display()
+            );
         }
         RegisterCommand::Verify { json } => {
             let rep = reg.verify()?;

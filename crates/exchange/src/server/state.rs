@@ -25,6 +25,7 @@ pub(super) struct AppState {
     pub(super) delivery: events::Delivery,
     pub(super) limits: Limits,
     pub(super) log: bool,
+    pub(super) publish_log: bool,
 }
 
 pub(super) type Shared = Arc<AppState>;
