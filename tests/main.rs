@@ -21,6 +21,7 @@ mod readme;
 mod register;
 mod signing;
 mod solver;
+mod status_list;
 mod suppliers;
 mod time;
 mod transparency;

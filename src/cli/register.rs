@@ -94,6 +94,20 @@ pub enum RegisterCommand {
         #[arg(long)]
         ca_cert: Option<PathBuf>,
     },
+    /// Write the register's statuses as a signed W3C Bitstring Status List credential
+    /// (statusPurpose revocation; bit i is 1 when the declaration of entry i is deprecated).
+    /// A derived view: the log's checkpoints are what rule out showing different lists.
+    StatusList {
+        /// The issuer's private key file (signs the credential).
+        #[arg(long)]
+        key: PathBuf,
+        /// The URL the credential will be published at (its id).
+        #[arg(long)]
+        url: String,
+        /// Where to write it (replaced if it exists; default: print it).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Re-walk the chain and report the first broken link.
     Verify {
         /// Print JSON.
@@ -209,6 +223,36 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 if submitted.retried { ", as it told us" } else { "" },
                 out.display()
             );
+        }
+        RegisterCommand::StatusList { key, url, out } => {
+            use pcf::register::status_list::{self, StatusListError};
+            let key = pcf::keys::read_private_key(&key)?;
+            let now = pcf::proof::utc_now();
+            let credential =
+                status_list::credential(&reg, &key, &url, &now).map_err(|e| match e {
+                    StatusListError::Register(e) => pcf::Error::from(e),
+                    StatusListError::Proof(e) => pcf::Error::from(e),
+                    other => pcf::Error::Usage(other.to_string()),
+                })?;
+            match out {
+                Some(path) => {
+                    let mut text = serde_json::to_string_pretty(&credential)
+                        .map_err(|e| pcf::Error::Usage(e.to_string()))?;
+                    text.push('\n');
+                    pcf_base::atomic::write_replace(
+                        &path,
+                        text.as_bytes(),
+                        pcf_base::atomic::Mode::Public,
+                    )
+                    .map_err(|e| pcf::Error::io(&path, &e))?;
+                    outln!(
+                        "status list of {} entries for {url}: {}",
+                        reg.entries()?.len(),
+                        path.display()
+                    );
+                }
+                None => print_json(&credential),
+            }
         }
         RegisterCommand::Verify { json } => {
             let rep = reg.verify()?;

@@ -49,6 +49,7 @@ mod excerpt;
 mod log;
 pub mod merkle;
 pub mod note;
+pub mod status_list;
 
 use std::fs;
 use std::io;
