@@ -1,6 +1,6 @@
 //! Tests: the issuer's register. Round trips, status changes, every kind of tampering detected
 //! at the first broken entry, refusals to rewrite history, racing appenders, excerpts, a
-//! child process killed with SIGKILL while appending, certificate claims (serial
+//! child process killed with SIGKILL while appending and checkpointing, certificate claims (serial
 //! normalization, exact sums, refusal at issuance) and `pcf declare --supersedes` killed with
 //! SIGKILL at random points.
 
@@ -418,13 +418,33 @@ fn racing_appenders_never_fork() {
 fn edited_entry_is_detected_at_the_next_link() {
     let dir = tempfile::tempdir().unwrap();
     let s = sample(dir.path());
+    let mut written = s.register.tree().unwrap();
     edit_entry(dir.path(), 1, |v| v["kind"]["productIds"][0] = "urn:gtin:0000000000000".into());
     let err = s.register.verify().unwrap_err();
     assert_eq!(broken_seq(&err), 2);
     insta::assert_snapshot!(err, @"register entry 2 (entries/00000000000000000002.json) is broken: prev is sha256:873669b405c243ef443282331a0ac48045f6a70108d68673520b8f71845ab851 but entry 1 hashes to sha256:e8f0f178add94bc4f0c115b5c006c392675a03664df2f7c4565a2af5e1734219 (entry 1 was altered, or this entry does not follow it); the register was altered or damaged after it was written: restore it from a backup (entries are never edited)");
-    // A broken register is never extended.
+    // Appending reads O(log n) files, so it does not re-walk the chain: it extends the log as
+    // its tiles recorded it, and the edit stays where the walk finds it.
+    // A checkpoint signs the entries as written, never the edit.
     let d = store(&s.register, 10);
-    assert_eq!(s.register.append(declared(d, pf(10)), time(40)), Err(err));
+    let entry = s.register.append(declared(d, pf(10)), time(40)).unwrap();
+    assert_eq!(s.register.verify().unwrap_err(), err);
+    written.push(&entry.canonical().unwrap());
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    assert_eq!(s.register.checkpoint(&key).unwrap().checkpoint.root, written.root());
+}
+
+#[test]
+fn edited_last_entry_is_never_extended() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    edit_entry(dir.path(), 4, |v| v["time"] = "2026-01-01T00:00:00Z".into());
+    let d = store(&s.register, 10);
+    let err = s.register.append(declared(d, pf(10)), time(40)).unwrap_err();
+    assert!(
+        matches!(err, RegisterError::AnchorMismatch { head, actual: Some(_) } if head.seq == 4)
+    );
+    assert!(!entry_path(dir.path(), 5).exists());
 }
 
 #[test]
@@ -676,8 +696,8 @@ const KILL_DIR: &str = "PCF_REGISTER_KILL_CHILD_DIR";
 /// Which round of [`kill_during_append`] the child belongs to (keeps pf ids unique).
 const KILL_ROUND: &str = "PCF_REGISTER_KILL_CHILD_ROUND";
 
-/// The child of [`kill_during_append`]: appends in a loop (bounded in count and time) and
-/// prints `ack <seq>` after each append returns.
+/// The child of [`kill_during_append`]: appends in a loop (bounded in count and time), signs
+/// a checkpoint after each append, and prints `ack <seq>` after both return.
 #[test]
 #[ignore = "child process of kill_during_append; does nothing unless its env var is set"]
 fn kill_child() {
@@ -686,6 +706,7 @@ fn kill_child() {
     };
     let round: u64 = std::env::var(KILL_ROUND).unwrap().parse().unwrap();
     let register = Register::open(dir).unwrap();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
     let start = Instant::now();
     for i in 0..2_000u64 {
         if start.elapsed() > Duration::from_secs(30) {
@@ -701,6 +722,8 @@ fn kill_child() {
             certificates: vec![claim(&format!("S-{i}"), 1.5)],
         };
         let entry = register.append(kind, time(0)).unwrap();
+        let checkpoint = register.checkpoint(&key).unwrap();
+        assert!(checkpoint.checkpoint.size > entry.seq);
         println!("ack {}", entry.seq);
     }
 }
@@ -764,6 +787,12 @@ fn kill_during_append() {
         let report = register.verify().unwrap_or_else(|e| {
             panic!("round {round} (seed {seed}, killed after {delay:?}, {status}): {e}")
         });
+        // Every checkpoint signed, and the tiles the next ones are signed from, hold the tree
+        // of the entries (the index and tiles caught up with whatever the kill interrupted).
+        let checkpoints = register.verify_checkpoints().unwrap_or_else(|e| {
+            panic!("round {round} (seed {seed}, killed after {delay:?}, {status}): {e}")
+        });
+        assert!(checkpoints as u64 >= acked.len() as u64, "a checkpoint per acknowledged append");
         let entries = register.entries().unwrap();
         for &seq in &acked {
             assert!(
@@ -1265,4 +1294,63 @@ fn kill_during_supersession() {
     assert_eq!(untouched + committed_without_file + whole, ROUNDS);
     let report = register.verify().unwrap();
     assert_eq!((report.entries, report.deprecated), (ROUNDS + 1, ROUNDS));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The index and tiles: derived from the entries, rebuilt from them
+
+#[test]
+fn a_register_without_its_index_is_migrated_on_the_next_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let before = s.register.checkpoint(&key).unwrap();
+    let proof = s.register.inclusion_proof(1, 5).unwrap();
+    // As a register written before the index existed.
+    fs::remove_dir_all(dir.path().join("index")).unwrap();
+    fs::remove_dir_all(dir.path().join("log")).unwrap();
+    assert_eq!(s.register.size().unwrap(), 5);
+    assert_eq!(s.register.inclusion_proof(1, 5).unwrap(), proof);
+    // The same tree: the checkpoint of size 5 is the one stored (a different root is a fork).
+    assert_eq!(s.register.checkpoint(&key).unwrap(), before);
+    assert_eq!(s.register.verify_checkpoints().unwrap(), 1);
+    // Certificate claims through the index are those the walk finds.
+    let walked = certificates::claims(&s.register).unwrap();
+    assert!(!walked.is_empty());
+    for (serial, list) in &walked {
+        let indexed: Vec<(u64, Digest, bool)> = s
+            .register
+            .claims_on(serial)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.seq, c.declaration, c.active))
+            .collect();
+        let expected: Vec<(u64, Digest, bool)> =
+            list.iter().map(|(c, active)| (c.seq.unwrap(), c.declaration, *active)).collect();
+        assert_eq!(indexed, expected, "{serial}");
+    }
+    // And the register goes on.
+    let d = store(&s.register, 10);
+    assert_eq!(s.register.append(declared(d, pf(10)), time(40)).unwrap().seq, 5);
+    assert_eq!(s.register.verify().unwrap().entries, 6);
+}
+
+#[test]
+fn an_index_that_contradicts_the_entries_is_reported_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample(dir.path());
+    // The state forgets the last entry: catching up finds the index already records it at
+    // that sequence number (a crash after indexing), which is fine.
+    let state = dir.path().join("index/state.json");
+    let text = fs::read_to_string(&state).unwrap();
+    let head4 = s.register.entries().unwrap()[3].digest().unwrap();
+    fs::write(&state, format!(r#"{{"format":1,"size":4,"head":"{head4}"}}"#)).unwrap();
+    assert_eq!(s.register.size().unwrap(), 5);
+    assert_eq!(fs::read_to_string(&state).unwrap(), text);
+    // A record that says otherwise than the entries is not silently used.
+    let record = fs::read_dir(dir.path().join("index/declared")).unwrap().next().unwrap().unwrap();
+    fs::write(record.path(), r#"{"seq":3,"pfId":"x"}"#).unwrap();
+    fs::write(&state, r#"{"format":1,"size":0,"head":null}"#).unwrap();
+    let err = s.register.size().unwrap_err().to_string();
+    assert!(err.contains("remove the register's index"), "{err}");
 }

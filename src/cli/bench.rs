@@ -1,4 +1,5 @@
-//! `pcf bench bom` (hidden): writes a large generated inventory for benchmarking footprints at
+//! `pcf bench` (hidden): benchmark inputs and runs for developers. `pcf bench log` measures the
+//! register's transparency log at scale (see `log`). `pcf bench bom` writes a large generated inventory for benchmarking footprints at
 //! bill-of-materials scale (issue 12). Two shapes: `shared`, where part `i` is made from steel
 //! plus three earlier parts (sub-assemblies shared by many assemblies, how real bills of
 //! materials look), and `tree`, where every part is used by exactly one assembly. Both have
@@ -15,6 +16,8 @@ use serde_json::{Value, json};
 
 use super::Result;
 
+mod log;
+
 /// The supplier declaration the generated inventories buy from (the steel-bracket example's).
 const SUPPLIER: &str = include_str!("../../examples/steel-bracket/suppliers/hot-rolled-coil.json");
 /// Its file name next to the generated inventory.
@@ -25,6 +28,8 @@ const SUPPLIER_FILE: &str = "bench-supplier-coil.json";
 pub enum Command {
     /// Write a generated bill-of-materials inventory (JSON).
     Bom(BomArgs),
+    /// Append many entries to a new register and time appends, proofs and checkpoints.
+    Log(log::LogArgs),
 }
 
 /// The arguments of `pcf bench bom`.
@@ -52,7 +57,10 @@ pub enum Shape {
 
 /// Writes the inventory and the supplier declaration.
 pub fn run(command: Command) -> Result<ExitCode> {
-    let Command::Bom(args) = command;
+    let args = match command {
+        Command::Bom(args) => args,
+        Command::Log(args) => return log::run(&args),
+    };
     let parts = args.parts.max(1);
     let doc = bom(parts, args.shape);
     let text = serde_json::to_string(&doc).map_err(|e| pcf::Error::Io {

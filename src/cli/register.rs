@@ -184,7 +184,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         RegisterCommand::Prove { from, size } => {
             let size = match size {
                 Some(s) => s,
-                None => reg.tree()?.size(),
+                None => reg.size()?,
             };
             for h in reg.consistency_proof(from, size)? {
                 outln!("{}", pcf::register::note::encode_hash(&h));

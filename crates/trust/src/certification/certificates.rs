@@ -280,17 +280,21 @@ pub fn check_issuance(
             }
         }
     }
-    let registered = claims(reg)?;
     for claim in new {
         // Claims of the inventory's own instruments always have a quantity; a serial the
         // inventory does not state has none to check against (`register verify` reports it).
         let Some(q) = quantities.0.get(&claim.serial) else { continue };
-        let holders: Vec<Claim> = registered
-            .get(&claim.serial)
+        // The register's index has each serial's claims: no walk of the chain.
+        let holders: Vec<Claim> = reg
+            .claims_on(&claim.serial)?
             .into_iter()
-            .flatten()
-            .filter(|(c, active)| *active && Some(c.declaration) != supersedes)
-            .map(|(c, _)| c.clone())
+            .filter(|c| c.active && Some(c.declaration) != supersedes)
+            .map(|c| Claim {
+                declaration: c.declaration,
+                pf_id: c.pf_id,
+                seq: Some(c.seq),
+                kwh: c.quantity_kwh,
+            })
             .collect();
         let claimed_wh = holders.iter().fold(0u64, |sum, c| sum.saturating_add(c.kwh.wh()));
         let adding_wh = claim.quantity_kwh.wh();

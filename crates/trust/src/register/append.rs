@@ -8,7 +8,8 @@ use pcf_base::atomic::{Mode, write_new};
 use pcf_base::canonical;
 use pcf_base::digest::Digest;
 
-use super::chain::Chain;
+use super::chain::check;
+use super::index::LogState;
 use super::{
     Entry, EntryKind, Head, Register, RegisterError, Timestamp, declaration_file, io_error,
 };
@@ -57,20 +58,21 @@ impl Register {
 
     /// Appends an entry recording `kind` at `time` after the current last entry, and returns it.
     ///
-    /// The register is re-read first and must be intact; `kind` must be consistent with it (a
-    /// declared declaration must be stored, a status change must follow its declaration, ...).
-    /// If another process appends at the same moment, this one re-reads and retries.
+    /// `kind` must be consistent with the register (a declared declaration must be stored, a
+    /// status change must follow its declaration, ...), which is checked against the index: an
+    /// append reads and writes O(log n) files, not the chain. Writers take the register's lock,
+    /// so two processes appending at once append one after the other.
     pub fn append(&self, mut kind: EntryKind, time: Timestamp) -> Result<Entry, RegisterError> {
+        let _lock = self.lock()?;
         for _ in 0..APPEND_ATTEMPTS {
-            let chain = self.walk(false)?;
-            let entry = Entry {
-                seq: chain.next_seq(),
-                prev: chain.last_digest(),
-                time: time.clone(),
-                kind,
-            };
-            match self.write_entry(&chain, &entry) {
-                Ok(_) => return Ok(entry),
+            let mut state = self.catch_up()?;
+            let entry = Entry { seq: state.size, prev: state.head, time: time.clone(), kind };
+            match self.write_entry(&state, &entry) {
+                Ok(()) => {
+                    self.record(&mut state, &entry)?;
+                    return Ok(entry);
+                }
+                // Written by a process that does not take the lock: index it and go after it.
                 Err(Write::Exists) => kind = entry.kind,
                 Err(Write::Failed(e)) => return Err(e),
             }
@@ -82,21 +84,25 @@ impl Register {
     /// new head. The entry must extend the last one: its `seq` must be the next sequence number
     /// and its `prev` the digest of the last entry; anything else is refused.
     pub fn append_entry(&self, entry: &Entry) -> Result<Head, RegisterError> {
-        let chain = self.walk(false)?;
-        let next = chain.next_seq();
+        let _lock = self.lock()?;
+        let mut state = self.catch_up()?;
+        let next = state.size;
         if entry.seq < next {
             return Err(RegisterError::EntryExists { seq: entry.seq, next });
         }
-        if entry.seq != next || entry.prev != chain.last_digest() {
+        if entry.seq != next || entry.prev != state.head {
             return Err(RegisterError::NotTip {
                 seq: entry.seq,
                 prev: entry.prev,
                 next,
-                expected_prev: chain.last_digest(),
+                expected_prev: state.head,
             });
         }
-        match self.write_entry(&chain, entry) {
-            Ok(digest) => Ok(Head { seq: entry.seq, digest }),
+        match self.write_entry(&state, entry) {
+            Ok(()) => {
+                self.record(&mut state, entry)?;
+                Ok(Head { seq: entry.seq, digest: entry.digest()? })
+            }
             Err(Write::Exists) => {
                 Err(RegisterError::EntryExists { seq: entry.seq, next: next + 1 })
             }
@@ -104,22 +110,22 @@ impl Register {
         }
     }
 
-    /// Checks `entry` against `chain` (whose next entry it must be) and writes it.
-    fn write_entry(&self, chain: &Chain, entry: &Entry) -> Result<Digest, Write> {
+    /// Checks `entry` against the index as of `state` (whose next entry it must be) and writes
+    /// it.
+    fn write_entry(&self, state: &LogState, entry: &Entry) -> Result<(), Write> {
         let refused =
             |violation| Write::Failed(RegisterError::Refused { seq: entry.seq, violation });
-        chain.check(entry).map_err(refused)?;
+        check(&self.known(state), entry).map_err(Write::Failed)?.map_err(refused)?;
         if let Some(violation) = self.check_declared_file(entry).map_err(Write::Failed)? {
             return Err(refused(violation));
         }
-        let digest = entry.digest().map_err(Write::Failed)?;
         let mut bytes = serde_json::to_vec_pretty(entry).map_err(|e| {
             Write::Failed(RegisterError::Canonical { seq: entry.seq, message: e.to_string() })
         })?;
         bytes.push(b'\n');
         let path = self.entry_path(entry.seq);
         match write_new(&path, &bytes, Mode::Public) {
-            Ok(()) => Ok(digest),
+            Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Write::Exists),
             Err(e) => Err(Write::Failed(io_error("write", &path, &e))),
         }

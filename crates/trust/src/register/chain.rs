@@ -175,7 +175,7 @@ impl Register {
             if entry.seq != seq {
                 return Err(broken(Violation::WrongFile { found: entry.seq }));
             }
-            chain.check(&entry).map_err(broken)?;
+            check(&chain, &entry)?.map_err(broken)?;
             if declarations && let Some(violation) = self.check_declared_file(&entry)? {
                 return Err(broken(violation));
             }
@@ -227,17 +227,20 @@ pub(super) struct Chain {
 }
 
 /// What the register knows about one declaration.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Declared {
-    seq: u64,
-    pf_id: String,
+    /// The entry that declared it.
+    pub(super) seq: u64,
+    /// Its pf id.
+    pub(super) pf_id: String,
     /// The `StatusChanged` entry that deprecated it.
-    deprecated: Option<u64>,
+    pub(super) deprecated: Option<u64>,
     /// The declaration that superseded it (which deprecates it too), and its entry.
-    superseded_by: Option<(Digest, u64)>,
+    pub(super) superseded_by: Option<(Digest, u64)>,
 }
 
 impl Declared {
-    fn status(&self) -> Status {
+    pub(super) fn status(&self) -> Status {
         if self.deprecated.is_some() || self.superseded_by.is_some() {
             Status::Deprecated
         } else {
@@ -272,60 +275,6 @@ impl Chain {
         }
     }
 
-    /// Checks that `entry` (whose seq is `next_seq()`) may follow the chain.
-    pub(super) fn check(&self, entry: &Entry) -> Result<(), Violation> {
-        match (self.head(), entry.prev) {
-            (None, Some(found)) => return Err(Violation::GenesisHasPrev { found }),
-            (Some(head), found) if found != Some(head.digest) => {
-                return Err(Violation::PrevMismatch {
-                    previous: head.seq,
-                    expected: head.digest,
-                    found,
-                });
-            }
-            _ => {}
-        }
-        entry.kind.check_fields()?;
-        match &entry.kind {
-            EntryKind::Declared { declaration, pf_id, supersedes, .. } => {
-                if let Some(first) = self.declared.get(declaration) {
-                    return Err(Violation::AlreadyDeclared {
-                        declaration: *declaration,
-                        seq: first.seq,
-                    });
-                }
-                if let Some(other) = self.pf_ids.get(pf_id) {
-                    let seq = self.declared.get(other).map_or(0, |d| d.seq);
-                    return Err(Violation::DuplicatePfId { pf_id: pf_id.clone(), seq });
-                }
-                if let Some(old) = supersedes {
-                    let Some(info) = self.declared.get(old) else {
-                        return Err(Violation::NotDeclared { declaration: *old });
-                    };
-                    if let Some((by, seq)) = info.superseded_by {
-                        return Err(Violation::AlreadySuperseded { declaration: *old, by, seq });
-                    }
-                }
-            }
-            EntryKind::StatusChanged { declaration, pf_id, status: StatusChange::Deprecated } => {
-                let Some(info) = self.declared.get(declaration) else {
-                    return Err(Violation::NotDeclared { declaration: *declaration });
-                };
-                if info.pf_id != *pf_id {
-                    return Err(Violation::PfIdMismatch {
-                        declaration: *declaration,
-                        declared: info.pf_id.clone(),
-                        found: pf_id.clone(),
-                    });
-                }
-                if let Some(seq) = info.deprecated {
-                    return Err(Violation::AlreadyDeprecated { declaration: *declaration, seq });
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// Adds a checked entry.
     fn push(&mut self, entry: Entry, digest: Digest) {
         let seq = entry.seq;
@@ -349,6 +298,110 @@ impl Chain {
         self.entries.push(entry);
         self.digests.push(digest);
     }
+}
+
+/// What an entry is checked against: the last entry, and what is known of each declaration
+/// (by its digest and by its pf id). The walk's [`Chain`] knows it in memory; the register's
+/// index knows it on disk, so that an append reads O(1) files instead of the whole chain.
+pub(super) trait Known {
+    /// The last entry.
+    fn head(&self) -> Option<Head>;
+    /// The declaration of digest `declaration`, if declared.
+    fn declared(&self, declaration: &Digest) -> Result<Option<Declared>, RegisterError>;
+    /// The declaration with pf id `pf_id`, if declared: its digest and entry.
+    fn pf_id(&self, pf_id: &str) -> Result<Option<(Digest, u64)>, RegisterError>;
+}
+
+impl Known for Chain {
+    fn head(&self) -> Option<Head> {
+        Chain::head(self)
+    }
+
+    fn declared(&self, declaration: &Digest) -> Result<Option<Declared>, RegisterError> {
+        Ok(self.declared.get(declaration).cloned())
+    }
+
+    fn pf_id(&self, pf_id: &str) -> Result<Option<(Digest, u64)>, RegisterError> {
+        Ok(self.pf_ids.get(pf_id).and_then(|d| self.declared.get(d).map(|info| (*d, info.seq))))
+    }
+}
+
+/// Checks that `entry` may follow what `known` knows: `Ok(Err(_))` is the rule it breaks,
+/// `Err(_)` that what is known could not be read.
+///
+/// An entry that `known` already records at the entry's own sequence number (an index that
+/// recorded part of an entry before a crash) is not a repetition of itself.
+pub(super) fn check(
+    known: &impl Known,
+    entry: &Entry,
+) -> Result<Result<(), Violation>, RegisterError> {
+    let seq = entry.seq;
+    match (known.head(), entry.prev) {
+        (None, Some(found)) => return Ok(Err(Violation::GenesisHasPrev { found })),
+        (Some(head), found) if found != Some(head.digest) => {
+            return Ok(Err(Violation::PrevMismatch {
+                previous: head.seq,
+                expected: head.digest,
+                found,
+            }));
+        }
+        _ => {}
+    }
+    if let Err(violation) = entry.kind.check_fields() {
+        return Ok(Err(violation));
+    }
+    match &entry.kind {
+        EntryKind::Declared { declaration, pf_id, supersedes, .. } => {
+            if let Some(first) = known.declared(declaration)?
+                && first.seq != seq
+            {
+                return Ok(Err(Violation::AlreadyDeclared {
+                    declaration: *declaration,
+                    seq: first.seq,
+                }));
+            }
+            if let Some((_, other)) = known.pf_id(pf_id)?
+                && other != seq
+            {
+                return Ok(Err(Violation::DuplicatePfId { pf_id: pf_id.clone(), seq: other }));
+            }
+            if let Some(old) = supersedes {
+                let Some(info) = known.declared(old)? else {
+                    return Ok(Err(Violation::NotDeclared { declaration: *old }));
+                };
+                if let Some((by, at)) = info.superseded_by
+                    && at != seq
+                {
+                    return Ok(Err(Violation::AlreadySuperseded {
+                        declaration: *old,
+                        by,
+                        seq: at,
+                    }));
+                }
+            }
+        }
+        EntryKind::StatusChanged { declaration, pf_id, status: StatusChange::Deprecated } => {
+            let Some(info) = known.declared(declaration)? else {
+                return Ok(Err(Violation::NotDeclared { declaration: *declaration }));
+            };
+            if info.pf_id != *pf_id {
+                return Ok(Err(Violation::PfIdMismatch {
+                    declaration: *declaration,
+                    declared: info.pf_id.clone(),
+                    found: pf_id.clone(),
+                }));
+            }
+            if let Some(at) = info.deprecated
+                && at != seq
+            {
+                return Ok(Err(Violation::AlreadyDeprecated {
+                    declaration: *declaration,
+                    seq: at,
+                }));
+            }
+        }
+    }
+    Ok(Ok(()))
 }
 
 fn usize_of(seq: u64) -> usize {

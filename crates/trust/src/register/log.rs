@@ -4,8 +4,9 @@
 //! whose origin is the issuer's DID. Checkpoints are kept in `checkpoints/<size>.txt`, written
 //! once: a second, different head for a size already checkpointed is a fork and is refused.
 //!
-//! The tree is rebuilt from the entries when it is needed (the chain is walked and checked
-//! first), which costs O(n); proofs from it cost O(log n).
+//! The tree is kept as hash tiles (see the tiles module), so a checkpoint, an inclusion proof
+//! or a consistency proof reads O(log n) tiles; [`Register::tree`] rebuilds it from the
+//! walked entries for audits.
 
 use std::fs;
 use std::io;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::merkle::{self, Hash, MemoryTree};
 use super::note::{self, Checkpoint, Note, Verifier};
+use super::tiles;
 use super::{Register, RegisterError, RegisterExcerpt, io_error};
 
 /// The directory of the register's signed checkpoints.
@@ -51,7 +53,51 @@ fn refused(message: String) -> RegisterError {
 }
 
 impl Register {
-    /// The Merkle tree of the register's entries, after checking the chain.
+    /// The number of entries (the log's size), from the index.
+    pub fn size(&self) -> Result<u64, RegisterError> {
+        Ok(self.synced()?.size)
+    }
+
+    /// Hash tile `index` of `level` as C2SP tlog-tiles serves it: the first `width` (1 to
+    /// 256) of its 32-byte hashes, concatenated. Refused if the log does not have them yet.
+    pub fn tile(&self, level: u8, index: u64, width: u16) -> Result<Vec<u8>, RegisterError> {
+        let size = self.synced()?.size;
+        let have = tiles::tile_width(level, index, size);
+        if width == 0 || u64::from(width) > have {
+            return Err(refused(format!(
+                "tile {} does not exist in a log of {size} entries",
+                tiles::tile_path(level, index, u64::from(width))
+            )));
+        }
+        let hashes = self.tiles().read(level, index, have)?;
+        Ok(hashes[..usize::from(width)].concat())
+    }
+
+    /// Entry bundle `index` as C2SP tlog-tiles serves it: entries `index * 256` to
+    /// `index * 256 + width - 1`, each as a big-endian 16-bit length and its canonical JSON
+    /// (the bytes of its Merkle leaf).
+    pub fn entry_bundle(&self, index: u64, width: u16) -> Result<Vec<u8>, RegisterError> {
+        let size = self.synced()?.size;
+        if width == 0 || u64::from(width) > tiles::tile_width(0, index, size) {
+            return Err(refused(format!(
+                "entry bundle {} does not exist in a log of {size} entries",
+                tiles::entries_path(index, u64::from(width))
+            )));
+        }
+        let mut out = Vec::new();
+        for seq in index * tiles::TILE_WIDTH..index * tiles::TILE_WIDTH + u64::from(width) {
+            let canonical = self.entry(seq)?.canonical()?;
+            let len = u16::try_from(canonical.len()).map_err(|_| {
+                refused(format!("entry {seq} is longer than an entry bundle allows (65535 bytes)"))
+            })?;
+            out.extend_from_slice(&len.to_be_bytes());
+            out.extend_from_slice(&canonical);
+        }
+        Ok(out)
+    }
+
+    /// The Merkle tree of the register's entries, after checking the chain (an audit: O(n);
+    /// the log's own tree is in its tiles).
     pub fn tree(&self) -> Result<MemoryTree, RegisterError> {
         let mut tree = MemoryTree::new();
         for entry in self.entries()? {
@@ -63,14 +109,12 @@ impl Register {
     /// Signs a checkpoint of the register as it is now with the issuer's `key` (origin: the
     /// key's did:key) and stores it, unless the same checkpoint is stored already.
     pub fn checkpoint(&self, key: &SigningKey) -> Result<SignedCheckpoint, RegisterError> {
-        let tree = self.tree()?;
+        let _lock = self.lock()?;
+        let size = self.catch_up()?.size;
+        let root =
+            merkle::root(&self.tiles().nodes(size), size).map_err(|e| refused(e.to_string()))?;
         let origin = crate::keys::did_key(&key.verifying_key());
-        let checkpoint = Checkpoint {
-            origin: origin.clone(),
-            size: tree.size(),
-            root: tree.root(),
-            extensions: vec![],
-        };
+        let checkpoint = Checkpoint { origin: origin.clone(), size, root, extensions: vec![] };
         let text = checkpoint.to_text();
         let sig = note::sign(&text, &origin, key).map_err(|e| refused(e.to_string()))?;
         let note = Note { text, signatures: vec![sig] }.to_text();
@@ -129,9 +173,26 @@ impl Register {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
             Err(e) => return Err(io_error("read", &dir, &e)),
         };
-        let mut paths: Vec<PathBuf> = read.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        // Temporary files of an interrupted write are never read.
+        let mut paths: Vec<PathBuf> = read
+            .filter_map(|e| e.ok())
+            .filter(|e| !e.file_name().to_string_lossy().starts_with(super::TEMP_PREFIX))
+            .map(|e| e.path())
+            .collect();
         paths.sort();
         let tree = self.tree()?;
+        // The tiles, which checkpoints are signed from, must hold the walked entries' tree.
+        let size = self.synced()?.size;
+        let tiles = self.tiles();
+        let tiled = merkle::root(&tiles.nodes(size), size).map_err(|e| refused(e.to_string()))?;
+        if size != tree.size() || tiled != tree.root() {
+            return Err(refused(format!(
+                "the log's tiles (log/tile, {size} entries) do not hold the tree of the \
+                 register's {} entries: remove the register's index and log/tile directories \
+                 and they are rebuilt",
+                tree.size()
+            )));
+        }
         let mut origin: Option<String> = None;
         for path in &paths {
             let at = |e: &dyn std::fmt::Display| refused(format!("{}: {e}", path.display()));
@@ -184,7 +245,9 @@ impl Register {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(io_error("read", &path, &e)),
         };
-        let tree = self.tree()?;
+        let current = self.synced()?.size;
+        let tiles = self.tiles();
+        let tree = tiles.nodes(current);
         let inclusion = excerpt
             .entries
             .iter()
@@ -199,20 +262,24 @@ impl Register {
 
     /// The inclusion proof of entry `seq` in the tree of the first `size` entries.
     pub fn inclusion_proof(&self, seq: u64, size: u64) -> Result<Vec<Hash>, RegisterError> {
-        let tree = self.tree()?;
-        if size > tree.size() {
-            return Err(refused(format!("the register has {} entries, not {size}", tree.size())));
+        let current = self.synced()?.size;
+        if size > current {
+            return Err(refused(format!("the register has {current} entries, not {size}")));
         }
-        merkle::inclusion_proof(&tree, seq, size).map_err(|e| refused(e.to_string()))
+        let tiles = self.tiles();
+        merkle::inclusion_proof(&tiles.nodes(current), seq, size)
+            .map_err(|e| refused(e.to_string()))
     }
 
     /// The consistency proof from the tree of `size1` entries to that of `size2`.
     pub fn consistency_proof(&self, size1: u64, size2: u64) -> Result<Vec<Hash>, RegisterError> {
-        let tree = self.tree()?;
-        if size2 > tree.size() {
-            return Err(refused(format!("the register has {} entries, not {size2}", tree.size())));
+        let current = self.synced()?.size;
+        if size2 > current {
+            return Err(refused(format!("the register has {current} entries, not {size2}")));
         }
-        merkle::consistency_proof(&tree, size1, size2).map_err(|e| refused(e.to_string()))
+        let tiles = self.tiles();
+        merkle::consistency_proof(&tiles.nodes(current), size1, size2)
+            .map_err(|e| refused(e.to_string()))
     }
 }
 

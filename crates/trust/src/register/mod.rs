@@ -7,6 +7,9 @@
 //! entries/00000000000000000000.json   entry 0 (pretty-printed JSON, one file per entry)
 //! entries/00000000000000000001.json   entry 1, whose `prev` is the digest of entry 0
 //! declarations/<hex>.json             declaration files, named by the SHA-256 of their bytes
+//! checkpoints/<size>.txt              the issuer's signed checkpoints of the log
+//! log/tile/...                        the log's Merkle tree as C2SP tlog-tiles hash tiles
+//! index/...                           what an append is checked against (see `index`)
 //! ```
 //!
 //! The digest of an entry is SHA-256 over the RFC 8785 canonical form of its JSON, so the
@@ -17,9 +20,11 @@
 //!
 //! Entries and declarations are written with [`write_new`]: a temporary file, flushed, then
 //! renamed into place without replacing anything. A crash leaves either no entry or a complete
-//! one, and an entry that [`Register::append`] reported is on disk. Two appenders racing for the
-//! same sequence number cannot both win: the loser re-reads the register and appends after the
-//! winner, so the chain never forks.
+//! one, and an entry that [`Register::append`] reported is on disk. Writers take the register's
+//! lock (`index/lock`) and an entry file is never replaced, so two appenders cannot both write
+//! one sequence number: the chain never forks. The tiles and the index are derived from the
+//! entries and brought up to date from them after a crash, so an append costs O(log n)
+//! whatever the register's size, while [`Register::verify`] still re-walks everything.
 //!
 //! [`write_new`]: pcf_base::atomic::write_new
 //!
@@ -46,10 +51,12 @@ mod chain;
 mod entry;
 mod error;
 mod excerpt;
+mod index;
 mod log;
 pub mod merkle;
 pub mod note;
 pub mod status_list;
+pub mod tiles;
 
 use std::fs;
 use std::io;
@@ -64,6 +71,7 @@ pub use entry::{
 };
 pub use error::{RegisterError, Violation};
 pub use excerpt::{ExcerptReport, RegisterExcerpt, verify_excerpt};
+pub use index::IndexedClaim;
 pub use log::{CHECKPOINTS, LogProof, SignedCheckpoint, verify_log_proof};
 
 /// Where the CLI keeps the register when the user names no directory.
