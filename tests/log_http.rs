@@ -350,7 +350,7 @@ async fn tile_serving_throughput() {
     big_register(work.path(), 1024);
     let server = log_server(work.path(), true).await;
     let http = pcf::exchange::client::http_client(None, Duration::from_secs(30)).unwrap();
-    let (requests, workers) = (2000u64, 8u64);
+    let (requests, workers) = (20_000u64, 8u64);
     let start = std::time::Instant::now();
     let mut tasks = Vec::new();
     for w in 0..workers {

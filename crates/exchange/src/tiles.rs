@@ -218,6 +218,19 @@ mod tests {
     }
 
     #[test]
+    fn paths_are_those_the_register_stores_tiles_under() {
+        for (level, index, width) in [(0, 0, 256), (1, 1234067, 17), (5, 999, 1), (0, 1000, 255)] {
+            let t = Tile { kind: TileKind::Hashes { level }, index, width };
+            assert_eq!(
+                t.path(),
+                pcf_trust::register::tiles::tile_path(level, index, u64::from(width))
+            );
+            let e = Tile { kind: TileKind::Entries, index, width };
+            assert_eq!(e.path(), pcf_trust::register::tiles::entries_path(index, u64::from(width)));
+        }
+    }
+
+    #[test]
     fn which_tiles_a_tree_holds() {
         let t = |level, index, width| Tile { kind: TileKind::Hashes { level }, index, width };
         // 70,000 leaves: 273 full level-0 tiles and one of width 112, one full level-1 tile

@@ -14,12 +14,11 @@
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use pcf_trust::register::merkle::Nodes as _;
 use pcf_trust::register::note::{Checkpoint, Note, Verifier};
 use pcf_trust::register::{CHECKPOINTS, Register, RegisterError};
 
 use super::state::Shared;
-use crate::tiles::{FULL, Tile, TileKind};
+use crate::tiles::{Tile, TileKind};
 
 /// `Cache-Control` of the checkpoint, which changes.
 const CHECKPOINT_CACHE: &str = "public, max-age=5";
@@ -73,37 +72,14 @@ pub(super) async fn tile(State(state): State<Shared>, Path(path): Path<String>) 
 
 /// The tile's bytes, or `None` if the register does not hold it whole.
 pub fn tile_bytes(register: &Register, tile: &Tile) -> Result<Option<Vec<u8>>, RegisterError> {
-    let tree = register.tree()?;
-    if !tile.within(tree.size()) {
+    // Checked here first: a tile beyond the log is a 404, not an error (and levels past the
+    // 64-bit tree are never asked of the register).
+    if !tile.within(register.size()?) {
         return Ok(None);
     }
-    let first = tile.index * u64::from(FULL);
-    let width = u64::from(tile.width);
     match tile.kind {
-        TileKind::Hashes { level } => {
-            let mut out = Vec::with_capacity(32 * usize::from(tile.width));
-            for i in first..first + width {
-                // A hash of a tile at level L is the perfect subtree of 256^L leaves at
-                // tree level 8L.
-                let h = tree
-                    .node(8 * u32::from(level), i)
-                    .map_err(|e| RegisterError::Checkpoint { message: e.to_string() })?;
-                out.extend_from_slice(&h);
-            }
-            Ok(Some(out))
-        }
-        TileKind::Entries => {
-            let mut out = Vec::new();
-            for seq in first..first + width {
-                let leaf = register.entry(seq)?.canonical()?;
-                let len = u16::try_from(leaf.len()).map_err(|_| RegisterError::Checkpoint {
-                    message: format!("entry {seq} is over 65535 bytes: no entry bundle holds it"),
-                })?;
-                out.extend_from_slice(&len.to_be_bytes());
-                out.extend_from_slice(&leaf);
-            }
-            Ok(Some(out))
-        }
+        TileKind::Hashes { level } => register.tile(level, tile.index, tile.width).map(Some),
+        TileKind::Entries => register.entry_bundle(tile.index, tile.width).map(Some),
     }
 }
 
