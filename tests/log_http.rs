@@ -121,6 +121,8 @@ async fn a_witness_over_http_cosigns_what_extends_and_keeps_evidence_of_forks() 
 
     let first = submit("c1.txt").await;
     assert!(first.status.success(), "{}", crate::util::stderr(&first));
+    let said = crate::util::stdout(&first);
+    assert!(said.contains("the first checkpoint of this log it cosigns"), "{said}");
     let c1 = cosigned("c1.txt");
     assert_eq!(c1.size, 1);
 

@@ -214,13 +214,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 pcf_base::atomic::Mode::Public,
             )
             .map_err(|e| pcf::Error::io(&out, &e))?;
+            let since = match (submitted.old, submitted.retried) {
+                (0, _) => "the first checkpoint of this log it cosigns".to_string(),
+                (old, true) => {
+                    format!("consistent with the {old} it cosigned before, as it told us")
+                }
+                (old, false) => format!("consistent with the {old} it cosigned before"),
+            };
             outln!(
-                "{} cosigned the checkpoint of {} entries (consistent with the {} it cosigned \
-                 before{}): {}",
+                "{} cosigned the checkpoint of {} entries ({since}): {}",
                 witness_v.name,
                 submitted.size,
-                submitted.old,
-                if submitted.retried { ", as it told us" } else { "" },
                 out.display()
             );
         }

@@ -258,7 +258,8 @@ impl Witness {
         if request.old != witnessed {
             return Err(WitnessError::OldSize { given: request.old, witnessed });
         }
-        if let Some((old, old_note)) = &last {
+        // Every tree extends the empty one: from size 0 there is nothing to prove.
+        if let Some((old, old_note)) = last.as_ref().filter(|(o, _)| o.size > 0 || new.size == 0) {
             let reason = if new.size == old.size {
                 (new.root != old.root)
                     .then(|| format!("two checkpoints of size {} with different roots", new.size))
@@ -413,5 +414,37 @@ mod tests {
         let long =
             format!("old 1\n{}\nc", "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n".repeat(64));
         assert!(AddCheckpoint::parse(&long).is_err());
+    }
+
+    #[test]
+    fn a_log_first_seen_empty_is_extended_without_a_proof() {
+        let dir = tempfile::tempdir().unwrap();
+        let log_key = SigningKey::from_bytes(&[4; 32]);
+        let did = crate::keys::did_key(&log_key.verifying_key());
+        let log = Verifier::for_did_key(&did).unwrap();
+        let w = Witness {
+            name: "w.example/w".into(),
+            key: SigningKey::from_bytes(&[6; 32]),
+            state: dir.path().to_path_buf(),
+        };
+        let signed = |size: u64, root: Hash| {
+            let text = Checkpoint { origin: did.clone(), size, root, extensions: vec![] }.to_text();
+            let sig = note::sign(&text, &did, &log_key).unwrap();
+            Note { text, signatures: vec![sig] }.to_text()
+        };
+        let add = |old: u64, checkpoint: String| {
+            let r = AddCheckpoint { old, proof: vec![], checkpoint };
+            w.add_checkpoint(std::slice::from_ref(&log), &r, 1_800_000_000)
+        };
+        add(0, signed(0, merkle::empty_root())).unwrap();
+        let one = merkle::leaf_hash(b"entry 0");
+        assert_eq!(add(0, signed(1, one)).unwrap().previous_size, Some(0));
+        assert_eq!(
+            add(0, signed(1, one)).unwrap_err(),
+            WitnessError::OldSize { given: 0, witnessed: 1 }
+        );
+        let fork = add(1, signed(1, [1; 32])).unwrap_err();
+        assert_eq!(fork.http_status(), 409);
+        assert!(matches!(fork, WitnessError::Equivocation(e) if e.evidence.is_some()));
     }
 }
