@@ -378,3 +378,94 @@ async fn tile_serving_throughput() {
     );
     server.shutdown().await;
 }
+
+/// The commands themselves: `pcf witness serve` (plain HTTP on a free port) cosigns what
+/// `pcf register submit` sends it; without TLS or the danger switch it does not start.
+#[test]
+fn pcf_witness_serve_cosigns_what_pcf_register_submit_sends() {
+    use std::io::BufRead as _;
+    let work = crate::util::bracket_example();
+    let dir = work.path();
+    let run = |args: &[&str]| {
+        let out = crate::util::pcf(dir, args);
+        assert!(out.status.success(), "{args:?}: {}", crate::util::stderr(&out));
+        crate::util::stdout(&out)
+    };
+    run(&["keygen", "--out", "issuer.key"]);
+    run(&["keygen", "--out", "witness.key"]);
+    let did = run(&["did", "issuer.key"]).trim().to_string();
+    run(&[
+        "declare",
+        "inventory.toml",
+        "--product",
+        "bracket",
+        "--key",
+        "issuer.key",
+        "--out",
+        "v1.json",
+        "--register",
+        "reg",
+    ]);
+    let w = ["witness", "--key", "witness.key", "--name", "witness.example/w1"];
+    let vkey = run(&[&w[..], &["key"]].concat()).trim().to_string();
+    let serve = [&w[..], &["serve", "--state", "wstate", "--log", &did, "--listen", "127.0.0.1:0"]]
+        .concat();
+
+    let refused = crate::util::pcf(dir, &serve);
+    assert!(!refused.status.success());
+    assert!(
+        crate::util::stderr(&refused).contains("needs TLS"),
+        "{}",
+        crate::util::stderr(&refused)
+    );
+
+    let mut child = Stop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_pcf"))
+            .current_dir(dir)
+            .args([&serve[..], &["--danger-plain-http"]].concat())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut first = String::new();
+    std::io::BufReader::new(child.0.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let url = first
+        .trim()
+        .strip_prefix("pcf witness: ")
+        .and_then(|u| u.strip_suffix("/add-checkpoint"))
+        .unwrap_or_else(|| panic!("{first:?}"))
+        .to_string();
+    let submitted = crate::util::pcf(
+        dir,
+        &[
+            "register",
+            "--dir",
+            "reg",
+            "submit",
+            "--key",
+            "issuer.key",
+            "--witness",
+            &url,
+            "--witness-key",
+            &vkey,
+            "--out",
+            "cosigned.txt",
+        ],
+    );
+    drop(child);
+    assert!(submitted.status.success(), "{}", crate::util::stderr(&submitted));
+    let text = std::fs::read_to_string(dir.join("cosigned.txt")).unwrap();
+    let known = [Verifier::for_did_key(&did).unwrap(), Verifier::parse_vkey(&vkey).unwrap()];
+    assert_eq!(Note::parse(&text).unwrap().verify(&known).unwrap().len(), 2);
+}
+
+/// A child process stopped (by its id) when the test ends, passed or failed.
+struct Stop(std::process::Child);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
