@@ -52,6 +52,9 @@ pub enum Error {
     /// A witness refused a checkpoint or could not keep its state.
     #[error(transparent)]
     Witness(#[from] pcf_trust::witness::WitnessError),
+    /// The buyer's record of checkpoints seen could not be read or written.
+    #[error(transparent)]
+    Seen(#[from] pcf_trust::seen::SeenError),
     /// A signed note, verifier key or checkpoint was refused.
     #[error(transparent)]
     Note(#[from] pcf_trust::register::note::NoteError),

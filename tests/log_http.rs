@@ -131,6 +131,7 @@ async fn a_witness_over_http_cosigns_what_extends_and_keeps_evidence_of_forks() 
     assert!(second.status.success(), "{}", crate::util::stderr(&second));
     let said = crate::util::stdout(&second);
     assert!(said.contains("consistent with the 1 it cosigned before, as it told us"), "{said}");
+    assert!(said.contains("kept in the register: "), "{said}");
     let c2 = cosigned("c2.txt");
     assert!(c2.size > 1);
 

@@ -25,4 +25,5 @@ mod status_list;
 mod suppliers;
 mod time;
 mod transparency;
+mod transparency_buyer;
 mod versions;

@@ -259,57 +259,11 @@ fn c2sp_signed_note_example_verifies_and_tampering_is_refused() {
 /// `pcf declare` signs a checkpoint after each entry; the checkpoints verify with the key of
 /// their did:key origin, every entry has an inclusion proof against them, the later one is
 /// consistent with the earlier, and `pcf register verify` checks them all.
-/// The steel bracket example with an issuer key (`issuer.key`) and a register (`reg/`) in a
-/// temporary directory, for the log's command-line tests.
-struct Issuer {
-    dir: tempfile::TempDir,
-    did: String,
-}
-
-impl Issuer {
-    fn new() -> Issuer {
-        let dir = crate::util::bracket_example();
-        let mut issuer = Issuer { dir, did: String::new() };
-        issuer.ok(&["keygen", "--out", "issuer.key"]);
-        issuer.did = issuer.ok(&["did", "issuer.key"]).trim().to_string();
-        issuer
-    }
-
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        crate::util::pcf(self.dir.path(), args)
-    }
-
-    /// Runs a command that must succeed; its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "{args:?}: {}", crate::util::stderr(&out));
-        crate::util::stdout(&out)
-    }
-
-    /// Declares the bracket into `out` (and the register), with `extra` arguments.
-    fn declare(&self, out: &str, extra: &[&str]) -> String {
-        let mut args = vec![
-            "declare",
-            "inventory.toml",
-            "--product",
-            "bracket",
-            "--key",
-            "issuer.key",
-            "--out",
-            out,
-            "--register",
-            "reg",
-        ];
-        args.extend_from_slice(extra);
-        self.ok(&args)
-    }
-}
-
 #[test]
 fn the_register_checkpoints_every_append_and_proves_inclusion_and_consistency() {
     use pcf::register::note::{Checkpoint, ED25519, Note, Verifier};
     use pcf::register::{CHECKPOINTS, Register};
-    let is = Issuer::new();
+    let is = crate::util::Issuer::new();
     let first = is.declare("v1.json", &[]);
     assert!(first.contains("checkpoint ") && first.contains("(size 1)"), "{first}");
     is.declare("v2.json", &["--supersedes", "v1.json"]);
@@ -345,7 +299,7 @@ fn the_register_checkpoints_every_append_and_proves_inclusion_and_consistency() 
 fn a_forked_checkpoint_is_refused_and_reported() {
     use pcf::register::note::{self, Checkpoint, Note};
     use pcf::register::{CHECKPOINTS, Register};
-    let is = Issuer::new();
+    let is = crate::util::Issuer::new();
     is.declare("v1.json", &[]);
     let (dir, run) = (&is.dir, |args: &[&str]| is.run(args));
     // The same key signs another root for size 1 and puts it in place of the real one.
@@ -375,7 +329,7 @@ fn a_forked_checkpoint_is_refused_and_reported() {
 #[test]
 fn a_witness_cosigns_consistent_checkpoints_and_reports_a_split_view() {
     use pcf::register::note::{self, COSIGNATURE, Checkpoint, ED25519, Note, Verifier};
-    let is = Issuer::new();
+    let is = crate::util::Issuer::new();
     let (dir, did) = (&is.dir, is.did.clone());
     let (run, ok) = (|args: &[&str]| is.run(args), |args: &[&str]| is.ok(args));
     ok(&["keygen", "--out", "witness.key"]);
@@ -449,7 +403,7 @@ fn a_witness_cosigns_consistent_checkpoints_and_reports_a_split_view() {
 #[test]
 fn an_excerpt_that_omits_the_deprecation_cannot_match_the_checkpoint() {
     use pcf::declaration::{Bundle, CheckStatus, VerifyOptions};
-    let is = Issuer::new();
+    let is = crate::util::Issuer::new();
     let (dir, ok) = (&is.dir, |args: &[&str]| is.ok(args));
     let declare = |out: &str, extra: &[&str]| {
         is.declare(out, extra);
@@ -501,7 +455,7 @@ fn an_excerpt_that_omits_the_deprecation_cannot_match_the_checkpoint() {
 /// carries that witness's cosignature: the issuer's own copy, or another witness's, is refused.
 #[test]
 fn verify_requires_the_witnesses_the_buyer_names() {
-    let is = Issuer::new();
+    let is = crate::util::Issuer::new();
     is.ok(&["keygen", "--out", "witness.key"]);
     is.ok(&["keygen", "--out", "other.key"]);
     is.declare("v1.json", &[]);
@@ -562,4 +516,55 @@ fn verify_requires_the_witnesses_the_buyer_names() {
         crate::util::stderr(&out)
             .contains("is not the register's checkpoint at the excerpt's head")
     );
+}
+
+/// A register kept before the transparency log (entries and declarations only) converts on the
+/// next command without loss; its declarations verify without a log proof, and once the issuer
+/// signs a checkpoint, with one.
+#[test]
+fn a_register_from_before_the_log_converts_and_its_declarations_gain_log_proofs() {
+    use pcf::declaration::{Bundle, CheckStatus, VerifyOptions};
+    let is = crate::util::Issuer::new();
+    is.declare("v1.json", &[]);
+    is.declare("v2.json", &["--supersedes", "v1.json"]);
+    let reg = is.dir.path().join("reg");
+    let entries_before: Vec<Vec<u8>> = (0..2)
+        .map(|seq| std::fs::read(reg.join(format!("entries/{seq:020}.json"))).unwrap())
+        .collect();
+    // What a register written before the log holds: no index, no tiles, no checkpoints.
+    for gone in ["index", "log", "checkpoints"] {
+        std::fs::remove_dir_all(reg.join(gone)).unwrap();
+    }
+    let log_of = |name: &str| {
+        let bundle: Bundle =
+            serde_json::from_slice(&std::fs::read(is.dir.path().join(name)).unwrap()).unwrap();
+        let r = pcf::declaration::verify::verify(
+            &bundle.declaration,
+            Some(&bundle),
+            &VerifyOptions::default(),
+        );
+        let check = r.checks.iter().find(|c| c.name == "log").unwrap_or_else(|| panic!("{r}"));
+        (check.status, check.detail.clone())
+    };
+    let made = is.ok(&["bundle", "v2.json", "--inventory", "inventory.toml", "--register", "reg"]);
+    assert!(made.contains("log proof: no"), "{made}");
+    let (status, detail) = log_of("v2.bundle.json");
+    assert_eq!(status, CheckStatus::Skip, "{detail}");
+    assert!(detail.contains("carry none"), "{detail}");
+
+    // The issuer signs a checkpoint of the converted register.
+    let out = is.ok(&["register", "--dir", "reg", "checkpoint", "--key", "issuer.key"]);
+    assert!(out.contains("checkpoint of 2 entries"), "{out}");
+    std::fs::remove_file(is.dir.path().join("v2.bundle.json")).unwrap();
+    let made = is.ok(&["bundle", "v2.json", "--inventory", "inventory.toml", "--register", "reg"]);
+    assert!(made.contains("log proof: yes"), "{made}");
+    let (status, detail) = log_of("v2.bundle.json");
+    assert_eq!(status, CheckStatus::Pass, "{detail}");
+    // Nothing was lost or rewritten, and the register goes on.
+    for (seq, bytes) in entries_before.iter().enumerate() {
+        assert_eq!(&std::fs::read(reg.join(format!("entries/{seq:020}.json"))).unwrap(), bytes);
+    }
+    let verify = is.ok(&["register", "--dir", "reg", "verify"]);
+    assert!(verify.contains("2 entries") && verify.contains("1 signed checkpoint"), "{verify}");
+    is.declare("v3.json", &["--supersedes", "v2.json"]);
 }

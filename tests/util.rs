@@ -92,3 +92,53 @@ pub fn bracket_with_supplier(edit: impl Fn(&mut serde_json::Value)) -> tempfile:
     std::fs::write(&p, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
     dir
 }
+
+/// The steel bracket example with an issuer key (`issuer.key`) and a register (`reg/`) in a
+/// temporary directory, for the log's command-line tests.
+pub struct Issuer {
+    /// The directory.
+    pub dir: tempfile::TempDir,
+    /// The issuer's did:key.
+    pub did: String,
+}
+
+impl Issuer {
+    /// A new issuer: the example, a fresh key and its did:key.
+    pub fn new() -> Issuer {
+        let dir = bracket_example();
+        let mut issuer = Issuer { dir, did: String::new() };
+        issuer.ok(&["keygen", "--out", "issuer.key"]);
+        issuer.did = issuer.ok(&["did", "issuer.key"]).trim().to_string();
+        issuer
+    }
+
+    /// Runs `pcf` in the issuer's directory.
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        pcf(self.dir.path(), args)
+    }
+
+    /// Runs a command that must succeed; its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    }
+
+    /// Declares the bracket into `out` (and the register), with `extra` arguments.
+    pub fn declare(&self, out: &str, extra: &[&str]) -> String {
+        let mut args = vec![
+            "declare",
+            "inventory.toml",
+            "--product",
+            "bracket",
+            "--key",
+            "issuer.key",
+            "--out",
+            out,
+            "--register",
+            "reg",
+        ];
+        args.extend_from_slice(extra);
+        self.ok(&args)
+    }
+}

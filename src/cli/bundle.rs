@@ -34,11 +34,24 @@ pub struct Args {
     /// carried instead of the issuer's own copy; it must be the checkpoint at the excerpt's head.
     #[arg(long)]
     pub checkpoint: Option<PathBuf>,
+    /// Also carry the consistency proof from the register's checkpoint of N entries to the
+    /// bundle's, for a buyer who recorded that one (`pcf verify --seen`).
+    #[arg(long, value_name = "N")]
+    pub consistency_from: Option<u64>,
 }
 
 /// Writes the bundle and says what it holds.
 pub fn run(args: Args) -> Result<ExitCode> {
-    let Args { declaration, inventory, upstream, methodology, register, out, checkpoint } = args;
+    let Args {
+        declaration,
+        inventory,
+        upstream,
+        methodology,
+        register,
+        out,
+        checkpoint,
+        consistency_from,
+    } = args;
     let doc = read_json(&declaration)?;
     let mut b = pcf::declaration::Bundle::new(doc.clone());
     let prov = pcf::declaration::provenance(&doc).ok_or_else(|| {
@@ -96,6 +109,30 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
             log.checkpoint = cosigned;
         }
+        if let Some(from) = consistency_from {
+            let to = excerpt.head.seq + 1;
+            if b.log.is_none() || from == 0 || from > to {
+                return Err(pcf::Error::Usage(format!(
+                    "--consistency-from {from}: the bundle's checkpoint has {to} entries{}; give \
+                     the size of an earlier checkpoint, 1 to {to}",
+                    if b.log.is_none() { " but the register has no checkpoint of it" } else { "" }
+                )));
+            }
+            let proof = reg.consistency_proof(from, to)?;
+            b.log_consistency = Some(pcf::declaration::bundle::ConsistencyProof {
+                from,
+                to,
+                proof: proof.iter().map(pcf::register::note::encode_hash).collect(),
+            });
+        }
+        // The earliest witness-cosigned checkpoint that includes the declaration's entry.
+        let own = excerpt.entries.iter().find(|e| {
+            matches!(&e.kind, pcf::register::EntryKind::Declared { declaration, .. }
+                if *declaration == wanted[0])
+        });
+        if let Some(entry) = own {
+            b.witnessed = reg.witnessed_proof(entry.seq)?;
+        }
         b.register_excerpt = Some(excerpt);
     }
     let missing: Vec<String> = prov
@@ -109,13 +146,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
     pcf::atomic::write_replace(&out, text.as_bytes(), pcf::atomic::Mode::Public)
         .map_err(|e| pcf::Error::io(&out, &e))?;
     outln!(
-        "wrote {}: declaration, {} upstream, {} superseded, {} methodology file(s), register excerpt: {}, log proof: {}",
+        "wrote {}: declaration, {} upstream, {} superseded, {} methodology file(s), register excerpt: {}, log proof: {}{}{}",
         out.display(),
         b.upstream.len(),
         b.superseded.len(),
         b.methodologies.len(),
         if b.register_excerpt.is_some() { "yes" } else { "no" },
-        if b.log.is_some() { "yes" } else { "no" }
+        if b.log.is_some() { "yes" } else { "no" },
+        b.log_consistency
+            .as_ref()
+            .map_or(String::new(), |c| format!(", consistency proof from size {}", c.from)),
+        if b.witnessed.is_some() { ", witnessed checkpoint: yes" } else { "" }
     );
     if !missing.is_empty() {
         outln!(

@@ -25,6 +25,28 @@ pub fn parse_at(text: &str) -> Result<pcf::time::Instant> {
     pcf::time::Instant::parse_date_or_time(text).map_err(|e| pcf::Error::Usage(format!("--at {e}")))
 }
 
+/// `--max-age`: a whole number of days (`30d`), hours (`12h`), minutes (`90m`) or seconds
+/// (`45s`), in seconds.
+pub fn parse_duration(flag: &str, text: &str) -> Result<u64> {
+    let bad = || {
+        pcf::Error::Usage(format!(
+            "{flag} {text:?}: not a duration (a whole number followed by d, h, m or s: 30d, 12h)"
+        ))
+    };
+    let unit = match text.chars().last() {
+        Some('d') => 86_400,
+        Some('h') => 3_600,
+        Some('m') => 60,
+        Some('s') => 1,
+        _ => return Err(bad()),
+    };
+    let digits = &text[..text.len() - 1];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    digits.parse::<u64>().ok().and_then(|n| n.checked_mul(unit)).ok_or_else(bad)
+}
+
 /// The usage error for a product the inventory does not have, naming the ones it has.
 pub fn unknown_product(inv: &Inventory, id: &str) -> pcf::Error {
     let known: Vec<&str> = inv.products.iter().map(|p| p.id.0.as_str()).collect();

@@ -108,6 +108,14 @@ pub enum RegisterCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Keep a checkpoint of the register cosigned by witnesses (`pcf witness ... cosign --out`):
+    /// it must be the register's own checkpoint of its size with cosignatures appended. `pcf
+    /// bundle` then carries the earliest one that includes the declaration, whose witness
+    /// timestamps show when it was issued at the latest.
+    AddCosigned {
+        /// The cosigned checkpoint (a signed note).
+        file: PathBuf,
+    },
     /// Re-walk the chain and report the first broken link.
     Verify {
         /// Print JSON.
@@ -190,6 +198,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 outln!("{}", pcf::register::note::encode_hash(&h));
             }
         }
+        RegisterCommand::AddCosigned { file } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| pcf::Error::io(&file, &e))?;
+            let kept = reg.add_cosigned(&text)?;
+            outln!(
+                "kept the checkpoint of size {} with {} cosignature(s): {}",
+                kept.checkpoint.size,
+                kept.cosignatures,
+                kept.path.display()
+            );
+        }
         RegisterCommand::Checkpoint { key } => {
             let key = pcf::keys::read_private_key(&key)?;
             let cp = reg.checkpoint(&key)?;
@@ -227,6 +245,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 submitted.size,
                 out.display()
             );
+            // Kept in the register too, as pcf register add-cosigned would: pcf bundle carries
+            // it, with the witness's timestamp.
+            let kept = reg.add_cosigned(&submitted.note)?;
+            outln!("  kept in the register: {}", kept.path.display());
         }
         RegisterCommand::StatusList { key, url, out } => {
             use pcf::register::status_list::{self, StatusListError};

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::Result;
-use super::input::{parse_at, read_json_usage};
+use super::input::{parse_at, parse_duration, read_json_usage};
 use super::output::print_json;
 
 /// What `pcf verify` answers, for `--help`.
@@ -25,7 +25,14 @@ Verdicts and exit codes:
 What a bundle proves: the declaration, its suppliers' declarations and superseded versions are
 signed by their issuers; the methodology and datasets are the ones pinned. Its register excerpt
 is the issuer's unsigned record, complete from the declaration's entry up to the head it names:
-it shows the status as of that head, not any later change.";
+it shows the status as of that head, not any later change.
+
+With --seen DIR (your record of the checkpoints seen) a bundle whose checkpoint forks from or
+is older than the one recorded for its issuer's log fails the `seen` check (a fork's evidence is
+written to DIR/evidence/); a newer one is recorded only with a consistency proof (--consistency,
+or carried in the bundle by pcf bundle --consistency-from). With --witness, --max-age requires a
+witness's cosignature that recent, and a bundle's witnessed checkpoint gives the time the
+declaration was issued at the latest, at which approvals are judged.";
 
 /// The arguments of `pcf verify`.
 #[derive(clap::Args)]
@@ -59,6 +66,19 @@ pub struct Args {
     /// 1 when a witness is given).
     #[arg(long, value_name = "K")]
     pub min_witnesses: Option<usize>,
+    /// The newest cosignature of a --witness on the bundle's checkpoint must be at most this
+    /// old at the instant judged (now, or --at): 30d, 12h, 90m, 45s.
+    #[arg(long, value_name = "DURATION")]
+    pub max_age: Option<String>,
+    /// Your record of the checkpoints seen, a directory (created if absent): the bundle's
+    /// checkpoint must not fork from or be older than the one recorded for its issuer's log,
+    /// and a newer one is recorded only with a consistency proof from it.
+    #[arg(long, value_name = "DIR")]
+    pub seen: Option<PathBuf>,
+    /// The consistency proof from the checkpoint recorded in --seen to the bundle's (`pcf
+    /// register prove --from N --size M`: one base64 hash per line).
+    #[arg(long, value_name = "FILE", requires = "seen")]
+    pub consistency: Option<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -76,6 +96,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         at,
         witnesses,
         min_witnesses,
+        max_age,
+        seen,
+        consistency,
         json,
     } = args;
     let witnesses = witnesses
@@ -89,6 +112,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
             witnesses.len()
         )));
     }
+    let max_age = max_age.as_deref().map(|m| parse_duration("--max-age", m)).transpose()?;
+    if max_age.is_some() && witnesses.is_empty() {
+        return Err(pcf::Error::Usage(
+            "--max-age needs --witness: the checkpoint's age is the time a witness you trust \
+             cosigned it (the issuer's own word is not taken for it)"
+                .into(),
+        ));
+    }
+    let consistency = match &consistency {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| pcf::Error::io(p, &e))?;
+            Some(super::register::parse_proof(&text, p)?)
+        }
+        None => None,
+    };
     let at = at.as_deref().map(parse_at).transpose()?;
     let doc = read_json_usage(&file)?;
     let mut b = match &bundle {
@@ -111,6 +149,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         at,
         witnesses,
         min_witnesses,
+        max_age,
     };
     let mut report = pcf::declaration::verify::verify(&declaration, b.as_ref(), &options);
     if !approvals.is_empty() || !trust_bodies.is_empty() {
@@ -126,6 +165,24 @@ pub fn run(args: Args) -> Result<ExitCode> {
             &trust_bodies,
         )?;
         report.push_check(pcf::certification::approval::as_check(&a));
+    }
+    if let Some(dir) = &seen {
+        let store = pcf::seen::Seen::open(dir)?;
+        let check = match &b {
+            Some(b) => pcf::seen::check_bundle(
+                &store,
+                b,
+                report.issuer.as_deref(),
+                consistency.as_deref(),
+            )?,
+            None => pcf::declaration::Check {
+                name: "seen".into(),
+                status: pcf::declaration::CheckStatus::Skip,
+                detail: "a declaration alone carries no checkpoint to compare with those seen"
+                    .into(),
+            },
+        };
+        report.push_check(check);
     }
     if json {
         print_json(&report);

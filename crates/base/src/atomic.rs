@@ -5,6 +5,18 @@
 
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Whether writes are flushed to disk (see [`flush_to_disk`]).
+static FLUSH: AtomicBool = AtomicBool::new(true);
+
+/// Turns flushing to disk (fsync of each file and of its directory) on or off for this process.
+/// Off, a write is still atomic for readers and survives the process being killed, but not a
+/// power loss. Only `pcf bench` turns it off, to measure the work of a write apart from the
+/// disk's flush latency; it says so in its output.
+pub fn flush_to_disk(on: bool) {
+    FLUSH.store(on, Ordering::Relaxed);
+}
 
 /// Who may read a file written here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,13 +63,17 @@ fn staged(path: &Path, bytes: &[u8], mode: Mode) -> io::Result<tempfile::NamedTe
     let _ = mode;
     let mut tmp = builder.tempfile_in(dir)?;
     tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
+    if FLUSH.load(Ordering::Relaxed) {
+        tmp.as_file().sync_all()?;
+    }
     Ok(tmp)
 }
 
 fn sync_parent(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
-    if let Some(parent) = path.parent() {
+    if FLUSH.load(Ordering::Relaxed)
+        && let Some(parent) = path.parent()
+    {
         let dir = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
         std::fs::File::open(dir)?.sync_all()?;
     }

@@ -132,25 +132,21 @@ pub fn declare(request: &Request<'_>, time: Timestamp) -> Result<Outcome, Error>
 /// before anything is signed. `Ok(None)`: `old` is not superseded yet.
 fn finish_interrupted(request: &Request<'_>, old: Digest) -> Result<Option<Outcome>, Error> {
     let Request { inventory: inv, register, out, .. } = *request;
-    let entries = register.entries()?;
-    let Some(by) = entries
-        .iter()
-        .find(|e| matches!(&e.kind, EntryKind::Declared { supersedes: Some(s), .. } if *s == old))
-    else {
-        if !entries.iter().any(
-            |e| matches!(&e.kind, EntryKind::Declared { declaration, .. } if *declaration == old),
-        ) {
-            return Err(refused(&entries, Violation::NotDeclared { declaration: old }));
-        }
+    // From the register's index: no walk of the chain.
+    let Some(info) = register.lookup(&old)? else {
+        return Err(refused(register, Violation::NotDeclared { declaration: old }));
+    };
+    let Some((_, by_seq)) = info.superseded_by else {
         return Ok(None);
     };
+    let by = register.entry(by_seq)?;
     let EntryKind::Declared { declaration, pf_id, .. } = &by.kind else {
         return Ok(None);
     };
     let stored = pcf_base::canonical::parse_strict(&register.declaration(declaration)?)?;
     if !same_request(&stored, request) {
         return Err(refused(
-            &entries,
+            register,
             Violation::AlreadySuperseded { declaration: old, by: *declaration, seq: by.seq },
         ));
     }
@@ -223,6 +219,9 @@ fn out_exists(out: &Path) -> Error {
     ))
 }
 
-fn refused(entries: &[Entry], violation: Violation) -> Error {
-    RegisterError::Refused { seq: entries.len() as u64, violation }.into()
+fn refused(register: &Register, violation: Violation) -> Error {
+    match register.size() {
+        Ok(seq) => RegisterError::Refused { seq, violation }.into(),
+        Err(e) => e.into(),
+    }
 }

@@ -5,7 +5,7 @@
 //! and the one [`declaration::verify`] every command uses) -> [`register`] (the issuer's
 //! append-only, hash-chained record, also an RFC 9162 Merkle tree with signed checkpoints;
 //! [`issuance`] makes a declaration and its entry one step) -> [`witness`] (cosigns checkpoints
-//! that extend the last one it saw).
+//! that extend the last one it saw) and [`seen`] (a buyer's record of the checkpoints seen).
 //! [`certification`] is the certification bodies' side: approvals and revocations of
 //! methodology versions (credentials too), audits that recompute, diffs and impact.
 //!
@@ -19,6 +19,7 @@ pub mod issuance;
 pub mod keys;
 pub mod proof;
 pub mod register;
+pub mod seen;
 pub mod witness;
 
 pub use error::Error;

@@ -31,6 +31,10 @@ pub struct LogArgs {
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Do not flush writes to disk (no fsync): measures the work of an append apart from the
+    /// disk's flush latency. The output says so.
+    #[arg(long)]
+    pub no_flush: bool,
 }
 
 /// Appends timed at a milestone, and the walk an append used to do, timed at the same size.
@@ -46,6 +50,10 @@ pub fn run(args: &LogArgs) -> Result<ExitCode> {
             "{}: already exists; pcf bench log creates a new register there",
             args.dir.display()
         )));
+    }
+    if args.no_flush {
+        pcf::atomic::flush_to_disk(false);
+        eprintln!("writes are not flushed to disk (--no-flush): figures exclude fsync latency");
     }
     let register = Register::open(&args.dir)?;
     let time: Timestamp =
@@ -136,6 +144,7 @@ pub fn run(args: &LogArgs) -> Result<ExitCode> {
     if args.json {
         let out = json!({
             "entries": n,
+            "flushedToDisk": !args.no_flush,
             "appendSeconds": total.as_secs_f64(),
             "milestones": milestones.iter().map(|m| json!({
                 "size": m.size, "appendMicros": m.append_us, "walkMillis": m.walk_ms,
@@ -149,9 +158,15 @@ pub fn run(args: &LogArgs) -> Result<ExitCode> {
         println!("{out:#}");
     } else {
         println!(
-            "appended {n} entries in {:.1} s ({:.0} µs per append, declaration stored included)",
+            "appended {n} entries in {:.1} s ({:.0} µs per append, declaration stored included; \
+             {})",
             total.as_secs_f64(),
-            total.as_secs_f64() * 1e6 / n as f64
+            total.as_secs_f64() * 1e6 / n as f64,
+            if args.no_flush {
+                "writes NOT flushed to disk"
+            } else {
+                "every write flushed (fsync)"
+            }
         );
         println!();
         println!(

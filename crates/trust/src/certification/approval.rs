@@ -364,6 +364,20 @@ pub fn check(
         file: "declaration".into(),
         problem: format!("validFrom {issued_text:?} is not an RFC 3339 UTC time"),
     })?;
+    // A witness's timestamp bounds the issue time from above, whatever validFrom claims: the
+    // later of the two is the instant the approval must hold at.
+    let (issued, issued_label, issued_text) =
+        match crate::declaration::verify::witnessed(declaration, bundle, options) {
+            Ok(Some(w)) if w.time > issued => (
+                w.time,
+                format!("no later than {}, witnessed by {}", w.time, w.witness),
+                format!(
+                    "{} (witnessed by {}; its validFrom claims {issued_text})",
+                    w.time, w.witness
+                ),
+            ),
+            _ => (issued, issued.to_string(), issued_text),
+        };
     let pinned = &prov.methodology;
     let mut approvals = Vec::new();
     let mut revocations = Vec::new();
@@ -417,12 +431,18 @@ pub fn check(
         } else if issued < a.valid_from {
             (
                 ApprovalStatus::NotYetValid,
-                format!("valid from {}, but the declaration was issued {}", a.valid_from, issued),
+                format!(
+                    "valid from {}, but the declaration was issued {}",
+                    a.valid_from, issued_label
+                ),
             )
         } else if issued >= a.valid_until {
             (
                 ApprovalStatus::Expired,
-                format!("expired {}, before the declaration was issued {}", a.valid_until, issued),
+                format!(
+                    "expired {}, before the declaration was issued {}",
+                    a.valid_until, issued_label
+                ),
             )
         } else if let Some(r) = revoked.filter(|r| r.effective <= issued) {
             (
@@ -431,7 +451,7 @@ pub fn check(
                     "revoked from {}{}, before the declaration was issued {}",
                     r.effective,
                     why(r),
-                    issued
+                    issued_label
                 ),
             )
         } else if let Some(r) = revoked {
@@ -441,7 +461,7 @@ pub fn check(
                     "valid {} to {} when the declaration was issued {}; revoked later, from {}{}",
                     a.valid_from,
                     a.valid_until,
-                    issued,
+                    issued_label,
                     r.effective,
                     why(r)
                 ),
@@ -451,7 +471,7 @@ pub fn check(
                 ApprovalStatus::Valid,
                 format!(
                     "valid {} to {}, scope: {}; the declaration was issued {}",
-                    a.valid_from, a.valid_until, a.scope, issued
+                    a.valid_from, a.valid_until, a.scope, issued_label
                 ),
             )
         };

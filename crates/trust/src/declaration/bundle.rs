@@ -38,6 +38,34 @@ pub struct Bundle {
     /// proofs (absent for registers not checkpointed then).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<crate::register::LogProof>,
+    /// A consistency proof from an earlier checkpoint of the issuer's log to the one in `log`,
+    /// for a buyer who recorded the earlier one (`pcf verify --seen`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_consistency: Option<ConsistencyProof>,
+    /// The earliest checkpoint of the issuer's log cosigned by witnesses that includes the
+    /// declaration's entry, with its inclusion proof: the declaration was issued no later than
+    /// a witness's timestamp on it (absent until the issuer keeps cosigned checkpoints).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witnessed: Option<crate::register::WitnessedProof>,
+}
+
+/// An RFC 9162 consistency proof between two sizes of a log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConsistencyProof {
+    /// The earlier size.
+    pub from: u64,
+    /// The later size (the size of the bundle's checkpoint).
+    pub to: u64,
+    /// The proof (base64 hashes).
+    pub proof: Vec<String>,
+}
+
+impl ConsistencyProof {
+    /// The proof's hashes, or `None` if one is not a base64 SHA-256 hash.
+    pub fn hashes(&self) -> Option<Vec<crate::register::merkle::Hash>> {
+        self.proof.iter().map(|h| crate::register::note::decode_hash(h)).collect()
+    }
 }
 
 /// A methodology file carried in a bundle.
@@ -100,6 +128,8 @@ impl Bundle {
             methodologies: Vec::new(),
             register_excerpt: None,
             log: None,
+            log_consistency: None,
+            witnessed: None,
         }
     }
 

@@ -91,11 +91,6 @@ impl Register {
         Ok(chain.report())
     }
 
-    /// The last entry, or `None` for an empty register.
-    pub fn head(&self) -> Result<Option<Head>, RegisterError> {
-        Ok(self.walk(false)?.head())
-    }
-
     /// The status of a declaration, named by its digest (`sha256:...`) or its pf id; `None` if
     /// the register does not declare it.
     pub fn status_of(&self, key: &str) -> Result<Option<Status>, RegisterError> {

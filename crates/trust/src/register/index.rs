@@ -100,6 +100,21 @@ struct ClaimRecord {
     quantity_kwh: ClaimedKwh,
 }
 
+/// What the register says of one declaration, as the index finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookup {
+    /// Active or deprecated.
+    pub status: super::Status,
+    /// The entry that declared it.
+    pub seq: u64,
+    /// Its pf id.
+    pub pf_id: String,
+    /// The `StatusChanged` entry that deprecated it, if any.
+    pub deprecated_at: Option<u64>,
+    /// The declaration that superseded it, and that declaration's entry.
+    pub superseded_by: Option<(Digest, u64)>,
+}
+
 /// A declaration's claim on a green electricity certificate, as the index finds it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexedClaim {
@@ -269,6 +284,25 @@ impl Register {
         *state = next;
         tiles.remove(&obsolete);
         Ok(())
+    }
+
+    /// The last entry, or `None` for an empty register, from the index (no walk).
+    pub fn head(&self) -> Result<Option<Head>, RegisterError> {
+        let state = self.synced()?;
+        Ok(self.known(&state).head)
+    }
+
+    /// What the register says of a declaration, from the index (no walk): `None` if it does
+    /// not declare it.
+    pub fn lookup(&self, declaration: &Digest) -> Result<Option<Lookup>, RegisterError> {
+        let state = self.synced()?;
+        Ok(self.known(&state).declared(declaration)?.map(|d| Lookup {
+            status: d.status(),
+            seq: d.seq,
+            pf_id: d.pf_id,
+            deprecated_at: d.deprecated,
+            superseded_by: d.superseded_by,
+        }))
     }
 
     /// Every claim of the register's declarations on certificate `serial` (compared by its

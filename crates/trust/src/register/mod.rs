@@ -57,6 +57,7 @@ pub mod merkle;
 pub mod note;
 pub mod status_list;
 pub mod tiles;
+mod witnessed;
 
 use std::fs;
 use std::io;
@@ -71,8 +72,9 @@ pub use entry::{
 };
 pub use error::{RegisterError, Violation};
 pub use excerpt::{ExcerptReport, RegisterExcerpt, verify_excerpt};
-pub use index::IndexedClaim;
+pub use index::{IndexedClaim, Lookup};
 pub use log::{CHECKPOINTS, LogProof, SignedCheckpoint, verify_log_proof};
+pub use witnessed::{COSIGNED, CosignedCheckpoint, WitnessedProof, witnessed_time};
 
 /// Where the CLI keeps the register when the user names no directory.
 pub const DEFAULT_DIR: &str = ".pcf-register";

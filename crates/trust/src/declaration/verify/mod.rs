@@ -13,6 +13,7 @@ mod index;
 mod report;
 mod status;
 mod walk;
+mod witnessed;
 
 use std::collections::HashMap;
 
@@ -27,6 +28,7 @@ use pcf_base::time::Instant;
 use walk::verify_node;
 
 pub use report::{Check, CheckStatus, Report, Standing, Status, Verdict};
+pub use witnessed::{Witnessed, witnessed};
 
 /// The largest declaration pcf verifies, as canonical JSON (a declaration is a few kB).
 pub const MAX_DOCUMENT_BYTES: usize = 1 << 20;
@@ -51,6 +53,10 @@ pub struct VerifyOptions {
     pub witnesses: Vec<crate::register::note::Verifier>,
     /// How many of them must have cosigned the bundle's checkpoint.
     pub min_witnesses: usize,
+    /// How old, in seconds before the instant judged, the newest cosignature of one of
+    /// `witnesses` on the bundle's checkpoint may be: the checkpoint was then the log's head as
+    /// far as that witness knew. The issuer's own word is never taken for freshness.
+    pub max_age: Option<u64>,
 }
 
 /// The JSON Schema of the ProductFootprint pcf declares.
@@ -68,7 +74,10 @@ pub fn verify(document: &Value, bundle: Option<&Bundle>, options: &VerifyOptions
         log: bundle.and_then(|b| b.log.as_ref()),
         memo: HashMap::new(),
     };
-    verify_node(&mut ctx, document, at, &mut Vec::new())
+    let mut report = verify_node(&mut ctx, document, at, &mut Vec::new());
+    witnessed::witnessed_check(&mut report, document, bundle, options);
+    report.verdict = report::verdict_of(&report.checks, &report.status);
+    report
 }
 
 /// What one verification carries through the chain of suppliers' declarations.

@@ -178,7 +178,7 @@ pub(super) fn status_check(
                 r.add("register", Fail, "the excerpt does not record this declaration")
             }
             Ok(rep) => {
-                log_check(r, ex, log, issuer.as_deref(), options);
+                log_check(r, ex, log, issuer.as_deref(), options, at);
                 excerpt_standing(r, ex, &rep.head, digest, at, standing)
             }
         },
@@ -194,6 +194,7 @@ fn log_check(
     log: Option<&crate::register::LogProof>,
     issuer: Option<&str>,
     options: &super::VerifyOptions,
+    at: Instant,
 ) {
     use CheckStatus::*;
     let need = options.min_witnesses;
@@ -226,28 +227,90 @@ fn log_check(
                         if cosigners.is_empty() { "none".into() } else { cosigners.join(", ") }
                     ),
                 ),
-                Ok((cp, cosigners)) => r.add(
-                    "log",
-                    Pass,
-                    format!(
-                        "the excerpt is entries {}..{} of the issuer's log, as its checkpoint of \
-                         size {} (signed by the issuer{}) commits to: no later status change up \
-                         to it can be left out",
-                        ex.entries.first().map_or(0, |e| e.seq),
-                        cp.size - 1,
-                        cp.size,
-                        if cosigners.is_empty() {
-                            String::new()
-                        } else {
-                            format!(", cosigned by {}", cosigners.join(", "))
-                        }
-                    ),
-                ),
+                Ok((cp, cosigners)) => {
+                    let fresh = match options.max_age {
+                        Some(max) => freshness(proof, issuer, options, at, max),
+                        None => Ok(String::new()),
+                    };
+                    match fresh {
+                        Err(why) => r.add("log", Fail, why),
+                        Ok(fresh) => r.add(
+                            "log",
+                            Pass,
+                            format!(
+                                "the excerpt is entries {}..{} of the issuer's log, as its \
+                                 checkpoint of size {} (signed by the issuer{}) commits to: no \
+                                 later status change up to it can be left out{fresh}",
+                                ex.entries.first().map_or(0, |e| e.seq),
+                                cp.size - 1,
+                                cp.size,
+                                if cosigners.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(", cosigned by {}", cosigners.join(", "))
+                                }
+                            ),
+                        ),
+                    }
+                }
                 Err(e) => r.add("log", Fail, e),
             }
         }
         (Some(_), None) => r.add("log", Fail, "the declaration names no issuer"),
     }
+}
+
+/// Whether a trusted witness cosigned the checkpoint no more than `max_age` seconds before
+/// `at`: the text to add to the log check, or why it fails. (The checkpoint verified already;
+/// it is opened again for the cosignatures' times.)
+fn freshness(
+    proof: &crate::register::LogProof,
+    issuer: &str,
+    options: &super::VerifyOptions,
+    at: Instant,
+    max_age: u64,
+) -> Result<String, String> {
+    use crate::register::note::{self, Verifier};
+    let mut known = vec![Verifier::for_did_key(issuer).map_err(|e| e.to_string())?];
+    known.extend(options.witnesses.iter().cloned());
+    let (_, _, verified) = note::open_checkpoint(&proof.checkpoint, &known)
+        .map_err(|e| format!("the checkpoint: {e}"))?;
+    let newest = verified
+        .iter()
+        .filter(|v| v.verifier > 0 && known[v.verifier].kind == note::COSIGNATURE)
+        .filter_map(|v| Some((v.timestamp?, known[v.verifier].name.as_str())))
+        .max();
+    let limit = at.unix_seconds().saturating_sub(i64::try_from(max_age).unwrap_or(i64::MAX));
+    let age = duration_text(max_age);
+    let when = |t: u64| {
+        i64::try_from(t)
+            .ok()
+            .and_then(Instant::from_unix_seconds)
+            .map_or_else(|| format!("{t} (POSIX)"), |i| i.to_string())
+    };
+    match newest {
+        None => Err(format!(
+            "--max-age {age}: no witness given cosigned the checkpoint, so nothing shows how \
+             recent it is (the issuer's own word is not taken for it)"
+        )),
+        Some((t, name)) if i64::try_from(t).unwrap_or(i64::MAX) < limit => Err(format!(
+            "the newest cosignature of a trusted witness on the checkpoint is {} ({name}), more \
+             than {age} before {at}: it may no longer be the log's head, and a later status \
+             change would not show; ask the issuer for a freshly cosigned bundle",
+            when(t)
+        )),
+        Some((t, name)) => Ok(format!("; cosigned by {name} at {}, within {age} of {at}", when(t))),
+    }
+}
+
+/// A number of seconds as `--max-age` takes it: days, hours, minutes or seconds.
+fn duration_text(seconds: u64) -> String {
+    for (unit, n) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
+        if seconds > 0 && seconds.is_multiple_of(n) {
+            return format!("{}{unit}", seconds / n);
+        }
+    }
+    format!("{seconds}s")
 }
 
 /// The standing of `digest` at `at` from a verified excerpt (contiguous up to its head).
