@@ -344,6 +344,51 @@ async fn the_log_is_served_as_tiles_that_give_back_the_checkpoint() {
     hidden.shutdown().await;
 }
 
+/// `pcf serve --status-list FILE` passes the issuer's status list credential on as written,
+/// re-reading the file at each request; without the file there is no endpoint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_list_is_served_as_the_issuer_signed_it() {
+    use pcf::register::status_list;
+    let work = tempfile::tempdir().unwrap();
+    big_register(work.path(), 3);
+    let register = Register::open(work.path()).unwrap();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
+    let file = work.path().join("status.json");
+    let write = |now: &str| {
+        let c = status_list::credential(&register, &key, "https://issuer.example/status-list", now)
+            .unwrap();
+        std::fs::write(&file, serde_json::to_vec(&c).unwrap()).unwrap();
+    };
+    write("2026-03-01T12:00:00Z");
+    let clients = Clients::parse("").unwrap();
+    let mut config =
+        ServerConfig::new(work.path().to_path_buf(), clients, Transport::DangerPlainHttp);
+    config.reload_interval = None;
+    config.status_list = Some(file.clone());
+    let server = Server::start(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let http = pcf::exchange::client::http_client(None, Duration::from_secs(10)).unwrap();
+    let get = || {
+        let (http, url) = (http.clone(), server.url());
+        async move {
+            let r = http.get(format!("{url}/status-list")).send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            assert_eq!(r.headers()["content-type"], "application/vc");
+            r.bytes().await.unwrap().to_vec()
+        }
+    };
+    let served: serde_json::Value = serde_json::from_slice(&get().await).unwrap();
+    pcf::proof::verify(&served, &|_| None).unwrap();
+    assert_eq!(served["validFrom"], "2026-03-01T12:00:00Z");
+    write("2026-03-02T12:00:00Z");
+    assert_eq!(get().await, std::fs::read(&file).unwrap());
+    server.shutdown().await;
+
+    let none = log_server(work.path(), true).await;
+    let r = http.get(format!("{}/status-list", none.url())).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    none.shutdown().await;
+}
+
 /// Throughput of full tiles on loopback (not a test of timing: run with --ignored
 /// --nocapture to see the figure).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -60,6 +60,10 @@ pub enum Command {
         /// entries: declaration digests, footprint and product ids.
         #[arg(long)]
         publish_log: bool,
+        /// Serve this status list credential (pcf register status-list --out) at /status-list,
+        /// re-read at each request.
+        #[arg(long)]
+        status_list: Option<PathBuf>,
         /// Most connections open at once.
         #[arg(long, default_value_t = 256)]
         max_connections: usize,
@@ -184,6 +188,7 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
             token_lifetime,
             public_url,
             publish_log,
+            status_list,
             max_connections,
             max_connections_per_address,
             rate_limit,
@@ -234,6 +239,8 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
             config.token_lifetime = Duration::from_secs(token_lifetime);
             config.public_url = public_url;
             config.publish_log = publish_log;
+            let status_list_served = status_list.is_some();
+            config.status_list = status_list;
             config.limits.max_connections = max_connections;
             config.limits.max_connections_per_address = max_connections_per_address;
             config.limits.requests_per_second = rate_limit;
@@ -253,6 +260,9 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
                 println!("  footprints      {url}/3/footprints");
                 if publish_log {
                     println!("  log (tlog-tiles) {url}/log/checkpoint, {url}/log/tile/...");
+                }
+                if status_list_served {
+                    println!("  status list     {url}/status-list");
                 }
                 if let Some(fp) = fingerprint {
                     println!("  self-signed certificate {fp}");

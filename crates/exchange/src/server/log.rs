@@ -7,6 +7,8 @@
 //! | `/log/tile/<L>/<N>[.p/<W>]` | hash tiles | immutable |
 //! | `/log/tile/entries/<N>[.p/<W>]` | entry bundles: each entry as a big-endian uint16 length and its canonical JSON (the Merkle leaf) | immutable |
 //!
+//! With a status list file, `/status-list` serves it (see `register::status_list`).
+//!
 //! Tiles are served up to the register's size; a tile beyond it is 404. The entries are the
 //! register's own (declaration digests, footprint and product ids): publishing them is the
 //! issuer's choice, hence the switch.
@@ -22,6 +24,8 @@ use crate::tiles::{Tile, TileKind};
 
 /// `Cache-Control` of the checkpoint, which changes.
 const CHECKPOINT_CACHE: &str = "public, max-age=5";
+/// `Cache-Control` of the status list, which changes when a declaration is deprecated.
+const STATUS_LIST_CACHE: &str = "public, max-age=60";
 /// `Cache-Control` of tiles and bundles, which never change once served.
 const TILE_CACHE: &str = "public, max-age=31536000, immutable";
 
@@ -67,6 +71,42 @@ pub(super) async fn tile(State(state): State<Shared>, Path(path): Path<String>) 
         Ok(Ok(None)) => not_found("beyond the log"),
         Ok(Err(e)) => failed(&state, &e),
         Err(_) => failed(&state, &"the tile reader failed"),
+    }
+}
+
+/// The largest status list file served.
+const MAX_STATUS_LIST: u64 = 1 << 20;
+
+/// The issuer's status list credential, as `pcf register status-list` wrote it (signed by the
+/// issuer; the server only passes it on).
+pub(super) async fn status_list(State(state): State<Shared>) -> Response {
+    let Some(path) = state.status_list.clone() else {
+        return not_found("no status list is served here");
+    };
+    let read = tokio::task::spawn_blocking(move || {
+        use std::io::Read as _;
+        let mut bytes = Vec::new();
+        std::fs::File::open(&path)
+            .and_then(|f| f.take(MAX_STATUS_LIST + 1).read_to_end(&mut bytes))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if bytes.len() as u64 > MAX_STATUS_LIST {
+            return Err(format!("{}: over {MAX_STATUS_LIST} bytes", path.display()));
+        }
+        Ok(bytes)
+    })
+    .await;
+    match read {
+        Ok(Ok(bytes)) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, crate::catalogue::CREDENTIAL_MEDIA_TYPE),
+                (header::CACHE_CONTROL, STATUS_LIST_CACHE),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(Err(e)) => failed(&state, &e),
+        Err(_) => failed(&state, &"the status list reader failed"),
     }
 }
 

@@ -14,6 +14,7 @@
 //! | GET | `/3/footprints/{id}/bundle` | the credential with what verifying it needs |
 //! | POST | `/3/events` | CloudEvents: RequestCreated is answered asynchronously |
 //! | GET | `/log/checkpoint`, `/log/tile/...` | with `publish_log`: the register's log (`log`) |
+//! | GET | `/status-list` | with `status_list`: the issuer's Bitstring Status List credential |
 //!
 //! Errors are `{"code": ..., "message": ...}` with PACT's codes and status codes (the token
 //! endpoint answers in RFC 6749's form instead). Defences: a cap on connections in all and per
@@ -97,6 +98,9 @@ pub struct ServerConfig {
     /// `tlog-tiles`: checkpoint, hash tiles, entry bundles). Off by default: the entries name
     /// the issuer's declarations and products.
     pub publish_log: bool,
+    /// A status list credential file (`pcf register status-list --out`) to serve at
+    /// `/status-list`, re-read at each request so a new one is served once written.
+    pub status_list: Option<PathBuf>,
 }
 
 /// Resource limits of the server.
@@ -168,6 +172,7 @@ impl ServerConfig {
             delivery: DeliveryConfig::default(),
             log: false,
             publish_log: false,
+            status_list: None,
         }
     }
 }
@@ -222,6 +227,7 @@ impl Server {
             limits: config.limits.clone(),
             log: config.log,
             publish_log: config.publish_log,
+            status_list: config.status_list.clone(),
         });
         let (shutdown, watch_rx) = watch::channel(false);
         if let Some(every) = config.reload_interval {

@@ -22,6 +22,9 @@ pub(super) fn router(state: Shared) -> Router {
             .route("/log/checkpoint", get(super::log::checkpoint))
             .route("/log/tile/{*path}", get(super::log::tile));
     }
+    if state.status_list.is_some() {
+        router = router.route("/status-list", get(super::log::status_list));
+    }
     router
         .route("/.well-known/openid-configuration", get(openid_configuration))
         .route("/auth/token", post(token))

@@ -26,6 +26,7 @@ pub(super) struct AppState {
     pub(super) limits: Limits,
     pub(super) log: bool,
     pub(super) publish_log: bool,
+    pub(super) status_list: Option<std::path::PathBuf>,
 }
 
 pub(super) type Shared = Arc<AppState>;
