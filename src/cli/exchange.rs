@@ -55,6 +55,15 @@ pub enum Command {
         /// Scheme and host for links in responses (default: the Host the client used).
         #[arg(long)]
         public_url: Option<String>,
+        /// Publish the register's transparency log, public and cacheable, under /log/ (C2SP
+        /// tlog-tiles: checkpoint, hash tiles, entry bundles). Anyone can then read the
+        /// entries: declaration digests, footprint and product ids.
+        #[arg(long)]
+        publish_log: bool,
+        /// Serve this status list credential (pcf register status-list --out) at /status-list,
+        /// re-read at each request.
+        #[arg(long)]
+        status_list: Option<PathBuf>,
         /// Most connections open at once.
         #[arg(long, default_value_t = 256)]
         max_connections: usize,
@@ -178,6 +187,8 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
             upstream,
             token_lifetime,
             public_url,
+            publish_log,
+            status_list,
             max_connections,
             max_connections_per_address,
             rate_limit,
@@ -227,6 +238,9 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
             config.upstream = upstream;
             config.token_lifetime = Duration::from_secs(token_lifetime);
             config.public_url = public_url;
+            config.publish_log = publish_log;
+            let status_list_served = status_list.is_some();
+            config.status_list = status_list;
             config.limits.max_connections = max_connections;
             config.limits.max_connections_per_address = max_connections_per_address;
             config.limits.requests_per_second = rate_limit;
@@ -244,6 +258,12 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
                 );
                 println!("  token endpoint  {url}/auth/token (tokens live {token_lifetime} s)");
                 println!("  footprints      {url}/3/footprints");
+                if publish_log {
+                    println!("  log (tlog-tiles) {url}/log/checkpoint, {url}/log/tile/...");
+                }
+                if status_list_served {
+                    println!("  status list     {url}/status-list");
+                }
                 if let Some(fp) = fingerprint {
                     println!("  self-signed certificate {fp}");
                     if let Some(path) = &cert_out {
@@ -477,7 +497,8 @@ fn read_secret_file(path: &std::path::Path) -> Result<String, pcf::Error> {
     Ok(line.to_string())
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, pcf::Error> {
+/// The async runtime of the commands that talk HTTP.
+pub fn runtime() -> Result<tokio::runtime::Runtime, pcf::Error> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

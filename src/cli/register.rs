@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Subcommand;
 
@@ -68,6 +69,44 @@ pub enum RegisterCommand {
         /// The size of the later tree.
         #[arg(long)]
         size: Option<u64>,
+    },
+    /// Send the register's latest checkpoint to a witness over HTTP (C2SP tlog-witness) with
+    /// a consistency proof from the size it last cosigned, and write the cosigned checkpoint.
+    Submit {
+        /// The issuer's private key file (signs a checkpoint of the register as it is now).
+        #[arg(long)]
+        key: PathBuf,
+        /// The witness's URL (its add-checkpoint endpoint is under it).
+        #[arg(long)]
+        witness: String,
+        /// The witness's verifier key (pcf witness key): its cosignature is checked before it
+        /// is kept.
+        #[arg(long)]
+        witness_key: String,
+        /// Where to write the cosigned checkpoint (replaced if it exists).
+        #[arg(long)]
+        out: PathBuf,
+        /// The size the witness last cosigned, if known (by default the witness says).
+        #[arg(long, default_value_t = 0)]
+        old: u64,
+        /// Trust only the certificates in this PEM file (for a witness with a self-signed
+        /// certificate).
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
+    },
+    /// Write the register's statuses as a signed W3C Bitstring Status List credential
+    /// (statusPurpose revocation; bit i is 1 when the declaration of entry i is deprecated).
+    /// A derived view: the log's checkpoints are what rule out showing different lists.
+    StatusList {
+        /// The issuer's private key file (signs the credential).
+        #[arg(long)]
+        key: PathBuf,
+        /// The URL the credential will be published at (its id).
+        #[arg(long)]
+        url: String,
+        /// Where to write it (replaced if it exists; default: print it).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Keep a checkpoint of the register cosigned by witnesses (`pcf witness ... cosign --out`):
     /// it must be the register's own checkpoint of its size with cosignatures appended. `pcf
@@ -174,6 +213,72 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let cp = reg.checkpoint(&key)?;
             outln!("checkpoint of {} entries: {}", cp.checkpoint.size, cp.path.display());
             out!("{}", cp.note);
+        }
+        RegisterCommand::Submit { key, witness, witness_key, out, old, ca_cert } => {
+            let key = pcf::keys::read_private_key(&key)?;
+            let issuer = pcf::register::note::Verifier::for_did_key(&pcf::keys::did_key(
+                &key.verifying_key(),
+            ))?;
+            let witness_v = pcf::register::note::Verifier::parse_vkey(&witness_key)?;
+            let cp = reg.checkpoint(&key)?;
+            let ca = ca_cert.as_deref().map(pcf::exchange::tls::read_certificates).transpose()?;
+            let http = pcf::exchange::client::http_client(ca.as_deref(), Duration::from_secs(30))?;
+            let submitted = super::exchange::runtime()?.block_on(pcf::exchange::submit::submit(
+                &http, &witness, &reg, &issuer, &witness_v, &cp.note, old,
+            ))?;
+            pcf_base::atomic::write_replace(
+                &out,
+                submitted.note.as_bytes(),
+                pcf_base::atomic::Mode::Public,
+            )
+            .map_err(|e| pcf::Error::io(&out, &e))?;
+            let since = match (submitted.old, submitted.retried) {
+                (0, _) => "the first checkpoint of this log it cosigns".to_string(),
+                (old, true) => {
+                    format!("consistent with the {old} it cosigned before, as it told us")
+                }
+                (old, false) => format!("consistent with the {old} it cosigned before"),
+            };
+            outln!(
+                "{} cosigned the checkpoint of {} entries ({since}): {}",
+                witness_v.name,
+                submitted.size,
+                out.display()
+            );
+            // Kept in the register too, as pcf register add-cosigned would: pcf bundle carries
+            // it, with the witness's timestamp.
+            let kept = reg.add_cosigned(&submitted.note)?;
+            outln!("  kept in the register: {}", kept.path.display());
+        }
+        RegisterCommand::StatusList { key, url, out } => {
+            use pcf::register::status_list::{self, StatusListError};
+            let key = pcf::keys::read_private_key(&key)?;
+            let now = pcf::proof::utc_now();
+            let credential =
+                status_list::credential(&reg, &key, &url, &now).map_err(|e| match e {
+                    StatusListError::Register(e) => pcf::Error::from(e),
+                    StatusListError::Proof(e) => pcf::Error::from(e),
+                    other => pcf::Error::Usage(other.to_string()),
+                })?;
+            match out {
+                Some(path) => {
+                    let mut text = serde_json::to_string_pretty(&credential)
+                        .map_err(|e| pcf::Error::Usage(e.to_string()))?;
+                    text.push('\n');
+                    pcf_base::atomic::write_replace(
+                        &path,
+                        text.as_bytes(),
+                        pcf_base::atomic::Mode::Public,
+                    )
+                    .map_err(|e| pcf::Error::io(&path, &e))?;
+                    outln!(
+                        "status list of {} entries for {url}: {}",
+                        reg.entries()?.len(),
+                        path.display()
+                    );
+                }
+                None => print_json(&credential),
+            }
         }
         RegisterCommand::Verify { json } => {
             let rep = reg.verify()?;

@@ -1,6 +1,13 @@
-//! `pcf witness`: witness an issuer's log (files in, files out). `key` prints the witness's
-//! verifier key for buyers; `cosign` cosigns a checkpoint that extends the last one cosigned
-//! for that log, or reports an equivocation with both checkpoints.
+//! `pcf witness`: witness issuers' logs. `key` prints the witness's verifier key for buyers;
+//! `cosign` cosigns a checkpoint file that extends the last one cosigned for that log, or
+//! reports an equivocation with both checkpoints; `serve` does the same over HTTP (C2SP
+//! `tlog-witness`, `POST /add-checkpoint`) for the logs it is given, and issuers reach it with
+//! `pcf register submit`.
+//!
+//! Why a command of its own rather than part of `pcf serve`? A witness is someone other than
+//! the issuer, with its own key and state and no register; `pcf serve` is the issuer's PACT
+//! host, behind OAuth, while `tlog-witness` has no authentication beyond the log's signature
+//! on the checkpoint.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +54,36 @@ pub enum WitnessCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Serve the witness over HTTP (C2SP tlog-witness: POST /add-checkpoint).
+    Serve {
+        /// The witness's state directory (the last checkpoint cosigned per log, evidence/).
+        #[arg(long)]
+        state: PathBuf,
+        /// A log to witness: its issuer's did:key, or a verifier key; repeatable.
+        #[arg(long = "log", required = true)]
+        logs: Vec<String>,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:7380")]
+        listen: std::net::SocketAddr,
+        /// TLS certificate chain (PEM, leaf first).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// TLS private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Serve plain HTTP (what the witness answers is signed and checked by the issuer, but
+        /// anyone on the path sees and can block it). Local tests only.
+        #[arg(long, conflicts_with = "tls_cert")]
+        danger_plain_http: bool,
+    },
+}
+
+fn log_verifier(log: &str) -> Result<Verifier> {
+    Ok(if log.starts_with("did:key:") {
+        Verifier::for_did_key(log)?
+    } else {
+        Verifier::parse_vkey(log)?
+    })
 }
 
 /// Runs a witness subcommand.
@@ -59,11 +96,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         WitnessCommand::Cosign { state, log, checkpoint, proof, out } => {
             let w = Witness { name: args.name, key, state };
-            let log = if log.starts_with("did:key:") {
-                Verifier::for_did_key(&log)?
-            } else {
-                Verifier::parse_vkey(&log)?
-            };
+            let log = log_verifier(&log)?;
             let read = |p: &PathBuf| std::fs::read_to_string(p).map_err(|e| pcf::Error::io(p, &e));
             let text = read(&checkpoint)?;
             let proof = match &proof {
@@ -99,6 +132,41 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     return Ok(ExitCode::from(1));
                 }
             }
+        }
+        WitnessCommand::Serve { state, logs, listen, tls_cert, tls_key, danger_plain_http } => {
+            use pcf::exchange::server::witness::{WitnessConfig, WitnessServer};
+            use pcf::exchange::server::{Limits, Transport};
+            let logs = logs.iter().map(|l| log_verifier(l)).collect::<Result<Vec<_>>>()?;
+            let transport = match (tls_cert, tls_key, danger_plain_http) {
+                (Some(cert), Some(key), false) => Transport::Tls(
+                    pcf::exchange::tls::Identity::from_pem_files(&cert, &key)?.server_config()?,
+                ),
+                (None, None, true) => Transport::DangerPlainHttp,
+                _ => {
+                    return Err(pcf::Error::Usage(
+                        "pcf witness serve needs TLS: give --tls-cert and --tls-key (plain HTTP \
+                         only with --danger-plain-http, for local tests)"
+                            .into(),
+                    ));
+                }
+            };
+            let witness = Witness { name: args.name, key, state };
+            let vkey = witness.vkey()?;
+            let names: Vec<String> = logs.iter().map(|l| l.name.clone()).collect();
+            let config =
+                WitnessConfig { witness, logs, transport, limits: Limits::default(), log: true };
+            super::exchange::runtime()?.block_on(async move {
+                let server = WitnessServer::start(config, listen).await?;
+                println!("pcf witness: {}/add-checkpoint", server.url());
+                println!("  verifier key {vkey}");
+                for n in &names {
+                    println!("  witnesses {n}");
+                }
+                println!("press Ctrl-C to stop");
+                let _ = tokio::signal::ctrl_c().await;
+                server.shutdown().await;
+                Ok::<(), pcf::Error>(())
+            })?;
         }
     }
     Ok(ExitCode::SUCCESS)

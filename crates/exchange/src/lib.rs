@@ -6,6 +6,10 @@
 //!   ([`store`]); [`fetched`]: its options, its report and the rule served footprints follow.
 //! - [`catalogue`]: the register's declarations as served ProductFootprints.
 //! - [`filters`], [`pagination`], [`events`]: the wire formats both sides share.
+//! - [`server::witness`] and [`submit`]: a log witness over HTTP (C2SP `tlog-witness`) and the
+//!   issuer's client of it.
+//! - [`tiles`]: C2SP `tlog-tiles` paths, under which `pcf serve --publish-log` serves the
+//!   register's log.
 //! - [`auth`]: the clients file (hashed secrets) and access tokens; [`tls`]: certificates.
 //!
 //! Each served footprint carries an extension ([`catalogue::DECLARATION_SCHEMA`]) with the URL
@@ -54,6 +58,8 @@ pub mod filters;
 pub mod pagination;
 pub mod server;
 pub mod store;
+pub mod submit;
+pub mod tiles;
 pub mod tls;
 
 use std::path::Path;
@@ -115,6 +121,16 @@ pub enum ExchangeError {
         limit: u64,
         /// The `pcf fetch` flag that sets it.
         flag: &'static str,
+    },
+    /// A witness refused a checkpoint (C2SP `tlog-witness`).
+    #[error("{url}: the witness refused the checkpoint ({status}): {message}")]
+    WitnessRefused {
+        /// The witness's `add-checkpoint` URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// What it said, or what its answer means.
+        message: String,
     },
     /// The server answered something that does not follow the protocol.
     #[error("{url}: {message}")]

@@ -13,6 +13,8 @@
 //! | GET | `/3/footprints/{id}/declaration` | the signed credential (VC 2.0) |
 //! | GET | `/3/footprints/{id}/bundle` | the credential with what verifying it needs |
 //! | POST | `/3/events` | CloudEvents: RequestCreated is answered asynchronously |
+//! | GET | `/log/checkpoint`, `/log/tile/...` | with `publish_log`: the register's log (`log`) |
+//! | GET | `/status-list` | with `status_list`: the issuer's Bitstring Status List credential |
 //!
 //! Errors are `{"code": ..., "message": ...}` with PACT's codes and status codes (the token
 //! endpoint answers in RFC 6749's form instead). Defences: a cap on connections in all and per
@@ -24,7 +26,8 @@
 //! This module starts the server (configuration, limits, start-up and shutdown); its parts are
 //! the shared state (`state`), the router and its guard (`routes`), the endpoints (`token`,
 //! `footprints`, `cloudevents`), the API errors (`error`), the rate limiter (`rate`) and the
-//! accept loop with its connection caps (`connections`).
+//! accept loop with its connection caps (`connections`). [`witness`] is another server on the
+//! same connection handling: a log witness (C2SP `tlog-witness`, `pcf witness serve`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -43,12 +46,15 @@ mod cloudevents;
 mod connections;
 mod error;
 mod footprints;
+mod log;
 mod rate;
 mod routes;
 mod state;
 mod token;
+pub mod witness;
 
 pub use error::ErrorCode;
+pub use log::tile_bytes;
 
 use connections::accept_loop;
 use rate::RateLimiter;
@@ -88,6 +94,13 @@ pub struct ServerConfig {
     pub delivery: DeliveryConfig,
     /// Print one line per event handled and per answer delivered to stderr.
     pub log: bool,
+    /// Publish the register's transparency log, public and cacheable, under `/log/` (C2SP
+    /// `tlog-tiles`: checkpoint, hash tiles, entry bundles). Off by default: the entries name
+    /// the issuer's declarations and products.
+    pub publish_log: bool,
+    /// A status list credential file (`pcf register status-list --out`) to serve at
+    /// `/status-list`, re-read at each request so a new one is served once written.
+    pub status_list: Option<PathBuf>,
 }
 
 /// Resource limits of the server.
@@ -158,6 +171,8 @@ impl ServerConfig {
             limits: Limits::default(),
             delivery: DeliveryConfig::default(),
             log: false,
+            publish_log: false,
+            status_list: None,
         }
     }
 }
@@ -211,6 +226,8 @@ impl Server {
             delivery: events::Delivery::new(&config.delivery)?,
             limits: config.limits.clone(),
             log: config.log,
+            publish_log: config.publish_log,
+            status_list: config.status_list.clone(),
         });
         let (shutdown, watch_rx) = watch::channel(false);
         if let Some(every) = config.reload_interval {

@@ -16,7 +16,16 @@ use super::token::{openid_configuration, token};
 
 pub(super) fn router(state: Shared) -> Router {
     let body_limit = state.limits.max_body_bytes;
-    Router::new()
+    let mut router = Router::new();
+    if state.publish_log {
+        router = router
+            .route("/log/checkpoint", get(super::log::checkpoint))
+            .route("/log/tile/{*path}", get(super::log::tile));
+    }
+    if state.status_list.is_some() {
+        router = router.route("/status-list", get(super::log::status_list));
+    }
+    router
         .route("/.well-known/openid-configuration", get(openid_configuration))
         .route("/auth/token", post(token))
         .route("/3/footprints", get(list_footprints))

@@ -25,6 +25,8 @@ pub(super) struct AppState {
     pub(super) delivery: events::Delivery,
     pub(super) limits: Limits,
     pub(super) log: bool,
+    pub(super) publish_log: bool,
+    pub(super) status_list: Option<std::path::PathBuf>,
 }
 
 pub(super) type Shared = Arc<AppState>;

@@ -55,6 +55,7 @@ mod index;
 mod log;
 pub mod merkle;
 pub mod note;
+pub mod status_list;
 pub mod tiles;
 mod witnessed;
 
