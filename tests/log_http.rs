@@ -35,20 +35,7 @@ async fn ok(dir: &Path, args: &[&str]) -> String {
 
 /// Declares the bracket into `out` and the register `reg`.
 async fn declare(dir: &Path, out: &str, extra: &[&str]) {
-    let mut args = vec![
-        "declare",
-        "inventory.toml",
-        "--product",
-        "bracket",
-        "--key",
-        "issuer.key",
-        "--out",
-        out,
-        "--register",
-        "reg",
-    ];
-    args.extend_from_slice(extra);
-    ok(dir, &args).await;
+    ok(dir, &crate::util::declare_args(out, extra)).await;
 }
 
 /// A checkpoint of `size` entries with `root`, signed by the issuer: another history.

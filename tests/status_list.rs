@@ -8,29 +8,10 @@ use pcf::register::{EntryKind, Register, Status};
 
 #[test]
 fn the_status_list_has_a_bit_per_entry_set_for_deprecated_declarations() {
-    let dir = crate::util::bracket_example();
-    let run = |args: &[&str]| {
-        let out = crate::util::pcf(dir.path(), args);
-        assert!(out.status.success(), "{args:?}: {}", crate::util::stderr(&out));
-        crate::util::stdout(&out)
-    };
-    run(&["keygen", "--out", "issuer.key"]);
-    let did = run(&["did", "issuer.key"]).trim().to_string();
+    let is = crate::util::Issuer::new();
+    let (dir, did, run) = (&is.dir, &is.did, |args: &[&str]| is.ok(args));
     let declare = |out: &str, extra: &[&str]| {
-        let mut args = vec![
-            "declare",
-            "inventory.toml",
-            "--product",
-            "bracket",
-            "--key",
-            "issuer.key",
-            "--out",
-            out,
-            "--register",
-            "reg",
-        ];
-        args.extend_from_slice(extra);
-        run(&args);
+        is.declare(out, extra);
     };
     declare("v1.json", &[]);
     declare("v2.json", &["--supersedes", "v1.json"]);

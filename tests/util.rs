@@ -126,19 +126,25 @@ impl Issuer {
 
     /// Declares the bracket into `out` (and the register), with `extra` arguments.
     pub fn declare(&self, out: &str, extra: &[&str]) -> String {
-        let mut args = vec![
-            "declare",
-            "inventory.toml",
-            "--product",
-            "bracket",
-            "--key",
-            "issuer.key",
-            "--out",
-            out,
-            "--register",
-            "reg",
-        ];
-        args.extend_from_slice(extra);
-        self.ok(&args)
+        self.ok(&declare_args(out, extra))
     }
+}
+
+/// The arguments that declare the bracket example with `issuer.key` into `out` and the
+/// register `reg/`, followed by `extra`.
+pub fn declare_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "declare",
+        "inventory.toml",
+        "--product",
+        "bracket",
+        "--key",
+        "issuer.key",
+        "--out",
+        out,
+        "--register",
+        "reg",
+    ];
+    args.extend_from_slice(extra);
+    args
 }

@@ -205,12 +205,7 @@ impl Server {
                 )));
             }
         }
-        let listener = TcpListener::bind(listen)
-            .await
-            .map_err(|e| ExchangeError::Config(format!("cannot listen on {listen}: {e}")))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| ExchangeError::Config(format!("cannot listen on {listen}: {e}")))?;
+        let (listener, addr) = bind(listen).await?;
         let scheme = match config.transport {
             Transport::Tls(_) => "https",
             Transport::DangerPlainHttp => "http",
@@ -262,4 +257,13 @@ impl Server {
         let _ = self.shutdown.send(true);
         let _ = self.task.await;
     }
+}
+
+/// A listener on `listen`, and the address it got (the port, when `listen` asks for any).
+pub(crate) async fn bind(listen: SocketAddr) -> Result<(TcpListener, SocketAddr), ExchangeError> {
+    let failed =
+        |e: std::io::Error| ExchangeError::Config(format!("cannot listen on {listen}: {e}"));
+    let listener = TcpListener::bind(listen).await.map_err(failed)?;
+    let addr = listener.local_addr().map_err(failed)?;
+    Ok((listener, addr))
 }

@@ -25,7 +25,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use pcf_trust::register::note::Verifier;
 use pcf_trust::witness::{AddCheckpoint, Witness, WitnessError};
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::connections::accept_loop;
@@ -78,12 +77,7 @@ impl WitnessServer {
                 "a witness needs at least one log to witness (--log)".into(),
             ));
         }
-        let listener = TcpListener::bind(listen)
-            .await
-            .map_err(|e| ExchangeError::Config(format!("cannot listen on {listen}: {e}")))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| ExchangeError::Config(format!("cannot listen on {listen}: {e}")))?;
+        let (listener, addr) = super::bind(listen).await?;
         let (scheme, tls) = match config.transport {
             Transport::Tls(c) => ("https", Some(tokio_rustls::TlsAcceptor::from(c))),
             Transport::DangerPlainHttp => ("http", None),
