@@ -228,15 +228,24 @@ impl Witness {
     /// the two (same size: same root). Then the checkpoint is cosigned and kept as the log's
     /// latest. Two checkpoints that cannot both be true are kept under `evidence/`.
     ///
-    /// Checking and recording are not atomic across processes: callers that may run
-    /// concurrently on one state directory must hold one lock around this call (the HTTP
-    /// witness does).
+    /// Checking and recording happen under the state directory's lock (`lock`, held by one
+    /// process or thread at a time), so two witnesses run on one state (the file command and
+    /// the HTTP server, say) cannot both cosign two checkpoints of one size.
     pub fn add_checkpoint(
         &self,
         logs: &[Verifier],
         request: &AddCheckpoint,
         now: u64,
     ) -> Result<Cosigned, WitnessError> {
+        fs::create_dir_all(&self.state).map_err(|e| io_error("create", &self.state, &e))?;
+        let lock_path = self.state.join("lock");
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| io_error("open", &lock_path, &e))?;
+        lock.lock().map_err(|e| io_error("lock", &lock_path, &e))?;
         let text = &request.checkpoint;
         let claimed = Note::parse(text)
             .and_then(|n| Checkpoint::parse(&n.text))
@@ -446,5 +455,40 @@ mod tests {
         let fork = add(1, signed(1, [1; 32])).unwrap_err();
         assert_eq!(fork.http_status(), 409);
         assert!(matches!(fork, WitnessError::Equivocation(e) if e.evidence.is_some()));
+    }
+
+    #[test]
+    fn witnesses_racing_on_one_state_cosign_one_of_two_forks() {
+        let log_key = SigningKey::from_bytes(&[4; 32]);
+        let did = crate::keys::did_key(&log_key.verifying_key());
+        let log = Verifier::for_did_key(&did).unwrap();
+        let signed = |size: u64, root: Hash| {
+            let text = Checkpoint { origin: did.clone(), size, root, extensions: vec![] }.to_text();
+            let sig = note::sign(&text, &did, &log_key).unwrap();
+            Note { text, signatures: vec![sig] }.to_text()
+        };
+        for round in 0..20u8 {
+            let dir = tempfile::tempdir().unwrap();
+            // Each thread is its own witness value on the shared state, as two processes are.
+            let cosigned: Vec<bool> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..4u8)
+                    .map(|t| {
+                        let (dir, log, checkpoint) =
+                            (dir.path().to_path_buf(), log.clone(), signed(1, [round ^ t; 32]));
+                        scope.spawn(move || {
+                            let w = Witness {
+                                name: "w.example/w".into(),
+                                key: SigningKey::from_bytes(&[6; 32]),
+                                state: dir,
+                            };
+                            let r = AddCheckpoint { old: 0, proof: vec![], checkpoint };
+                            w.add_checkpoint(std::slice::from_ref(&log), &r, 1_800_000_000).is_ok()
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            assert_eq!(cosigned.iter().filter(|ok| **ok).count(), 1, "round {round}");
+        }
     }
 }
