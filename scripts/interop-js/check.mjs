@@ -29,6 +29,7 @@ import didContext from 'did-context';
 import * as jose from 'jose';
 
 const PCF_CONTEXT_URL_DEFAULT = 'https://pcf-engine.github.io/pcf/contexts/v1.jsonld';
+const UNDEFINED_TERMS_URL = 'https://www.w3.org/ns/credentials/undefined-terms/v2';
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -317,6 +318,37 @@ async function checkExpansion(subject, doc, check = 'expand-safe') {
       details.push(line);
     }
   }
+  // What hides behind the undefined terms: the processor drops an undefined term's value without
+  // looking into it, so expand once more with every undefined term mapped to a vocabulary
+  // (Digital Bazaar's undefined-terms context) to name the relative IRIs nested in them now,
+  // not one round of fixes later.
+  if(events.some(ev => ev.code === 'invalid property')) {
+    const deep = structuredClone(doc);
+    deep['@context'] = [].concat(deep['@context'] || [], UNDEFINED_TERMS_URL);
+    const {events: deepEvents} = await expansionEvents(deep);
+    const known = new Set(events.map(eventKey));
+    for(const ev of deepEvents) {
+      if(known.has(eventKey(ev))) {
+        continue;
+      }
+      known.add(eventKey(ev));
+      const d = ev.details || {};
+      let what;
+      let value;
+      if(ev.code === 'relative @id reference') {
+        what = 'relative @id';
+        value = d.id;
+      } else if(ev.code === 'relative @type reference') {
+        what = 'relative @type';
+        value = d.type;
+      } else {
+        continue;
+      }
+      const paths = await eventPaths(deep, ev, deepEvents, findPathParts(deep, (k, v) =>
+        typeof v === 'string' && v === value));
+      details.push(`behind an undefined term: ${what} "${value}" at ${listPaths(paths)}`);
+    }
+  }
   if(collectError) {
     details.push(`expansion error: ${errorText(collectError)}`);
   }
@@ -483,6 +515,42 @@ async function tamperings(credential) {
   return list;
 }
 
+async function checkAppendedContext(subject, credential) {
+  const subj = credential.credentialSubject || {};
+  const term = Object.keys(subj).find(k => k !== 'id' && k !== 'type' && !k.startsWith('@'));
+  if(!term) {
+    return;
+  }
+  const copy = structuredClone(credential);
+  copy['@context'] = [].concat(copy['@context'] || [],
+    {[term]: `https://attacker.example/vocab#${term}`});
+  let sig;
+  try {
+    sig = await signatureOnly(copy);
+  } catch(e) {
+    sig = {verified: false, error: e};
+  }
+  const sigText = sig.verified ? 'the signature still verifies' :
+    `the signature does not verify (${verifyResultReason(sig)})`;
+  try {
+    // Not in safe mode: the question is only whether the appended definition takes effect.
+    const expanded = await jsonld.expand(structuredClone(copy), {documentLoader});
+    if(JSON.stringify(expanded).includes('https://attacker.example/vocab#')) {
+      report('WARN', subject, 'appended-context',
+        `a @context appended after signing redefines credentialSubject.${term} as ` +
+        `https://attacker.example/vocab#${term} and ${sigText}; define every pcf term in a ` +
+        `@protected context so that this fails`);
+    } else {
+      report('PASS', subject, 'appended-context',
+        `an appended definition of credentialSubject.${term} does not take effect; ${sigText}`);
+    }
+  } catch(e) {
+    report('PASS', subject, 'appended-context',
+      `expansion rejects a @context appended to redefine credentialSubject.${term}: ` +
+      `${errorText(e)}; ${sigText}`);
+  }
+}
+
 async function checkDataIntegrityCredential(subject, credential) {
   // Shape, for the record.
   const proof = Array.isArray(credential.proof) ? credential.proof[0] : credential.proof;
@@ -517,6 +585,11 @@ async function checkDataIntegrityCredential(subject, credential) {
 
   // 3. JSON-LD expansion in safe mode.
   await checkExpansion(subject, credential);
+
+  // 5. (below) An appended @context: eddsa-jcs-2022 lets a verifier accept a document whose
+  // @context only starts with the signed one, so a context appended after signing must not be
+  // able to change what a term means; it cannot if the term is defined in a @protected context.
+  await checkAppendedContext(subject, credential);
 
   // 4. Tampered copies must fail, and fail at the signature (not for an unrelated reason).
   for(const t of await tamperings(credential)) {
@@ -844,6 +917,7 @@ async function main() {
   console.log(`producing with pcf: ${n(produced, 'PASS')} produced, ${n(produced, 'FAIL')} FAIL, ` +
     `${n(produced, 'SKIP')} refused optional (SKIP), ${n(produced, 'INFO')} not declarable (INFO)`);
   console.log(`checks: ${n(checks, 'PASS')} PASS, ${n(checks, 'FAIL')} FAIL, ` +
+    `${n(checks, 'WARN')} WARN (not failing the run), ` +
     `${n(checks, 'SKIP')} SKIP (tampered copies: ${n(tamper, 'PASS')} rejected as they should ` +
     `be, ${n(tamper, 'FAIL')} problems)`);
   for(const check of ['signature (jsigs.verify)', 'vc.verifyCredential', 'expand-safe',
