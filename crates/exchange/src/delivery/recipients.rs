@@ -202,6 +202,8 @@ fn check_url(url: &str) -> Result<(), String> {
 #[derive(Default)]
 pub(crate) struct TokenCache {
     tokens: Mutex<HashMap<(String, String), (String, Instant)>>,
+    /// Held while a token is fetched, so that answers sent at once share one token.
+    fetching: tokio::sync::Mutex<()>,
 }
 
 /// A token is used until this long before it expires.
@@ -220,10 +222,9 @@ impl TokenCache {
         credentials: &Credentials,
     ) -> Result<String, String> {
         let key = (token_url.to_string(), credentials.client_id.clone());
-        if let Some((token, until)) = self.lock().get(&key)
-            && Instant::now() < *until
-        {
-            return Ok(token.clone());
+        let _fetching = self.fetching.lock().await;
+        if let Some(token) = self.cached(&key) {
+            return Ok(token);
         }
         let response = http
             .post(token_url)
@@ -262,6 +263,12 @@ impl TokenCache {
         let until = Instant::now() + lifetime.saturating_sub(MARGIN);
         self.lock().insert(key, (token.clone(), until));
         Ok(token)
+    }
+
+    fn cached(&self, key: &(String, String)) -> Option<String> {
+        let tokens = self.lock();
+        let (token, until) = tokens.get(key)?;
+        (Instant::now() < *until).then(|| token.clone())
     }
 
     /// Forgets the token for `credentials` at `token_url` (the recipient refused it).
