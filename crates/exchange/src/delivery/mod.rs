@@ -5,8 +5,8 @@
 //!   the credentials stored for that client ([`recipients`]), and send the access token;
 //! - if the recipient cannot be reached, retry with exponential back-off, and give up after
 //!   72 hours ([`DeliveryConfig::give_up_after`]);
-//! - keep each accepted answer in a persisted outbox ([`outbox`]) until it is delivered, so
-//!   a restart loses none.
+//! - keep each accepted answer in a persisted outbox (the `outbox` module) until it is
+//!   delivered, so a restart loses none.
 //!
 //! Nothing is ever sent to a URL that is not registered for the client (the caller checks
 //! the `source`), and redirects are never followed.

@@ -75,8 +75,8 @@ pub enum EventError {
 }
 
 /// Reads an event body (strict JSON) and checks it against the PACT v3 OpenAPI: the
-/// CloudEvents envelope first, then the `data` of its kind ([`schema`]), the same way for
-/// every kind.
+/// CloudEvents envelope first, then the `data` of its kind (the `schema` module), the same
+/// way for every kind.
 pub fn parse(body: &[u8]) -> Result<Event, EventError> {
     let bad = |m: String| EventError::Malformed(m);
     let value =
