@@ -15,6 +15,9 @@ use crate::exchange::{Options, SECRET, start};
 use crate::exchange_events::{authenticated_listener, recipients, wait_for};
 use pcf::time::Instant;
 
+/// Whether a listed footprint matches a filter.
+type Matcher<'a> = Box<dyn Fn(&Value) -> bool + 'a>;
+
 /// The suite's filter values, from the first footprint of the list.
 struct FilterValues {
     id: String,
@@ -270,7 +273,7 @@ async fn the_41_cases_of_the_pact_v3_conformance_suite() {
     let on = Instant::parse_pact(&f.valid_on).unwrap();
     let after = Instant::parse_pact(&f.valid_after).unwrap();
     let before = Instant::parse_pact(&f.valid_before).unwrap();
-    let positive: Vec<(&str, String, Box<dyn Fn(&Value) -> bool>)> = vec![
+    let positive: Vec<(&str, String, Matcher)> = vec![
         (
             "20",
             format!("productId={}", f.product_id),
@@ -327,7 +330,7 @@ async fn the_41_cases_of_the_pact_v3_conformance_suite() {
         let (status, data) = list(query.clone()).await;
         check(
             case,
-            status == 200 && !data.is_empty() && data.iter().all(|pf| matches(pf)),
+            status == 200 && !data.is_empty() && data.iter().all(matches),
             format!("{query}: {status}, {} footprint(s)", data.len()),
         );
     }

@@ -99,7 +99,7 @@ impl Delivery {
     /// Goes on delivering the answers a previous run left in the outbox; returns how many.
     pub fn resume(self: &Arc<Self>, stop: &watch::Receiver<bool>) -> Result<usize, ExchangeError> {
         let Some(dir) = &self.outbox else { return Ok(0) };
-        let (pending, broken) = outbox::load(dir)?;
+        let outbox::Loaded { pending, broken } = outbox::load(dir)?;
         for b in broken {
             eprintln!("pcf serve: outbox: skipped an unreadable answer: {b}");
         }

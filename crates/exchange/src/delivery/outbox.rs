@@ -68,12 +68,21 @@ pub(crate) fn remove(path: &Path) -> Result<(), ExchangeError> {
     }
 }
 
-/// The answers in the outbox, oldest first, each with its file; unreadable files are
-/// reported and left in place for a person to look at.
-pub(crate) fn load(dir: &Path) -> Result<(Vec<(PathBuf, Pending)>, Vec<String>), ExchangeError> {
+/// What an outbox holds.
+#[derive(Debug, Default)]
+pub(crate) struct Loaded {
+    /// The answers, oldest first, each with its file.
+    pub(crate) pending: Vec<(PathBuf, Pending)>,
+    /// Files that could not be read, with why.
+    pub(crate) broken: Vec<String>,
+}
+
+/// The answers in the outbox; unreadable files are reported and left in place for a person
+/// to look at.
+pub(crate) fn load(dir: &Path) -> Result<Loaded, ExchangeError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), Vec::new())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::default()),
         Err(e) => return Err(ExchangeError::io(dir, &e)),
     };
     let mut found = Vec::new();
@@ -92,5 +101,5 @@ pub(crate) fn load(dir: &Path) -> Result<(Vec<(PathBuf, Pending)>, Vec<String>),
         }
     }
     found.sort_by_key(|(_, p)| p.created_ms);
-    Ok((found, broken))
+    Ok(Loaded { pending: found, broken })
 }
