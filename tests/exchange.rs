@@ -30,27 +30,27 @@ use crate::util::{pcf, stderr, stdout};
 // ---------------------------------------------------------------------------------------------
 // Fixture: one issuer's register with three declarations, made once per test run.
 
-const GTIN: &str = "urn:gtin:06901234567892";
+pub(crate) const GTIN: &str = "urn:gtin:06901234567892";
 const BRACKET_COMPANY: &str = "urn:uscc:91320594EXAMPLE0001";
 const BRACKET_CLASS: &str = "urn:pact:productclassification:cn:73269098";
 const COIL_ID: &str = "urn:pact:product:customcode:vendor-assigned:HRC-S355";
 const COIL_COMPANY: &str = "urn:lei:5299000EXAMPLE00DE01";
-const SECRET: &str = "s3cret-for-tests";
+pub(crate) const SECRET: &str = "s3cret-for-tests";
 
-struct Fixture {
-    dir: PathBuf,
-    register: PathBuf,
-    issuer: String,
+pub(crate) struct Fixture {
+    pub(crate) dir: PathBuf,
+    pub(crate) register: PathBuf,
+    pub(crate) issuer: String,
     /// The DID of the supplier whose declaration the bracket consumed.
     supplier: String,
     /// pf ids: bracket v1 (deprecated), coil, bracket v2.
-    bracket_v1: String,
-    coil: String,
-    bracket_v2: String,
-    secret_hash: String,
+    pub(crate) bracket_v1: String,
+    pub(crate) coil: String,
+    pub(crate) bracket_v2: String,
+    pub(crate) secret_hash: String,
 }
 
-fn fixture() -> &'static Fixture {
+pub(crate) fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap().keep();
@@ -119,19 +119,25 @@ fn fixture() -> &'static Fixture {
 }
 
 /// A server over the fixture's register, with its own certificate.
-struct Running {
-    server: Server,
-    url: String,
-    http: reqwest::Client,
-    cert_file: PathBuf,
+pub(crate) struct Running {
+    pub(crate) server: Server,
+    pub(crate) url: String,
+    pub(crate) http: reqwest::Client,
+    pub(crate) cert_file: PathBuf,
 }
 
-struct Options {
-    token_lifetime: Duration,
-    events_urls: Vec<String>,
-    transport_plain: bool,
-    unlimited_rate: bool,
-    limits: Option<pcf::exchange::server::Limits>,
+pub(crate) struct Options {
+    pub(crate) token_lifetime: Duration,
+    pub(crate) events_urls: Vec<String>,
+    pub(crate) transport_plain: bool,
+    pub(crate) unlimited_rate: bool,
+    pub(crate) limits: Option<pcf::exchange::server::Limits>,
+    /// Where the server keeps its outbox (in memory when `None`).
+    pub(crate) state_dir: Option<PathBuf>,
+    /// Credentials for the clients' token endpoints.
+    pub(crate) recipients: pcf::exchange::delivery::recipients::Recipients,
+    /// How answers are delivered (fast retries by default here).
+    pub(crate) delivery: Option<pcf::exchange::delivery::DeliveryConfig>,
 }
 
 impl Default for Options {
@@ -142,11 +148,14 @@ impl Default for Options {
             transport_plain: false,
             unlimited_rate: false,
             limits: None,
+            state_dir: None,
+            recipients: Default::default(),
+            delivery: None,
         }
     }
 }
 
-async fn start(options: Options) -> Running {
+pub(crate) async fn start(options: Options) -> Running {
     let f = fixture();
     let text = client_entry("buyer", &f.secret_hash, &options.events_urls).unwrap();
     let clients = Clients::parse(&text).unwrap();
@@ -164,7 +173,12 @@ async fn start(options: Options) -> Running {
     config.upstream = vec![crate::util::root().join("examples/steel-bracket/suppliers")];
     config.reload_interval = None;
     config.delivery.first_backoff = Duration::from_millis(100);
-    config.delivery.attempts = 3;
+    config.delivery.max_backoff = Duration::from_millis(400);
+    if let Some(delivery) = options.delivery {
+        config.delivery = delivery;
+    }
+    config.state_dir = options.state_dir;
+    config.recipients = options.recipients;
     if let Some(limits) = options.limits {
         config.limits = limits;
     }
@@ -179,7 +193,7 @@ async fn start(options: Options) -> Running {
 }
 
 impl Running {
-    async fn token(&self) -> String {
+    pub(crate) async fn token(&self) -> String {
         let r = self
             .http
             .post(format!("{}/auth/token", self.url))
@@ -195,7 +209,7 @@ impl Running {
     }
 
     /// GET with a token; returns status, Link header and JSON body.
-    async fn get(&self, path: &str, token: &str) -> (u16, Option<String>, Value) {
+    pub(crate) async fn get(&self, path: &str, token: &str) -> (u16, Option<String>, Value) {
         let url =
             if path.starts_with("http") { path.to_string() } else { format!("{}{path}", self.url) };
         let r = self.http.get(url).bearer_auth(token).send().await.unwrap();
@@ -205,7 +219,7 @@ impl Running {
         (status, link, serde_json::from_slice(&body).unwrap_or(Value::Null))
     }
 
-    async fn ids(&self, query: &str, token: &str) -> Vec<String> {
+    pub(crate) async fn ids(&self, query: &str, token: &str) -> Vec<String> {
         let (status, _, body) = self.get(&format!("/3/footprints?{query}"), token).await;
         assert_eq!(status, 200, "{query}: {body}");
         let mut ids: Vec<String> = body["data"]
@@ -218,7 +232,7 @@ impl Running {
         ids
     }
 
-    async fn post_event(&self, token: &str, event: &Value) -> (u16, Value) {
+    pub(crate) async fn post_event(&self, token: &str, event: &Value) -> (u16, Value) {
         let r = self
             .http
             .post(format!("{}/3/events", self.url))
@@ -240,7 +254,7 @@ fn sorted(ids: &[&str]) -> Vec<String> {
     v
 }
 
-fn assert_error(body: &Value, code: &str) {
+pub(crate) fn assert_error(body: &Value, code: &str) {
     assert_eq!(body["code"], code, "{body}");
     assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
 }
@@ -506,7 +520,7 @@ async fn single_footprints_their_credentials_and_404() {
 // Events
 
 /// A requester's events endpoint: collects what it is sent.
-async fn listener() -> (String, mpsc::UnboundedReceiver<Value>) {
+pub(crate) async fn listener() -> (String, mpsc::UnboundedReceiver<Value>) {
     let (tx, rx) = mpsc::unbounded_channel::<Value>();
     let app = Router::new()
         .route(
@@ -523,7 +537,7 @@ async fn listener() -> (String, mpsc::UnboundedReceiver<Value>) {
     (format!("http://{addr}/3/events"), rx)
 }
 
-fn request_created(id: &str, source: &str, data: Value) -> Value {
+pub(crate) fn request_created(id: &str, source: &str, data: Value) -> Value {
     json!({
         "type": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3",
         "specversion": "1.0",
@@ -534,7 +548,7 @@ fn request_created(id: &str, source: &str, data: Value) -> Value {
     })
 }
 
-async fn next_event(rx: &mut mpsc::UnboundedReceiver<Value>) -> Value {
+pub(crate) async fn next_event(rx: &mut mpsc::UnboundedReceiver<Value>) -> Value {
     tokio::time::timeout(Duration::from_secs(10), rx.recv())
         .await
         .expect("no answer within 10 s")
@@ -790,18 +804,23 @@ fn error_messages_name_the_bad_value() {
     let p = pcf::exchange::pagination::Paging::parse(Some("0"), None, 100).unwrap_err();
     insta::assert_snapshot!(p, @r#"limit "0": must be a positive integer"#);
     let e = pcf::exchange::events::parse(
-        br#"{"type":"x","specversion":"1.0","id":"1","source":"s","data":{}}"#,
+        br#"{"type":"x","specversion":"1.0","id":"1","source":"s","time":"2025-03-05T17:31:00Z","data":{}}"#,
     )
     .unwrap_err();
     insta::assert_snapshot!(e, @r#"malformed event: type "x": not a PACT v3 event (expected one of org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3, org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3, org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3, org.wbcsd.pact.ProductFootprint.PublishedEvent.3)"#);
     let e = pcf::exchange::events::parse(
-        br#"{"type":"org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3","specversion":"1.0","id":"1","source":"s","data":{"productIds":["x"]}}"#,
+        br#"{"type":"org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3","specversion":"1.0","id":"1","source":"s","time":"2025-03-05T17:31:00Z","data":{"productIds":["x"]}}"#,
     )
     .unwrap_err();
     insta::assert_snapshot!(e, @r#"malformed event: data.productIds "[\"x\"]": not a criterion; use productId, companyId, geography, classification, validOn, validAfter, validBefore, status"#);
     let e = pcf::exchange::auth::Clients::parse("[[client]]\nid = \"a b\"\nsecret_hash = \"x\"\n")
         .unwrap_err();
     insta::assert_snapshot!(e, @r#"client 1: client id "a b": use 1 to 64 characters from A-Z a-z 0-9 . _ ~ -"#);
+    let e = pcf::exchange::events::parse(
+        br#"{"type":"org.wbcsd.pact.ProductFootprint.PublishedEvent.3","specversion":"1.0","id":"1","source":"s","time":"2025-03-05T17:31:00Z","data":{"pfIds":["urn:gtin:4712345060507"]}}"#,
+    )
+    .unwrap_err();
+    insta::assert_snapshot!(e, @r#"malformed event: data.pfIds[0] "urn:gtin:4712345060507": not a UUID (like 079e425a-464f-528d-341d-4a944a1dfd70)"#);
 }
 
 // ---------------------------------------------------------------------------------------------

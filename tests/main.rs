@@ -12,6 +12,8 @@ mod certification;
 mod declaration;
 mod electricity;
 mod exchange;
+mod exchange_conformance;
+mod exchange_events;
 mod footprint;
 mod lci;
 mod log_http;

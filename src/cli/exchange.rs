@@ -21,9 +21,19 @@ pub enum Command {
         /// The issuer's register directory (only ever read).
         #[arg(long, default_value = pcf::register::DEFAULT_DIR)]
         register: PathBuf,
-        /// The clients file: client ids with Argon2id-hashed secrets (see `pcf clients add`).
+        /// The clients file: client ids with Argon2id-hashed secrets and the events URLs each
+        /// may be answered at (see `pcf clients add`) [default: REGISTER/clients.toml].
         #[arg(long)]
-        clients: PathBuf,
+        clients: Option<PathBuf>,
+        /// Credentials for the clients' own token endpoints, used before posting answers to
+        /// their events endpoints (see `pcf clients credentials`; a 0600 file)
+        /// [default: REGISTER/recipients.toml, if it exists].
+        #[arg(long)]
+        recipients: Option<PathBuf>,
+        /// Where the server keeps its state: the outbox of answers not yet delivered and the
+        /// --self-signed key and certificate [default: REGISTER.serve, beside the register].
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8443")]
         listen: SocketAddr,
@@ -33,7 +43,9 @@ pub enum Command {
         /// TLS private key (PEM).
         #[arg(long, requires = "cert")]
         key: Option<PathBuf>,
-        /// Make a self-signed certificate for local use (clients must trust it: --cert-out).
+        /// Use a self-signed certificate for local use (clients must trust it: --cert-out). Its
+        /// key and certificate are kept in the state directory (the key 0600) and reused at the
+        /// next start, so clients trust it once.
         #[arg(long)]
         self_signed: bool,
         /// Names (DNS or IP) for the self-signed certificate [default: localhost, 127.0.0.1, ::1].
@@ -166,8 +178,30 @@ pub enum ClientsCommand {
         #[arg(long)]
         secret: Option<String>,
         /// An events endpoint where answers to the client's requests may be sent; repeatable.
+        /// A request whose `source` is this URL, or its bare origin when the URL is
+        /// ORIGIN/3/events, is answered here.
         #[arg(long = "events-url")]
         events_urls: Vec<String>,
+    },
+    /// Store the credentials `pcf serve` uses at a client's own token endpoint before it posts
+    /// answers to the client's events endpoint (kept in a 0600 file, never printed).
+    Credentials {
+        /// The credentials file (created if absent, owner only).
+        #[arg(long)]
+        file: PathBuf,
+        /// The client (an id in the clients file) these credentials are for.
+        #[arg(long)]
+        client: String,
+        /// Our client id at the client's token endpoint.
+        #[arg(long)]
+        client_id: String,
+        /// Read our client secret from this file (one line); without it, from the
+        /// PCF_RECIPIENT_SECRET environment variable.
+        #[arg(long, value_name = "PATH")]
+        client_secret_file: Option<PathBuf>,
+        /// The token endpoint [default: the events URL without /3/events, + /auth/token].
+        #[arg(long)]
+        token_url: Option<String>,
     },
 }
 
@@ -177,6 +211,8 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
         Command::Serve {
             register,
             clients,
+            recipients,
+            state_dir,
             listen,
             cert,
             key,
@@ -201,8 +237,19 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
                     register.display()
                 )));
             }
-            let clients = pcf::exchange::auth::Clients::load(&clients)?;
+            let clients_file = clients.unwrap_or_else(|| register.join("clients.toml"));
+            let clients = pcf::exchange::auth::Clients::load(&clients_file)?;
+            let recipients_file = recipients.or_else(|| {
+                let default = register.join("recipients.toml");
+                default.is_file().then_some(default)
+            });
+            let recipients = match &recipients_file {
+                Some(path) => pcf::exchange::delivery::recipients::Recipients::load(path)?,
+                None => Default::default(),
+            };
+            let state_dir = state_dir.unwrap_or_else(|| default_state_dir(&register));
             let mut fingerprint = None;
+            let mut reused = false;
             let transport = match (cert, key, self_signed, danger_plain_http) {
                 (Some(cert), Some(key), false, false) => {
                     Transport::Tls(Identity::from_pem_files(&cert, &key)?.server_config()?)
@@ -213,7 +260,8 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
                     } else {
                         names
                     };
-                    let identity = Identity::self_signed(&names)?;
+                    let (identity, kept) = Identity::self_signed_kept(&state_dir, &names)?;
+                    reused = kept;
                     fingerprint = Some(pcf::digest::Digest::of(&identity.chain[0]).to_string());
                     if let Some(path) = &cert_out {
                         pcf::atomic::write_replace(
@@ -235,6 +283,9 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
                 }
             };
             let mut config = ServerConfig::new(register.clone(), clients, transport);
+            config.state_dir = Some(state_dir.clone());
+            let recipients_count = recipients.len();
+            config.recipients = recipients;
             config.upstream = upstream;
             config.token_lifetime = Duration::from_secs(token_lifetime);
             config.public_url = public_url;
@@ -258,6 +309,25 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
                 );
                 println!("  token endpoint  {url}/auth/token (tokens live {token_lifetime} s)");
                 println!("  footprints      {url}/3/footprints");
+                println!(
+                    "  events          {url}/3/events (clients from {})",
+                    clients_file.display()
+                );
+                println!(
+                    "  answers         kept in {} until delivered; {recipients_count} client(s) \
+                     with credentials for their token endpoint{}",
+                    state_dir.join("outbox").display(),
+                    recipients_file
+                        .as_ref()
+                        .map(|p| format!(" ({})", p.display()))
+                        .unwrap_or_default()
+                );
+                if server.resumed_answers() > 0 {
+                    println!(
+                        "  resumed         {} answer(s) left undelivered by the last run",
+                        server.resumed_answers()
+                    );
+                }
                 if publish_log {
                     println!("  log (tlog-tiles) {url}/log/checkpoint, {url}/log/tile/...");
                 }
@@ -265,7 +335,11 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
                     println!("  status list     {url}/status-list");
                 }
                 if let Some(fp) = fingerprint {
-                    println!("  self-signed certificate {fp}");
+                    let how = if reused { "kept from the last start" } else { "new" };
+                    println!(
+                        "  self-signed certificate {fp} ({how}; {})",
+                        state_dir.join("self-signed-cert.pem").display()
+                    );
                     if let Some(path) = &cert_out {
                         println!(
                             "  written to {}: pcf fetch {url} --ca-cert {} ...",
@@ -385,6 +459,39 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
             let failed = report.failed() > 0;
             Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
+        Command::Clients {
+            command:
+                ClientsCommand::Credentials { file, client, client_id, client_secret_file, token_url },
+        } => {
+            let secret = match client_secret_file {
+                Some(path) => read_secret_file(&path)?,
+                None => std::env::var(RECIPIENT_SECRET_VARIABLE).map_err(|_| {
+                    pcf::Error::Usage(format!(
+                        "no secret: give --client-secret-file PATH or set {RECIPIENT_SECRET_VARIABLE}"
+                    ))
+                })?,
+            };
+            let existing = match std::fs::read_to_string(&file) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(e) => return Err(pcf::Error::io(&file, &e)),
+            };
+            let text = pcf::exchange::delivery::recipients::with_entry(
+                &existing,
+                &client,
+                &client_id,
+                &secret,
+                token_url.as_deref(),
+            )
+            .map_err(|e| pcf::Error::Usage(format!("{}: {e}", file.display())))?;
+            pcf::atomic::write_replace(&file, text.as_bytes(), pcf::atomic::Mode::Private)
+                .map_err(|e| pcf::Error::io(&file, &e))?;
+            println!(
+                "stored the credentials for answers to client {client:?} in {} (owner only)",
+                file.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Clients { command: ClientsCommand::Add { file, id, secret, events_urls } } => {
             let existing = match std::fs::read_to_string(&file) {
                 Ok(text) => text,
@@ -429,6 +536,19 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
         }
     }
 }
+
+/// Where `pcf serve` keeps its state by default: beside the register, never in it (serving
+/// only reads the register).
+fn default_state_dir(register: &std::path::Path) -> PathBuf {
+    let absolute = std::path::absolute(register).unwrap_or_else(|_| register.to_path_buf());
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(parent), Some(name)) => parent.join(format!("{}.serve", name.to_string_lossy())),
+        _ => register.join(".serve"),
+    }
+}
+
+/// The environment variable `pcf clients credentials` reads the secret from.
+const RECIPIENT_SECRET_VARIABLE: &str = "PCF_RECIPIENT_SECRET";
 
 /// The environment variable `pcf fetch` reads the client secret from.
 const SECRET_VARIABLE: &str = "PCF_CLIENT_SECRET";

@@ -231,18 +231,37 @@ fn check_events_url(url: &str) -> Result<(), String> {
 
 impl Client {
     /// Which of the client's events endpoints a CloudEvents `source` names: the source may be
-    /// the URL itself or the scheme-relative `//host/path` form PACT's examples use (meaning
-    /// https). `None` if it names none of them: the server never sends anything anywhere else.
+    /// the URL itself, the scheme-relative `//host/path` form PACT's examples use (meaning
+    /// https), or a bare origin (`https://host:port`, `//host`), which names the PACT events
+    /// path on it, `<origin>/3/events`. `None` if it names none of the registered URLs: the
+    /// server never sends anything anywhere else.
     pub fn events_url_for(&self, source: &str) -> Option<&str> {
         let absolute = match source.strip_prefix("//") {
             Some(rest) => format!("https://{rest}"),
             None => source.to_string(),
         };
+        let parsed = reqwest::Url::parse(&absolute).ok()?;
+        if !matches!(parsed.scheme(), "https" | "http") || parsed.host().is_none() {
+            return None;
+        }
+        let bare = matches!(parsed.path(), "" | "/")
+            && parsed.query().is_none()
+            && parsed.fragment().is_none()
+            && parsed.username().is_empty()
+            && parsed.password().is_none();
+        let wanted = if bare {
+            format!("{}{EVENTS_PATH}", parsed.origin().ascii_serialization())
+        } else {
+            absolute
+        };
         let norm = |u: &str| u.trim_end_matches('/').to_ascii_lowercase();
-        let wanted = norm(&absolute);
+        let wanted = norm(&wanted);
         self.events_urls.iter().find(|u| norm(u) == wanted).map(String::as_str)
     }
 }
+
+/// Where a PACT v3 host takes events, below its base URL.
+pub const EVENTS_PATH: &str = "/3/events";
 
 impl Tokens {
     /// A token issuer with a fresh random key.
@@ -341,6 +360,14 @@ mod tests {
         let c = clients.get("buyer-1").unwrap();
         assert!(c.events_url_for("//b.example/3/events").is_some());
         assert!(c.events_url_for("https://evil.example/3/events").is_none());
+        // A bare origin names its /3/events, if that is registered.
+        assert_eq!(c.events_url_for("https://b.example"), Some("https://b.example/3/events"));
+        assert_eq!(c.events_url_for("//B.example/"), Some("https://b.example/3/events"));
+        assert!(c.events_url_for("http://b.example").is_none(), "another scheme");
+        assert!(c.events_url_for("https://b.example:444").is_none(), "another port");
+        assert!(c.events_url_for("https://b.example/?x=1").is_none());
+        assert!(c.events_url_for("https://u@b.example").is_none());
+        assert!(c.events_url_for("https://b.example/other").is_none());
     }
 
     #[test]

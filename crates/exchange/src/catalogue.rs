@@ -92,7 +92,7 @@ impl Catalogue {
             if let EntryKind::Declared { declaration, pf_id, .. } = &entry.kind {
                 let bytes = register.declaration(declaration)?;
                 let document = pcf_base::canonical::parse_strict(&bytes)?;
-                let mut subject = document["credentialSubject"].clone();
+                let mut subject = pact_footprint(&document).cloned().unwrap_or(Value::Null);
                 if subject["id"].as_str() != Some(pf_id.as_str()) {
                     return Err(ExchangeError::Config(format!(
                         "{}: declaration {declaration} has subject id {} but the register \
@@ -236,6 +236,19 @@ impl Footprint {
     /// The filter keys.
     pub fn keys(&self) -> &FilterKeys {
         &self.keys
+    }
+}
+
+/// The PACT footprint a declaration carries: the `productFootprint` of its subject in the
+/// current format (`credentialSubject: {id: "urn:uuid:...", type, productFootprint}`), the
+/// subject itself in the first format. Every place the exchange reads a declaration's
+/// footprint goes through here.
+// TODO(merge): becomes `pcf_trust::declaration::pact_footprint(declaration)` once main has it.
+pub fn pact_footprint(declaration: &Value) -> Option<&Value> {
+    let subject = declaration.get("credentialSubject")?;
+    match subject.get("productFootprint") {
+        Some(footprint) if footprint.is_object() => Some(footprint),
+        _ => subject.is_object().then_some(subject),
     }
 }
 

@@ -457,7 +457,8 @@ impl Session<'_> {
             .and_then(|ex| pcf_trust::register::verify_excerpt(ex).ok())
             .and_then(|rep| rep.statuses.get(&digest).copied());
         let served = DeclarationLink::strip(footprint);
-        let mut reasons = compare_served(&served, &document["credentialSubject"], register);
+        let signed = crate::catalogue::pact_footprint(&document).unwrap_or(&Value::Null);
+        let mut reasons = compare_served(&served, signed, register);
         let options =
             VerifyOptions { trust: self.options.trust.clone(), ..VerifyOptions::default() };
         let report = pcf_trust::declaration::verify::verify(

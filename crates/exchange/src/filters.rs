@@ -115,6 +115,18 @@ impl Criteria {
                         criteria.push(criterion, s)?;
                     }
                 }
+                // PACT v3 gives the event's status as a list: one status, or both (any).
+                Value::Array(items) if *criterion == "status" => {
+                    let mut wanted = Vec::new();
+                    for item in items {
+                        let s = item.as_str().ok_or_else(|| bad("list items must be strings"))?;
+                        criteria.push(criterion, s)?;
+                        wanted.push(criteria.status);
+                    }
+                    if wanted.iter().any(|w| *w != wanted[0]) {
+                        criteria.status = None;
+                    }
+                }
                 _ if list => return Err(bad("expected an array of strings")),
                 _ => return Err(bad("expected a string")),
             }

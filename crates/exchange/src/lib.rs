@@ -6,6 +6,8 @@
 //!   ([`store`]); [`fetched`]: its options, its report and the rule served footprints follow.
 //! - [`catalogue`]: the register's declarations as served ProductFootprints.
 //! - [`filters`], [`pagination`], [`events`]: the wire formats both sides share.
+//! - [`delivery`]: answers to requests, authenticated at the recipient, retried and kept in
+//!   an outbox until delivered.
 //! - [`server::witness`] and [`submit`]: a log witness over HTTP (C2SP `tlog-witness`) and the
 //!   issuer's client of it.
 //! - [`tiles`]: C2SP `tlog-tiles` paths, under which `pcf serve --publish-log` serves the
@@ -36,7 +38,14 @@
 //!   requests could fill, and a restart revokes every token.
 //! - *Why are answers sent only to registered events URLs?* A `RequestCreated` event names
 //!   where to answer; sending there unchecked would let any client make the server post to
-//!   any address (server-side request forgery). The clients file lists each client's URLs.
+//!   any address (server-side request forgery). The clients file lists each client's URLs;
+//!   a bare origin as `source` names `<origin>/3/events`, and only a registered one is used.
+//! - *Why an outbox on disk?* PACT has the data owner retry an answer for up to 72 hours. A
+//!   request is acknowledged only once its answer is written (atomically, owner only), so a
+//!   restart within those hours loses nothing; the register itself is never written.
+//! - *Why are recipient credentials in their own file?* The clients file holds only hashes
+//!   and may be shared; the credentials for the clients' token endpoints are secrets, kept in
+//!   a file only its owner may read (a readable one is refused).
 //! - *Why rustls with the `ring` provider?* One Rust TLS stack for server and client, no
 //!   OpenSSL or native-tls, and a crypto core that builds in seconds (aws-lc-rs takes minutes).
 //!
@@ -52,6 +61,7 @@
 pub mod auth;
 pub mod catalogue;
 pub mod client;
+pub mod delivery;
 pub mod events;
 pub mod fetched;
 pub mod filters;

@@ -49,6 +49,79 @@ impl Identity {
         })
     }
 
+    /// A self-signed certificate for `names` whose key is kept in `dir`
+    /// (`self-signed-key.pem`, owner only) with the certificate (`self-signed-cert.pem`) and
+    /// the names it was made for, so that clients that trust it once go on trusting it after
+    /// a restart. The key and certificate are reused when the names are the same; for other
+    /// names a new certificate is made with the kept key. Returns whether the certificate
+    /// was reused.
+    pub fn self_signed_kept(
+        dir: &Path,
+        names: &[String],
+    ) -> Result<(Identity, bool), ExchangeError> {
+        let key_path = dir.join("self-signed-key.pem");
+        let cert_path = dir.join("self-signed-cert.pem");
+        let names_path = dir.join("self-signed-names.txt");
+        let wanted = names.join("\n") + "\n";
+        let key_pem = match std::fs::read_to_string(&key_path) {
+            Ok(pem) => Some(pem),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(ExchangeError::io(&key_path, &e)),
+        };
+        if key_pem.is_some()
+            && std::fs::read_to_string(&names_path).is_ok_and(|n| n == wanted)
+            && cert_path.is_file()
+        {
+            let identity = Identity::from_pem_files(&cert_path, &key_path)?;
+            // The pair must still fit (rustls checks): a replaced key makes a new certificate.
+            let fits = rustls::ServerConfig::builder_with_provider(Arc::new(provider()))
+                .with_safe_default_protocol_versions()
+                .is_ok_and(|b| {
+                    b.with_no_client_auth()
+                        .with_single_cert(identity.chain.clone(), identity.key.clone_key())
+                        .is_ok()
+                });
+            if fits {
+                return Ok((identity, true));
+            }
+        }
+        let key = match &key_pem {
+            Some(pem) => rcgen::KeyPair::from_pem(pem).map_err(|e| {
+                ExchangeError::Config(format!("{}: not a usable key: {e}", key_path.display()))
+            })?,
+            None => rcgen::KeyPair::generate()
+                .map_err(|e| ExchangeError::Config(format!("cannot make a key: {e}")))?,
+        };
+        let cert = rcgen::CertificateParams::new(names.to_vec())
+            .and_then(|p| p.self_signed(&key))
+            .map_err(|e| {
+                ExchangeError::Config(format!("cannot make a self-signed certificate: {e}"))
+            })?;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(dir).map_err(|e| ExchangeError::io(dir, &e))?;
+        let write = |path: &Path, text: &str, mode| {
+            pcf_base::atomic::write_replace(path, text.as_bytes(), mode)
+                .map_err(|e| ExchangeError::io(path, &e))
+        };
+        if key_pem.is_none() {
+            write(&key_path, &key.serialize_pem(), pcf_base::atomic::Mode::Private)?;
+        }
+        write(&cert_path, &cert.pem(), pcf_base::atomic::Mode::Public)?;
+        write(&names_path, &wanted, pcf_base::atomic::Mode::Public)?;
+        let identity = Identity {
+            chain: vec![cert.der().clone()],
+            key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+            certificate_pem: cert.pem(),
+        };
+        Ok((identity, false))
+    }
+
     /// The rustls server configuration.
     pub fn server_config(self) -> Result<Arc<rustls::ServerConfig>, ExchangeError> {
         let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(provider()))

@@ -1,5 +1,6 @@
-//! `POST /3/events`: CloudEvents from clients; a RequestCreated event is answered
-//! asynchronously, and only to an events endpoint registered for the client.
+//! `POST /3/events`: CloudEvents from clients, each checked against the PACT v3 OpenAPI
+//! ([`events::parse`]); a RequestCreated event is answered asynchronously ([`crate::delivery`]),
+//! and only to an events endpoint registered for the client.
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -10,6 +11,7 @@ use serde_json::Value;
 
 use super::error::{ApiError, ErrorCode};
 use super::state::Shared;
+use crate::delivery::EnqueueError;
 use crate::events::{self, Event};
 
 pub(super) async fn post_event(
@@ -36,41 +38,31 @@ pub(super) async fn post_event(
                     ),
                 ));
             };
-            let slot = state.delivery.reserve().ok_or_else(|| {
-                ApiError::too_many("too many requests being answered; retry later")
-            })?;
+            // The answer is made now, from the register as it is, and kept in the outbox
+            // before the request is acknowledged: an accepted request is always answered.
             let base = state.base(&headers)?;
+            let own_source = format!("{}/3/events", base.replacen("https:", "", 1));
             let catalogue = state.snapshot();
-            let answerer = state.clone();
-            let client_id = client.id.clone();
-            tokio::spawn(async move {
-                let _slot = slot;
-                let own_source = format!("{}/3/events", base.replacen("https:", "", 1));
-                let pfs: Vec<Value> = catalogue
-                    .footprints()
-                    .iter()
-                    .filter(|f| criteria.matches(f.keys(), f.status))
-                    .take(answerer.limits.max_page_size.max(1) * 10)
-                    .map(|f| f.served(&base))
-                    .collect();
-                let (kind, answer) = if pfs.is_empty() {
-                    let message = "no footprint matches the request's criteria";
-                    ("RequestRejected", events::rejected(&own_source, &id, "NotFound", message))
-                } else {
-                    ("RequestFulfilled", events::fulfilled(&own_source, &id, pfs))
-                };
-                let result = answerer.delivery.send(&url, &answer).await;
-                if answerer.log {
-                    match result {
-                        Ok(()) => eprintln!(
-                            "pcf serve: {kind} for {client_id} request {id:?} sent to {url}"
-                        ),
-                        Err(e) => eprintln!(
-                            "pcf serve: {kind} for {client_id} request {id:?} not delivered: {e}"
-                        ),
-                    }
-                }
-            });
+            let pfs: Vec<Value> = catalogue
+                .footprints()
+                .iter()
+                .filter(|f| criteria.matches(f.keys(), f.status))
+                .take(state.limits.max_page_size.max(1) * 10)
+                .map(|f| f.served(&base))
+                .collect();
+            let answer = if pfs.is_empty() {
+                let message = "no footprint matches the request's criteria";
+                events::rejected(&own_source, &id, "NotFound", message)
+            } else {
+                events::fulfilled(&own_source, &id, pfs)
+            };
+            state.delivery.enqueue(&client.id, &url, answer, &state.stop).map_err(|e| match e {
+                EnqueueError::Full => ApiError::too_many(e.to_string()),
+                other => ApiError::new(ErrorCode::InternalError, other.to_string()),
+            })?;
+            if state.log {
+                eprintln!("pcf serve: {} request {id:?} accepted; answer goes to {url}", client.id);
+            }
         }
         other => {
             if state.log {

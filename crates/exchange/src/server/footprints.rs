@@ -31,7 +31,11 @@ pub(super) async fn list_footprints(
             ));
         }
         let bad = |e: &dyn std::fmt::Display| ApiError::new(ErrorCode::BadRequest, e.to_string());
-        if name == "limit" {
+        if name == "version" {
+            // Proposed PACT version negotiation: this host speaks v3 whatever is asked, and
+            // never fails because of it (the path says the version).
+            continue;
+        } else if name == "limit" {
             limit = Some(value.into_owned());
         } else if name == "offset" {
             offset = Some(value.into_owned());

@@ -40,7 +40,8 @@ use tokio::sync::{Semaphore, watch};
 use crate::ExchangeError;
 use crate::auth::{Clients, Tokens};
 use crate::catalogue::Catalogue;
-use crate::events::{self, DeliveryConfig};
+use crate::delivery::recipients::Recipients;
+use crate::delivery::{Delivery, DeliveryConfig};
 
 mod cloudevents;
 mod connections;
@@ -92,6 +93,11 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// How answers to RequestCreated events are delivered.
     pub delivery: DeliveryConfig,
+    /// Credentials for the clients' own token endpoints, used before posting answers to them.
+    pub recipients: Recipients,
+    /// Where the server keeps its own state (the outbox of answers not yet delivered), so a
+    /// restart loses none; `None` keeps it in memory only.
+    pub state_dir: Option<PathBuf>,
     /// Print one line per event handled and per answer delivered to stderr.
     pub log: bool,
     /// Publish the register's transparency log, public and cacheable, under `/log/` (C2SP
@@ -170,6 +176,8 @@ impl ServerConfig {
             reload_interval: Some(Duration::from_secs(10)),
             limits: Limits::default(),
             delivery: DeliveryConfig::default(),
+            recipients: Recipients::default(),
+            state_dir: None,
             log: false,
             publish_log: false,
             status_list: None,
@@ -182,6 +190,7 @@ pub struct Server {
     addr: SocketAddr,
     scheme: &'static str,
     footprints: usize,
+    resumed: usize,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -210,6 +219,14 @@ impl Server {
             Transport::Tls(_) => "https",
             Transport::DangerPlainHttp => "http",
         };
+        let (shutdown, watch_rx) = watch::channel(false);
+        let delivery = Delivery::new(
+            &config.delivery,
+            config.recipients,
+            config.state_dir.as_deref(),
+            config.log,
+        )?;
+        let resumed = delivery.resume(&watch_rx)?;
         let state = Arc::new(AppState {
             catalogue: RwLock::new(Arc::new(catalogue)),
             tokens: Tokens::new(config.token_lifetime)?,
@@ -218,13 +235,13 @@ impl Server {
             public_url: config.public_url.map(|u| u.trim_end_matches('/').to_string()),
             limiter: RateLimiter::new(config.limits.requests_per_second, config.limits.burst),
             secret_checks: Semaphore::new(config.limits.max_secret_checks.max(1)),
-            delivery: events::Delivery::new(&config.delivery)?,
+            delivery,
+            stop: watch_rx.clone(),
             limits: config.limits.clone(),
             log: config.log,
             publish_log: config.publish_log,
             status_list: config.status_list.clone(),
         });
-        let (shutdown, watch_rx) = watch::channel(false);
         if let Some(every) = config.reload_interval {
             tokio::spawn(reload_loop(state.clone(), every, watch_rx.clone()));
         }
@@ -234,7 +251,7 @@ impl Server {
             Transport::DangerPlainHttp => None,
         };
         let task = tokio::spawn(accept_loop(listener, router, tls, config.limits, watch_rx));
-        Ok(Server { addr, scheme, footprints, shutdown, task })
+        Ok(Server { addr, scheme, footprints, resumed, shutdown, task })
     }
 
     /// The address listened on.
@@ -250,6 +267,11 @@ impl Server {
     /// How many footprints the register held at start-up.
     pub fn footprints(&self) -> usize {
         self.footprints
+    }
+
+    /// How many answers a previous run left undelivered and this one took up again.
+    pub fn resumed_answers(&self) -> usize {
+        self.resumed
     }
 
     /// Stops accepting, lets open requests finish (for a few seconds at most) and returns.

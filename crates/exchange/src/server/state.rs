@@ -12,7 +12,7 @@ use super::error::{ApiError, ErrorCode};
 use super::rate::RateLimiter;
 use crate::auth::{AuthFailure, Clients, Tokens};
 use crate::catalogue::Catalogue;
-use crate::events;
+use crate::delivery::Delivery;
 
 pub(super) struct AppState {
     pub(super) catalogue: RwLock<Arc<Catalogue>>,
@@ -22,7 +22,9 @@ pub(super) struct AppState {
     pub(super) public_url: Option<String>,
     pub(super) limiter: RateLimiter,
     pub(super) secret_checks: Semaphore,
-    pub(super) delivery: events::Delivery,
+    pub(super) delivery: Arc<Delivery>,
+    /// Fires when the server shuts down (ends the delivery tasks).
+    pub(super) stop: watch::Receiver<bool>,
     pub(super) limits: Limits,
     pub(super) log: bool,
     pub(super) publish_log: bool,
