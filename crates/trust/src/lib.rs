@@ -16,6 +16,7 @@ pub mod certification;
 pub mod declaration;
 pub mod error;
 pub mod issuance;
+pub mod jose;
 pub mod keys;
 pub mod proof;
 pub mod register;
