@@ -3,6 +3,9 @@
 //! figures trace to the declaration; `pcf verify` checks its JWS, its structure and, with the
 //! declaration's bundle, its digest link, issuer and figures, and refuses tampered copies.
 
+// `allow-unwrap-in-tests` covers only `#[test]` functions; the helpers here are test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
@@ -10,6 +13,9 @@ use sha2::Digest as _;
 
 use crate::util::{Issuer, root, stderr, stdout};
 use pcf::declaration::{CheckStatus, Report, Verdict};
+
+/// What a schema test breaks, and how.
+type Edit = (&'static str, fn(&mut Value));
 
 /// The schema's sha256 as copied (tests/data/untp/README.md gives its source).
 const SCHEMA_SHA256: &str = "079b729617744cda34fa27d1763d64de138a31b39fb9e2c11b473c531859b9bf";
@@ -102,7 +108,7 @@ fn passport_is_an_enveloped_vc_jwt_that_validates_against_the_untp_schema() {
     assert_eq!(schema_errors(&v, &credential), Vec::<String>::new());
 
     // The schema can fail: each edit below breaks one of its rules.
-    let edits: [(&str, fn(&mut Value)); 5] = [
+    let edits: [Edit; 5] = [
         ("operationalScope", |c| {
             c["credentialSubject"]["emissionsScorecard"]["operationalScope"] = json!("Scope3")
         }),
@@ -157,6 +163,9 @@ fn passport_figures_and_link_trace_to_the_declaration() {
             },
         })
     );
+    // referencePeriodEnd 2026-01-01 + the PACT default of 3 years, as `pcf verify` judges it.
+    assert_eq!(pcf["referencePeriodEnd"], "2026-01-01T00:00:00Z");
+    assert_eq!(c["validUntil"], "2029-01-01T00:00:00Z");
     assert_eq!(c["issuer"]["id"], json!(i.did));
     assert_eq!(c["issuer"]["name"], fp["companyName"]);
     assert_eq!(c["credentialSubject"]["product"]["id"], fp["productIds"][0]);
@@ -205,6 +214,11 @@ fn verify_checks_the_passport_alone_and_against_the_bundled_declaration() {
     // Judged before it was issued: not yet valid.
     let (code, r) = verify(&i, &["bracket.untp-dpp.json", "--trust", &did, "--at", "2020-01-01"]);
     assert_eq!((code, r.verdict), (3, Verdict::NotCurrent), "{r}");
+    assert_eq!(r.status.standing, pcf::declaration::verify::Standing::NotYetValid);
+    // Judged after its declaration's validity ended: expired.
+    let (code, r) = verify(&i, &["bracket.untp-dpp.json", "--trust", &did, "--at", "2029-06-01"]);
+    assert_eq!((code, r.verdict), (3, Verdict::NotCurrent), "{r}");
+    assert_eq!(r.status.standing, pcf::declaration::verify::Standing::Expired);
 
     // Approvals and --seen apply to declarations, not to passports.
     let out = i.run(&["verify", "bracket.untp-dpp.json", "--trust-body", &did]);

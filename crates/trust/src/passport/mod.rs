@@ -20,7 +20,7 @@
 //! | `emissionsScorecard.reportingStandard` | the methodology pinned in the provenance extension: `id` `urn:pcf:methodology:ID:VERSION` (the id the declaration's `relatedResource` gives it), `name` the methodology file's standard name with id and version, `issuingParty` its publisher (`urn:pcf:publisher:` and the publisher's name in lower case, words joined by `-`) |
 //! | `product` | `id` the first of `productIds` (a URN), `name` `productNameCompany`, `description` `productDescription` |
 //! | `issuer` | the declaration's issuer DID (the signing key must be that issuer's), `name` `companyName`, `issuerAlsoKnownAs` `companyIds` |
-//! | `validUntil` | the declaration's `validUntil`, when it has one (a passport does not outlive its declaration) |
+//! | `validUntil` | the end of the declaration's validity as `pcf verify` judges it: the earliest of its `validUntil` and the PACT `validityPeriodEnd` (by default `referencePeriodEnd` + 3 years), so a passport does not outlive its declaration |
 //! | `relatedResource` | `{id: the declaration's id, digestSRI: sha256 of its RFC 8785 canonical JSON}` (the digest pcf registers) |
 //! | `conformityClaim[0]` | a `Declaration` claim, `id` the declaration's id, under `reportingStandard`, topic `environment.emissions`, whose `conformityEvidence` is a `SecureLink` to the declaration with `hashMethod` `SHA-256` and `hashDigest` the same digest in hex |
 //!
@@ -44,6 +44,7 @@ use crate::jose::{self, JoseError};
 use crate::keys::{self, KeyError};
 use pcf_base::canonical::{self, JsonError};
 use pcf_base::digest::Digest;
+use pcf_base::time::Instant;
 use pcf_footprint::methodology::Methodology;
 
 pub use verify::verify;
@@ -233,8 +234,8 @@ pub fn credential(
     c.insert("id".into(), json!(id));
     c.insert("issuer".into(), issuer_v);
     c.insert("validFrom".into(), json!(valid_from));
-    if let Some(until) = declaration.get("validUntil") {
-        c.insert("validUntil".into(), until.clone());
+    if let Some(until) = valid_until(declaration, fp) {
+        c.insert("validUntil".into(), json!(until.to_string()));
     }
     c.insert(
         "relatedResource".into(),
@@ -361,6 +362,15 @@ fn pact_footprint(declaration: &Value) -> Option<&Value> {
         Some(fp) => fp.is_object().then_some(fp),
         None => subject.get("pcf").is_some().then_some(subject),
     }
+}
+
+/// The end of a declaration's validity: the earliest of its `validUntil` and the PACT
+/// `validityPeriodEnd` (by default `referencePeriodEnd` + 3 years), as verification judges it.
+fn valid_until(declaration: &Value, fp: &Value) -> Option<Instant> {
+    let time = |v: &Value| v.as_str().and_then(|s| Instant::parse(s).ok());
+    let pact = time(&fp["validityPeriodEnd"])
+        .or_else(|| time(&fp["pcf"]["referencePeriodEnd"]).map(|r| r.plus_years(3)));
+    [time(&declaration["validUntil"]), pact].into_iter().flatten().min()
 }
 
 /// The issuer's id of a credential (`issuer` as a string or an object with `id`).
