@@ -7,7 +7,7 @@
 //! # From the declaration to the passport
 //!
 //! Every figure comes from the PACT ProductFootprint of the declaration (read through
-//! [`pact_footprint`]) and nothing is recomputed, so the passport cannot disagree with the
+//! `pact_footprint`) and nothing is recomputed, so the passport cannot disagree with the
 //! declaration it links to; [`verify()`] recomputes the mapping from the declaration and
 //! compares.
 //!
