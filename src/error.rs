@@ -61,6 +61,9 @@ pub enum Error {
     /// A pcfbench-csv dataset could not be read.
     #[error(transparent)]
     Lci(#[from] LciError),
+    /// A UNTP passport could not be issued or opened.
+    #[error(transparent)]
+    Passport(#[from] pcf_trust::passport::PassportError),
     /// The PACT exchange failed: a server that cannot start, a fetch refused or cut short.
     /// (Boxed: its URLs and messages would double the size of every `Result` in the CLI.)
     #[error("{}", exchange_message(.0))]

@@ -31,7 +31,9 @@ pub use pcf_footprint::{
     certificate, engine, graph, inventory, lci, methodology, report, solver, units,
 };
 
-pub use pcf_trust::{certification, declaration, issuance, keys, proof, register, seen, witness};
+pub use pcf_trust::{
+    certification, declaration, issuance, jose, keys, passport, proof, register, seen, witness,
+};
 
 pub use error::Error;
 

@@ -28,4 +28,5 @@ mod suppliers;
 mod time;
 mod transparency;
 mod transparency_buyer;
+mod untp;
 mod versions;

@@ -48,6 +48,10 @@ pub struct Args {
     /// Issue even if a supplier's declaration does not verify, recording it as unverified.
     #[arg(long)]
     pub danger_accept_unverified_upstream: bool,
+    /// What to write: the PACT declaration, or also a UNTP Digital Product Passport linked to
+    /// it by digest (beside it, as NAME.untp-dpp.json).
+    #[arg(long, value_enum, default_value = "pact")]
+    pub format: super::untp::Format,
 }
 
 /// Issues and registers the declaration.
@@ -65,6 +69,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         out,
         register,
         danger_accept_unverified_upstream,
+        format,
     } = args;
     let inv = Inventory::load(&inventory)?;
     let m = Methodology::resolve(&methodology)?;
@@ -118,6 +123,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
             );
             let verb = if wrote_out { "wrote" } else { "kept" };
             outln!("  file      {} ({verb} the registered declaration)", out.display());
+            let passport = super::untp::passport_path(&out);
+            if format == super::untp::Format::UntpDpp && !passport.exists() {
+                super::untp::write_passport(&read_json(&out)?, &m, &key, &out)?;
+            }
             return Ok(ExitCode::SUCCESS);
         }
         _ => return Ok(ExitCode::SUCCESS),
@@ -139,6 +148,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     outln!("  digest    {}", d.digest);
     outln!("  issuer    {}", pcf::keys::did_key(&key.verifying_key()));
     outln!("  register  {} entry {}", register.display(), entry.seq);
+    if format == super::untp::Format::UntpDpp {
+        super::untp::write_passport(&d.document, &m, &key, &out)?;
+    }
     let cp = reg.checkpoint(&key)?;
     outln!("  checkpoint {} (size {})", cp.path.display(), cp.checkpoint.size);
     for u in d.upstream.iter().filter(|u| !u.verified) {

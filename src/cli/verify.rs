@@ -37,7 +37,8 @@ declaration was issued at the latest, at which approvals are judged.";
 /// The arguments of `pcf verify`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The declaration or bundle file.
+    /// The declaration or bundle file, or a UNTP passport (`pcf declare --format untp-dpp`;
+    /// --bundle then carries the declaration it links to).
     pub file: PathBuf,
     /// A bundle with the upstream declarations, methodology and register excerpt.
     #[arg(long)]
@@ -151,6 +152,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
         min_witnesses,
         max_age,
     };
+    if pcf::passport::is_enveloped(&declaration) {
+        if !approvals.is_empty() || !trust_bodies.is_empty() || seen.is_some() {
+            return Err(pcf::Error::Usage(
+                "--approval, --trust-body and --seen apply to the declaration: verify its bundle \
+                 for them (the passport is checked against the declaration with --bundle)"
+                    .into(),
+            ));
+        }
+        let report = pcf::passport::verify(&declaration, b.as_ref(), &options);
+        if json {
+            print_json(&report)
+        } else {
+            out!("{report}")
+        }
+        return Ok(ExitCode::from(report.verdict.exit_code()));
+    }
     let mut report = pcf::declaration::verify::verify(&declaration, b.as_ref(), &options);
     if !approvals.is_empty() || !trust_bodies.is_empty() {
         let docs = approvals

@@ -6,6 +6,8 @@
 //! append-only, hash-chained record, also an RFC 9162 Merkle tree with signed checkpoints;
 //! [`issuance`] makes a declaration and its entry one step) -> [`witness`] (cosigns checkpoints
 //! that extend the last one it saw) and [`seen`] (a buyer's record of the checkpoints seen).
+//! [`passport`] issues the same footprint as a UNTP Digital Product Passport, a VC-JOSE token
+//! ([`jose`]) linked to the declaration by digest.
 //! [`certification`] is the certification bodies' side: approvals and revocations of
 //! methodology versions (credentials too), audits that recompute, diffs and impact.
 //!
@@ -16,7 +18,9 @@ pub mod certification;
 pub mod declaration;
 pub mod error;
 pub mod issuance;
+pub mod jose;
 pub mod keys;
+pub mod passport;
 pub mod proof;
 pub mod register;
 pub mod seen;
