@@ -28,7 +28,7 @@ pub mod error;
 pub use pcf_base::{atomic, canonical, digest, time};
 pub use pcf_exchange as exchange;
 pub use pcf_footprint::{
-    certificate, engine, graph, inventory, lci, methodology, report, solver, units,
+    certificate, credential, engine, graph, inventory, lci, methodology, report, solver, units,
 };
 
 pub use pcf_trust::{

@@ -29,6 +29,8 @@ enum Command {
     },
     /// Print a JSON Schema.
     Schema(cli::schema::Args),
+    /// Print pcf's JSON-LD context (the document at https://pcf-engine.github.io/pcf/contexts/v1.jsonld).
+    Context(cli::schema::ContextArgs),
     /// Print the supply chain as a Graphviz DOT graph.
     Graph(cli::graph::Args),
     /// Create an Ed25519 signing key (PKCS#8 PEM, owner-only, never over an existing file).
@@ -83,6 +85,7 @@ fn run(cli: Cli) -> cli::Result<ExitCode> {
         }
         Command::Methodology { command } => cli::methodology::run(command),
         Command::Schema(args) => cli::schema::run(args),
+        Command::Context(args) => cli::schema::context(args),
         Command::Graph(args) => cli::graph::run(args),
         Command::Keygen(args) => cli::keys::keygen(args),
         Command::Did(args) => cli::keys::did(args),

@@ -173,7 +173,7 @@ fn a_superseded_declaration_is_not_current_whatever_the_bundle_carries() {
         ],
     );
     let v2 = read(&f.path().join("b2.json"));
-    let v2_id = v2["credentialSubject"]["id"].as_str().unwrap().to_string();
+    let v2_id = v2["credentialSubject"]["productFootprint"]["id"].as_str().unwrap().to_string();
     ok(
         f.path(),
         &["bundle", "b.json", "--inventory", "inventory.toml", "--out", "old.bundle.json"],
@@ -239,13 +239,19 @@ fn a_superseded_declaration_is_not_current_whatever_the_bundle_carries() {
 #[test]
 fn a_status_the_issuer_signed_is_read() {
     let f = Fixture::new();
-    let deprecated = resign(&set(&f.doc, "/credentialSubject/status", json!("Deprecated")), &f.key);
+    let deprecated = resign(
+        &set(&f.doc, "/credentialSubject/productFootprint/status", json!("Deprecated")),
+        &f.key,
+    );
     let r = f.verify_without_excerpt(&deprecated);
     assert!(failed(&r).is_empty(), "{r}");
     assert_eq!((r.verdict, r.status.standing), (Verdict::NotCurrent, Standing::Deprecated), "{r}");
     assert!(r.status.reasons.iter().any(|w| w.contains("signed it with status Deprecated")));
     // A status PACT does not know is not a status.
-    let odd = resign(&set(&f.doc, "/credentialSubject/status", json!("Withdrawn")), &f.key);
+    let odd = resign(
+        &set(&f.doc, "/credentialSubject/productFootprint/status", json!("Withdrawn")),
+        &f.key,
+    );
     assert_eq!(f.verify_without_excerpt(&odd).verdict, Verdict::Invalid);
 }
 
@@ -257,9 +263,13 @@ fn validity_windows_are_checked_at_the_instant_judged() {
     let past = now.plus_days(-30).unwrap().to_string();
     let cases = [
         ("/validFrom", json!(future), Standing::NotYetValid),
-        ("/credentialSubject/created", json!(future), Standing::NotYetValid),
-        ("/credentialSubject/validityPeriodStart", json!(future), Standing::NotYetValid),
-        ("/credentialSubject/validityPeriodEnd", json!(past), Standing::Expired),
+        ("/credentialSubject/productFootprint/created", json!(future), Standing::NotYetValid),
+        (
+            "/credentialSubject/productFootprint/validityPeriodStart",
+            json!(future),
+            Standing::NotYetValid,
+        ),
+        ("/credentialSubject/productFootprint/validityPeriodEnd", json!(past), Standing::Expired),
     ];
     for (pointer, value, expected) in cases {
         let mut d = f.doc.clone();
@@ -356,7 +366,7 @@ fn approvals_never_apply_to_a_declaration_that_does_not_verify() {
     assert_eq!(approve("moved.bundle.json").0, Some(1));
 
     // A bare object holding only the provenance extension.
-    let bare = json!({ "credentialSubject": { "extensions": f.doc["credentialSubject"]["extensions"] }, "validFrom": f.doc["validFrom"] });
+    let bare = json!({ "credentialSubject": { "extensions": f.doc["credentialSubject"]["productFootprint"]["extensions"] }, "validFrom": f.doc["validFrom"] });
     f.write("bare.json", &bare);
     let (code, text) = approve("bare.json");
     assert_eq!(code, Some(1), "{text}");
@@ -434,9 +444,11 @@ fn impact_says_when_a_replacement_comes_from_another_issuer() {
     let f = Fixture::new();
     let supplier = read(&f.path().join("suppliers/hot-rolled-coil.json"));
     let mut replacement = supplier.clone();
-    replacement["credentialSubject"]["precedingPfIds"] =
-        json!([supplier["credentialSubject"]["id"]]);
-    replacement["credentialSubject"]["id"] = json!("6d1f4cde-0000-4000-8000-000000000001");
+    replacement["credentialSubject"]["productFootprint"]["precedingPfIds"] =
+        json!([supplier["credentialSubject"]["productFootprint"]["id"]]);
+    replacement["credentialSubject"]["productFootprint"]["id"] =
+        json!("6d1f4cde-0000-4000-8000-000000000001");
+    replacement["credentialSubject"]["id"] = json!("urn:uuid:6d1f4cde-0000-4000-8000-000000000001");
     let stranger = pcf::keys::generate().unwrap();
     let stranger_did = pcf::keys::did_key(&stranger.verifying_key());
     replacement["issuer"]["id"] = json!(stranger_did);
@@ -467,19 +479,21 @@ fn impact_says_when_a_replacement_comes_from_another_issuer() {
 /// A copy of `base` consuming `upstream` (each verified), with a fresh id, signed by `key`.
 fn consuming(base: &Value, upstream: &[&Value], key: &SigningKey, n: usize) -> Value {
     let mut d = base.clone();
-    d["credentialSubject"]["id"] = json!(format!("00000000-0000-4000-8000-{n:012}"));
+    d["credentialSubject"]["productFootprint"]["id"] =
+        json!(format!("00000000-0000-4000-8000-{n:012}"));
+    d["credentialSubject"]["id"] = json!(format!("urn:uuid:00000000-0000-4000-8000-{n:012}"));
     let refs: Vec<Value> = upstream
         .iter()
         .map(|u| {
             json!({
                 "digest": pcf::canonical::digest(u).unwrap().to_string(),
-                "pfId": u["credentialSubject"]["id"],
+                "pfId": u["credentialSubject"]["productFootprint"]["id"],
                 "issuer": u["issuer"]["id"],
                 "verified": true,
             })
         })
         .collect();
-    let ext = d["credentialSubject"]["extensions"]
+    let ext = d["credentialSubject"]["productFootprint"]["extensions"]
         .as_array_mut()
         .unwrap()
         .iter_mut()
@@ -549,7 +563,8 @@ fn hostile_sizes_are_refused_before_the_work() {
 
     // A declaration above the document limit.
     let mut d = f.doc.clone();
-    d["credentialSubject"]["comment"] = json!("x".repeat(verify::MAX_DOCUMENT_BYTES));
+    d["credentialSubject"]["productFootprint"]["comment"] =
+        json!("x".repeat(verify::MAX_DOCUMENT_BYTES));
     let r = f.verify_without_excerpt(&d);
     assert_eq!(failed(&r), ["size"], "{r}");
 
@@ -576,14 +591,14 @@ fn each_check_fails_alone_on_a_resigned_document() {
     assert!(failed(&clean).is_empty(), "{clean}");
     assert_eq!(clean.verdict, Verdict::StatusUnknown);
 
-    let pcf_ = "/credentialSubject/pcf";
-    let prov = f.doc["credentialSubject"]["extensions"]
+    let pcf_ = "/credentialSubject/productFootprint/pcf";
+    let prov = f.doc["credentialSubject"]["productFootprint"]["extensions"]
         .as_array()
         .unwrap()
         .iter()
         .position(|e| e["dataSchema"] == pcf::declaration::PROVENANCE_SCHEMA)
         .unwrap();
-    let prov = format!("/credentialSubject/extensions/{prov}/data");
+    let prov = format!("/credentialSubject/productFootprint/extensions/{prov}/data");
     let related = |d: &Value, prefix: &str| {
         d["relatedResource"]
             .as_array()
@@ -690,7 +705,7 @@ fn each_check_fails_alone_on_a_resigned_document() {
             "supersession",
             set(
                 &f.doc,
-                "/credentialSubject/precedingPfIds",
+                "/credentialSubject/productFootprint/precedingPfIds",
                 json!(["9b9f4a4e-0000-4000-8000-000000000000"]),
             ),
             "no superseded declaration",
@@ -714,7 +729,10 @@ fn each_check_fails_alone_on_a_resigned_document() {
 
     // The register excerpt of another declaration.
     let mut b = f.bundle.clone();
-    let other_doc = resign(&set(&f.doc, "/credentialSubject/comment", json!("another")), &f.key);
+    let other_doc = resign(
+        &set(&f.doc, "/credentialSubject/productFootprint/comment", json!("another")),
+        &f.key,
+    );
     b.declaration = other_doc.clone();
     let r = verify::verify(&other_doc, Some(&b), &f.options());
     assert_eq!(failed(&r), ["register"], "{r}");

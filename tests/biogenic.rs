@@ -278,7 +278,10 @@ fn diff_and_impact_name_a_declaration_whose_uptake_moves() {
     ]);
     let declared: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("meal.json")).unwrap()).unwrap();
-    assert_eq!(declared["credentialSubject"]["pcf"]["biogenicCO2Uptake"], "-1.251402");
+    assert_eq!(
+        declared["credentialSubject"]["productFootprint"]["pcf"]["biogenicCO2Uptake"],
+        "-1.251402"
+    );
 
     let diff =
         ok(&["methodology", "diff", "pact-3.0@1.1.0", "pact-3.0", "--inventory", "soy.toml"]);

@@ -133,7 +133,7 @@ fn declare_then_audit_is_identical_and_files_a_trace() {
     assert!(trace.footprint.quality.primary_data_share.is_some());
     assert_eq!(
         trace.recomputed_pcf["pcfExcludingBiogenicUptake"],
-        read(&dir.join("bracket.json"))["credentialSubject"]["pcf"]["pcfExcludingBiogenicUptake"]
+        read(&dir.join("bracket.json"))["credentialSubject"]["productFootprint"]["pcf"]["pcfExcludingBiogenicUptake"]
     );
     let md = fs::read_to_string(dir.join("audit/report.md")).unwrap();
     assert!(md.contains("**Verdict: IDENTICAL"));
@@ -441,7 +441,7 @@ fn approve_revoke_and_verify_approval_from_the_command_line() {
     );
     assert!(out.contains("until 2027-01-01T00:00:00Z"), "{out}");
     let a = read(&dir.join("approval.json"));
-    assert_eq!(a["credentialSubject"]["methodology"]["id"], "pact-3.0");
+    assert_eq!(a["credentialSubject"]["methodologyId"], "pact-3.0");
     assert_eq!(a["proof"]["proofPurpose"], "assertionMethod");
 
     util::pcf(dir, &["bundle", "bracket.json", "--inventory", "inventory.toml"]);
@@ -531,7 +531,8 @@ fn a_certificate_claimed_twice_is_found() {
     // Wh as 363636.363. Both together exceed the certificate, so pcf refuses the blank at
     // issuance, naming the certificate, the quantities and the declaration that holds it.
     let bracket = read(&dir.join("bracket.json"));
-    let bracket_id = bracket["credentialSubject"]["id"].as_str().unwrap().to_string();
+    let bracket_id =
+        bracket["credentialSubject"]["productFootprint"]["id"].as_str().unwrap().to_string();
     let bracket_digest = pcf::canonical::digest(&bracket).unwrap();
     let refused = util::pcf(
         dir,

@@ -534,7 +534,7 @@ const FIGURES: &[&str] = &[
 fn pact_mandatory_fields_present_and_fractions_are_decimal_strings() {
     let ws = Workspace::new();
     let doc = ws.declare("bracket.json", &[]);
-    let subject = &doc["credentialSubject"];
+    let subject = &doc["credentialSubject"]["productFootprint"];
     for f in MANDATORY_SUBJECT {
         assert!(!subject[f].is_null(), "credentialSubject.{f} is missing");
     }
@@ -548,7 +548,10 @@ fn pact_mandatory_fields_present_and_fractions_are_decimal_strings() {
     }
     assert_eq!(subject["specVersion"], "3.0.0");
     assert_eq!(subject["status"], "Active");
-    assert_eq!(doc["id"], format!("urn:uuid:{}", subject["id"].as_str().unwrap()));
+    assert_eq!(
+        doc["credentialSubject"]["id"],
+        format!("urn:uuid:{}", subject["id"].as_str().unwrap())
+    );
     let mut seen = 0;
     for f in FIGURES {
         if let Some(v) = pcf_.get(*f) {
@@ -603,7 +606,7 @@ fn figures_are_the_footprint_rounded_to_the_methodology_places() {
     for (inventory, product) in [("inventory.toml", "bracket"), ("soy.toml", "meal")] {
         let out = format!("{product}.json");
         ws.ok(&["declare", inventory, "--product", product, "--key", "issuer.key", "--out", &out]);
-        let pcf_ = ws.read(&out)["credentialSubject"]["pcf"].clone();
+        let pcf_ = ws.read(&out)["credentialSubject"]["productFootprint"]["pcf"].clone();
         let t = footprint_totals(&ws, inventory, product, "pact-3.0");
         let f = |k: &str| t[k].as_f64().unwrap();
         assert_rounded(&pcf_["pcfExcludingBiogenicUptake"], f("excluding_uptake"), places, "excl");
@@ -717,7 +720,7 @@ inputs = [
             &out,
         ]);
         let doc = ws.read(&out);
-        let pcf_ = &doc["credentialSubject"]["pcf"];
+        let pcf_ = &doc["credentialSubject"]["productFootprint"]["pcf"];
         let u = |v: &Value| units(v.as_str().unwrap(), 6).unwrap();
         let (excl, incl) =
             (u(&pcf_["pcfExcludingBiogenicUptake"]), u(&pcf_["pcfIncludingBiogenicUptake"]));
@@ -787,8 +790,8 @@ fn tamper_matrix_every_value_key_and_object_breaks_the_proof() {
     let all = mutations(&doc);
     // Every part of the document is covered, not just the top.
     for part in [
-        "/credentialSubject/pcf/",
-        "/credentialSubject/extensions/0/data/upstream/0/",
+        "/credentialSubject/productFootprint/pcf/",
+        "/credentialSubject/productFootprint/extensions/0/data/upstream/0/",
         "/relatedResource/1/",
         "/proof/",
         "/issuer/",
@@ -843,8 +846,9 @@ fn an_appended_context_is_not_covered_by_the_proof_and_is_refused() {
     assert_eq!(proof.status, CheckStatus::Fail);
     assert_eq!(
         proof.detail,
-        "@context [\"https://www.w3.org/ns/credentials/v2\",\"https://example.org/redefine/v1\"] \
-         has entries the proof does not cover (it signed [\"https://www.w3.org/ns/credentials/v2\"]); \
+        "@context [\"https://www.w3.org/ns/credentials/v2\",\"https://pcf-engine.github.io/pcf/contexts/v1.jsonld\",\
+         \"https://example.org/redefine/v1\"] has entries the proof does not cover (it signed \
+         [\"https://www.w3.org/ns/credentials/v2\",\"https://pcf-engine.github.io/pcf/contexts/v1.jsonld\"]); \
          a declaration is signed as a whole"
     );
 }
@@ -912,7 +916,7 @@ fn verify_rejects_duplicate_keys_unsafe_integers_nan_and_overflow_with_line_and_
             dup.join("\n"),
             format!(
                 "error: duplicate.json: rejected: duplicate key \"status\" at line {}, column {column} \
-                 (json pointer \"/credentialSubject/status\")\n",
+                 (json pointer \"/credentialSubject/productFootprint/status\")\n",
                 at + 2
             ),
         ),
@@ -921,7 +925,7 @@ fn verify_rejects_duplicate_keys_unsafe_integers_nan_and_overflow_with_line_and_
             big,
             format!(
                 "error: big.json: rejected: integer 9007199254740993 at line {big_line}, column \
-                 {big_col} (json pointer \"/credentialSubject/pcf/declaredUnitAmount\") is outside \
+                 {big_col} (json pointer \"/credentialSubject/productFootprint/pcf/declaredUnitAmount\") is outside \
                  the i-json safe range of ±9007199254740991\n"
             ),
         ),
@@ -938,7 +942,7 @@ fn verify_rejects_duplicate_keys_unsafe_integers_nan_and_overflow_with_line_and_
             inf,
             format!(
                 "error: overflow.json: rejected: number 1e400 at line {inf_line}, column {inf_col} \
-                 (json pointer \"/credentialSubject/pcf/fossilCarbonContent\") overflows to infinity\n"
+                 (json pointer \"/credentialSubject/productFootprint/pcf/fossilCarbonContent\") overflows to infinity\n"
             ),
         ),
     ];
@@ -978,7 +982,7 @@ fn methodology_with_one_byte_changed_is_unknown_until_bundled_and_checked_by_dig
     let prov = pcf::declaration::provenance(&doc).unwrap();
     assert_eq!(prov.methodology.id, "pact-3.0-custom");
     assert_eq!(prov.methodology.digest, loaded.digest());
-    assert_eq!(doc["relatedResource"][0]["digestSRI"], pcf::declaration::sri(&loaded.digest()));
+    assert_eq!(doc["relatedResource"][1]["digestSRI"], pcf::declaration::sri(&loaded.digest()));
     let supplier = supplier_did();
     let verify = |args: &[&str]| {
         let mut all = args.to_vec();
@@ -1018,8 +1022,8 @@ fn methodology_with_one_byte_changed_is_unknown_until_bundled_and_checked_by_dig
 
     // The bundled text with one byte of a rule changed (its claimed digest left alone): unknown.
     let mut b = ws.read("with.json");
-    let text = b["methodologies"][0]["text"].as_str().unwrap().to_string();
-    b["methodologies"][0]["text"] = json!(edit_once(&text, "n2o = 274.0", "n2o = 275.0"));
+    let text = b["bundle"]["methodologies"][0]["text"].as_str().unwrap().to_string();
+    b["bundle"]["methodologies"][0]["text"] = json!(edit_once(&text, "n2o = 274.0", "n2o = 275.0"));
     ws.write_json("altered.json", &b);
     let (code, report) = verify(&["altered.json"]);
     assert_eq!(code, 1);
@@ -1029,7 +1033,7 @@ fn methodology_with_one_byte_changed_is_unknown_until_bundled_and_checked_by_dig
 
     // The digest pins the rules, not the bytes: a changed comment still matches (the design of
     // methodology digests, tested in tests/methodology.rs; here through a bundle).
-    b["methodologies"][0]["text"] =
+    b["bundle"]["methodologies"][0]["text"] =
         json!(edit_once(&text, "# PACT Methodology v3.0", "# PACT Methodology v3.0 (copy)"));
     ws.write_json("comment.json", &b);
     let (code, report) = verify(&["comment.json"]);
@@ -1202,7 +1206,8 @@ fn supplier_issuer_untrusted_is_a_warning_naming_its_did() {
     // A bundle whose supplier declaration was swapped for a tampered copy: upstream
     // declarations are found by the digest the declaration pins, so the copy is not found.
     let mut swapped = bundle.clone();
-    swapped.upstream[0]["credentialSubject"]["pcf"]["pcfExcludingBiogenicUptake"] = json!("0.1");
+    swapped.upstream[0]["credentialSubject"]["productFootprint"]["pcf"]["pcfExcludingBiogenicUptake"] =
+        json!("0.1");
     let report = pcf::declaration::verify::verify(&doc, Some(&swapped), &trusting(&[&ws.did]));
     let upstream = check(&report, "upstream");
     assert_eq!(upstream.status, CheckStatus::Fail);
@@ -1219,8 +1224,8 @@ fn supersession_records_deprecates_and_bundles_the_earlier_version() {
     let v1 = ws.declare("v1.json", &[]);
     let v2 = ws.declare("v2.json", &["--supersedes", "v1.json"]);
     let (d1, d2) = (pcf::canonical::digest(&v1).unwrap(), pcf::canonical::digest(&v2).unwrap());
-    let id1 = v1["credentialSubject"]["id"].as_str().unwrap().to_string();
-    assert_eq!(v2["credentialSubject"]["precedingPfIds"], json!([id1]));
+    let id1 = v1["credentialSubject"]["productFootprint"]["id"].as_str().unwrap().to_string();
+    assert_eq!(v2["credentialSubject"]["productFootprint"]["precedingPfIds"], json!([id1]));
     assert_eq!(pcf::declaration::provenance(&v2).unwrap().supersedes, Some(d1));
 
     let entries = ws.entries();
@@ -1271,7 +1276,7 @@ fn supersession_records_deprecates_and_bundles_the_earlier_version() {
     let (code, report) = ws.verify(&["v1.bundle.json", "--trust", &ws.did, "--trust", &supplier]);
     assert_eq!((code, report.verdict), (3, Verdict::NotCurrent), "{report}");
     assert_eq!(report.status.standing, pcf::declaration::verify::Standing::Superseded);
-    let id2 = v2["credentialSubject"]["id"].as_str().unwrap();
+    let id2 = v2["credentialSubject"]["productFootprint"]["id"].as_str().unwrap();
     assert_eq!(report.status.superseded_by.as_deref(), Some(id2), "{report}");
     let register = check(&report, "register");
     assert_eq!(register.status, CheckStatus::Warn);
@@ -1485,7 +1490,7 @@ fn the_private_key_never_appears_in_any_output() {
 /// What the random and external values of a workspace's bracket declaration are called in
 /// snapshots.
 fn labels(ws: &Workspace, doc: &Value) -> Vec<(String, &'static str)> {
-    let pf_id = doc["credentialSubject"]["id"].as_str().unwrap().to_string();
+    let pf_id = doc["credentialSubject"]["productFootprint"]["id"].as_str().unwrap().to_string();
     vec![
         (pcf::canonical::digest(doc).unwrap().to_string(), "[declaration digest]"),
         (ws.did.clone(), "[issuer did:key]"),
@@ -1504,10 +1509,10 @@ fn snapshot_of_the_bracket_declaration() {
     let ws = Workspace::new();
     let doc = ws.declare("bracket.json", &[]);
     let created = doc["validFrom"].as_str().unwrap().to_string();
-    assert_eq!(doc["credentialSubject"]["created"], created.as_str());
+    assert_eq!(doc["credentialSubject"]["productFootprint"]["created"], created.as_str());
     assert_eq!(doc["proof"]["created"], created.as_str());
     assert!(created.len() == 20 && created.ends_with('Z'), "{created}");
-    let pf_id = doc["credentialSubject"]["id"].as_str().unwrap().to_string();
+    let pf_id = doc["credentialSubject"]["productFootprint"]["id"].as_str().unwrap().to_string();
     let methodology = Methodology::shipped("pact-3.0").unwrap().digest();
     let inventory = pcf::inventory::Inventory::load(&ws.file("inventory.toml")).unwrap().digest;
     let supplier = pcf::canonical::digest(&supplier_document()).unwrap();
@@ -1521,28 +1526,34 @@ fn snapshot_of_the_bracket_declaration() {
         })
     }
     let method = format!("{did}#{}", did.strip_prefix("did:key:").unwrap());
+    let pf_id_for_id = pf_id.clone();
     insta::with_settings!({ description => "pcf declare examples/steel-bracket/inventory.toml --product bracket" }, {
         insta::assert_json_snapshot!("bracket_declaration", doc, {
-            ".id" => is(format!("urn:uuid:{pf_id}"), "urn:uuid:[pf id]"),
+            ".id" => insta::dynamic_redaction(move |value, _| {
+                let v = value.as_str().unwrap();
+                assert!(v.starts_with("urn:uuid:") && !v.ends_with(&pf_id_for_id), "{v}");
+                "urn:uuid:[credential id]"
+            }),
             ".issuer.id" => is(did.clone(), "[issuer did:key]"),
             ".validFrom" => is(created.clone(), "[created]"),
-            ".credentialSubject.id" => is(pf_id.clone(), "[pf id]"),
-            ".credentialSubject.created" => is(created.clone(), "[created]"),
-            ".credentialSubject.extensions[0].data.methodology.digest" =>
+            ".credentialSubject.id" => is(format!("urn:uuid:{pf_id}"), "urn:uuid:[pf id]"),
+            ".credentialSubject.productFootprint.id" => is(pf_id.clone(), "[pf id]"),
+            ".credentialSubject.productFootprint.created" => is(created.clone(), "[created]"),
+            ".credentialSubject.productFootprint.extensions[0].data.methodology.digest" =>
                 is(methodology.to_string(), "[pact-3.0 digest]"),
-            ".credentialSubject.extensions[0].data.inventoryDigest" =>
+            ".credentialSubject.productFootprint.extensions[0].data.inventoryDigest" =>
                 is(inventory.to_string(), "[inventory digest]"),
-            ".credentialSubject.extensions[0].data.upstream[0].digest" =>
+            ".credentialSubject.productFootprint.extensions[0].data.upstream[0].digest" =>
                 is(supplier.to_string(), "[supplier declaration digest]"),
-            ".credentialSubject.extensions[0].data.upstream[0].pfId" =>
+            ".credentialSubject.productFootprint.extensions[0].data.upstream[0].pfId" =>
                 is(supplier_pf_id(), "[supplier pf id]"),
-            ".credentialSubject.extensions[0].data.upstream[0].issuer" =>
+            ".credentialSubject.productFootprint.extensions[0].data.upstream[0].issuer" =>
                 is(supplier_did(), "[supplier did:key]"),
-            ".relatedResource[0].digestSRI" =>
+            ".relatedResource[1].digestSRI" =>
                 is(pcf::declaration::sri(&methodology), "[sri of pact-3.0 digest]"),
-            ".relatedResource[3].id" =>
+            ".relatedResource[4].id" =>
                 is(format!("urn:uuid:{}", supplier_pf_id()), "urn:uuid:[supplier pf id]"),
-            ".relatedResource[3].digestSRI" =>
+            ".relatedResource[4].digestSRI" =>
                 is(pcf::declaration::sri(&supplier), "[sri of supplier declaration digest]"),
             ".proof.created" => is(created.clone(), "[created]"),
             ".proof.verificationMethod" => is(method.clone(), "[issuer did:key]#[key]"),
@@ -1604,9 +1615,12 @@ fn snapshot_of_the_report_on_a_tampered_declaration() {
     let labels = labels(&ws, &doc);
     // The headline figure lowered, as a seller might wish: the proof fails, nothing else does.
     let mut tampered = doc.clone();
-    tampered["credentialSubject"]["pcf"]["pcfExcludingBiogenicUptake"] = json!("1.691439");
-    tampered["credentialSubject"]["pcf"]["pcfIncludingBiogenicUptake"] = json!("1.691439");
-    tampered["credentialSubject"]["pcf"]["fossilGhgEmissions"] = json!("1.691439");
+    tampered["credentialSubject"]["productFootprint"]["pcf"]["pcfExcludingBiogenicUptake"] =
+        json!("1.691439");
+    tampered["credentialSubject"]["productFootprint"]["pcf"]["pcfIncludingBiogenicUptake"] =
+        json!("1.691439");
+    tampered["credentialSubject"]["productFootprint"]["pcf"]["fossilGhgEmissions"] =
+        json!("1.691439");
     ws.write_json("tampered.json", &tampered);
     let out =
         ws.run(&["verify", "tampered.json", "--bundle", "bracket.bundle.json", "--trust", &ws.did]);
@@ -1724,7 +1738,7 @@ fn bench_verify_throughput() {
     let schema = pcf::declaration::verify::schema();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let validate = rate(t, || {
-        black_box(validator.is_valid(black_box(&doc["credentialSubject"])));
+        black_box(validator.is_valid(black_box(&doc["credentialSubject"]["productFootprint"])));
     });
     let excerpt = bundle.register_excerpt.clone().unwrap();
     let register = rate(t, || {
@@ -1802,7 +1816,7 @@ fn hostile_inputs(
     }
     // One declaration consuming the supplier's 4,000 and 10,000 times.
     let prov_at = |d: &mut Value| -> usize {
-        d["credentialSubject"]["extensions"]
+        d["credentialSubject"]["productFootprint"]["extensions"]
             .as_array()
             .unwrap()
             .iter()
@@ -1819,8 +1833,11 @@ fn hostile_inputs(
     for n in [4_000, 10_000] {
         let mut d = doc.clone();
         let i = prov_at(&mut d);
-        let one = d["credentialSubject"]["extensions"][i]["data"]["upstream"][0].clone();
-        d["credentialSubject"]["extensions"][i]["data"]["upstream"] = json!(vec![one; n]);
+        let one = d["credentialSubject"]["productFootprint"]["extensions"][i]["data"]["upstream"]
+            [0]
+        .clone();
+        d["credentialSubject"]["productFootprint"]["extensions"][i]["data"]["upstream"] =
+            json!(vec![one; n]);
         let d = resigned(d);
         let b = Bundle { declaration: d.clone(), register_excerpt: None, ..bundle.clone() };
         let bytes = serde_json::to_vec(&b).unwrap().len();
@@ -1843,13 +1860,14 @@ fn hostile_inputs(
     let mut refs = Vec::new();
     for k in 0..n {
         let mut s = doc.clone();
-        s["credentialSubject"]["id"] = json!(format!("00000000-0000-4000-8000-{k:012}"));
+        s["credentialSubject"]["productFootprint"]["id"] =
+            json!(format!("00000000-0000-4000-8000-{k:012}"));
         let i = prov_at(&mut s);
-        s["credentialSubject"]["extensions"][i]["data"]["upstream"] = json!([]);
+        s["credentialSubject"]["productFootprint"]["extensions"][i]["data"]["upstream"] = json!([]);
         let s = resigned(s);
         refs.push(json!({
             "digest": pcf::canonical::digest(&s).unwrap().to_string(),
-            "pfId": s["credentialSubject"]["id"],
+            "pfId": s["credentialSubject"]["productFootprint"]["id"],
             "issuer": s["issuer"]["id"],
             "verified": true,
         }));
@@ -1857,7 +1875,7 @@ fn hostile_inputs(
     }
     let mut d = doc.clone();
     let i = prov_at(&mut d);
-    d["credentialSubject"]["extensions"][i]["data"]["upstream"] = json!(refs);
+    d["credentialSubject"]["productFootprint"]["extensions"][i]["data"]["upstream"] = json!(refs);
     let d = resigned(d);
     let canonical = pcf::canonical::canonicalize(&d).unwrap().len();
     let b =

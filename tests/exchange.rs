@@ -493,15 +493,15 @@ async fn single_footprints_their_credentials_and_404() {
     assert_eq!(bytes.as_ref(), stored.as_slice());
     // The served footprint is the signed subject plus the link, status from the register.
     let credential: Value = serde_json::from_slice(&bytes).unwrap();
-    let mut subject = credential["credentialSubject"].clone();
+    let mut subject = credential["credentialSubject"]["productFootprint"].clone();
     subject["status"] = json!("Deprecated");
     assert_eq!(pcf::exchange::catalogue::DeclarationLink::strip(pf), subject);
     // The bundle carries the supplier's declaration and a register excerpt.
     let (status, _, bundle) = s.get(&format!("/3/footprints/{}/bundle", f.bracket_v2), &t).await;
     assert_eq!(status, 200);
-    assert_eq!(bundle["upstream"].as_array().unwrap().len(), 1);
-    assert_eq!(bundle["superseded"].as_array().unwrap().len(), 1);
-    assert!(bundle["registerExcerpt"].is_object());
+    assert_eq!(bundle["bundle"]["upstream"].as_array().unwrap().len(), 1);
+    assert_eq!(bundle["bundle"]["superseded"].as_array().unwrap().len(), 1);
+    assert!(bundle["bundle"]["registerExcerpt"].is_object());
     // Unknown ids and paths: 404 with a JSON error.
     for path in [
         "/3/footprints/00000000-0000-4000-8000-000000000000",
@@ -891,7 +891,8 @@ async fn fetch_round_trips_and_verifies_declarations() {
         .iter()
         .find(|b| {
             let v: Value = serde_json::from_slice(&std::fs::read(b).unwrap()).unwrap();
-            v["declaration"]["credentialSubject"]["id"] == f.bracket_v2.as_str()
+            v["verifiableCredential"][0]["credentialSubject"]["productFootprint"]["id"]
+                == f.bracket_v2.as_str()
         })
         .unwrap();
     let out = pcf(
@@ -1053,8 +1054,8 @@ async fn deceitful_server() -> String {
         serde_json::from_slice(&std::fs::read(f.dir.join("coil.json")).unwrap()).unwrap();
     let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", socket.local_addr().unwrap());
-    let unsigned = v2["credentialSubject"].clone();
-    let mut lying = coil["credentialSubject"].clone();
+    let unsigned = v2["credentialSubject"]["productFootprint"].clone();
+    let mut lying = coil["credentialSubject"]["productFootprint"].clone();
     lying["extensions"].as_array_mut().unwrap().push(json!({
         "specVersion": "1.0.0", "dataSchema": "urn:pcf:extension:declaration:1",
         "data": {"credentialUrl": format!("{base}/cred"), "digest": format!("sha256:{}", "0".repeat(64))}

@@ -117,7 +117,7 @@ fn unknown_fossil_carbon_content_and_packaging_are_refused_not_declared_zero() {
             &factors,
         );
         let doc = declare(dir.path(), &inv, "pact-3.0").unwrap();
-        let pcf_ = &doc["credentialSubject"]["pcf"];
+        let pcf_ = &doc["credentialSubject"]["productFootprint"]["pcf"];
         assert_eq!(pcf_["fossilCarbonContent"], json!("0.002"));
         assert_eq!(pcf_["packagingEmissionsIncluded"], json!(included));
         assert_eq!(pcf_["ccsTechnologicalCO2CaptureIncluded"], json!(false));
@@ -136,7 +136,7 @@ fn figures_a_methodology_does_not_assess_are_left_out() {
     );
     // pact-3.0 counts uptake and land-use change: both written, as zero for this probe.
     let doc = declare(dir.path(), &inv, "pact-3.0").unwrap();
-    let pcf_ = &doc["credentialSubject"]["pcf"];
+    let pcf_ = &doc["credentialSubject"]["productFootprint"]["pcf"];
     assert_eq!(pcf_["biogenicCO2Uptake"], json!("0"), "{pcf_}");
     assert_eq!(pcf_["landUseChangeGhgEmissions"], json!("0"), "{pcf_}");
     assert_eq!(pcf_["biogenicNonCO2Emissions"], json!("0"), "{pcf_}");
@@ -145,7 +145,7 @@ fn figures_a_methodology_does_not_assess_are_left_out() {
 
     // eu-cbam-2026 counts neither (its [biogenic] section): before, both were written "0".
     let doc = declare(dir.path(), &inv, "eu-cbam-2026").unwrap();
-    let pcf_ = &doc["credentialSubject"]["pcf"];
+    let pcf_ = &doc["credentialSubject"]["productFootprint"]["pcf"];
     assert!(pcf_.get("biogenicCO2Uptake").is_none(), "{pcf_}");
     assert!(pcf_.get("landUseChangeGhgEmissions").is_none(), "{pcf_}");
     // A chapter 72 good counts only direct emissions: 0.2 kg; the 0.3 kWh x 0.5366 =
@@ -189,7 +189,7 @@ fn secondary_sources_are_the_secondary_factors_applied_and_absent_without_any() 
         + &factor("own", "kg", 0.01, "", "primary");
     let doc = declare(dir.path(), &probe(&product, &inputs, &factors), "pact-3.0").unwrap();
     assert_eq!(
-        doc["credentialSubject"]["pcf"]["secondaryEmissionFactorSources"],
+        doc["credentialSubject"]["productFootprint"]["pcf"]["secondaryEmissionFactorSources"],
         json!([
             { "name": "oil source", "version": "not stated" },
             { "name": "probe db", "version": "2.1" },
@@ -205,7 +205,7 @@ fn secondary_sources_are_the_secondary_factors_applied_and_absent_without_any() 
         "pact-3.0",
     )
     .unwrap();
-    let pcf_ = &doc["credentialSubject"]["pcf"];
+    let pcf_ = &doc["credentialSubject"]["productFootprint"]["pcf"];
     assert!(pcf_.get("secondaryEmissionFactorSources").is_none(), "{pcf_}");
 }
 
@@ -224,7 +224,7 @@ fn a_supplier_figure_without_its_split_leaves_the_biogenic_non_co2_figure_out() 
     let product = "fossil_carbon_content = 0\npackaging_emissions_included = false";
     let part = "  { kind = \"supplier\", declaration = \"supplier.json\", amount = 0.5, unit = \"kg\" },\n";
     let doc = declare(dir.path(), &probe(product, part, ""), "pact-3.0").unwrap();
-    let pcf_ = &doc["credentialSubject"]["pcf"];
+    let pcf_ = &doc["credentialSubject"]["productFootprint"]["pcf"];
     assert_eq!(pcf_["pcfExcludingBiogenicUptake"], json!("2"), "{pcf_}");
     assert_eq!(pcf_["fossilGhgEmissions"], json!("1.5"), "{pcf_}");
     assert!(pcf_.get("biogenicNonCO2Emissions").is_none(), "{pcf_}");
@@ -233,5 +233,8 @@ fn a_supplier_figure_without_its_split_leaves_the_biogenic_non_co2_figure_out() 
         supplier.replace("\"fossilGhgEmissions\": \"3\"", "\"fossilGhgEmissions\": \"4\"");
     std::fs::write(dir.path().join("supplier.json"), supplier).unwrap();
     let doc = declare(dir.path(), &probe(product, part, ""), "pact-3.0").unwrap();
-    assert_eq!(doc["credentialSubject"]["pcf"]["biogenicNonCO2Emissions"], json!("0"));
+    assert_eq!(
+        doc["credentialSubject"]["productFootprint"]["pcf"]["biogenicNonCO2Emissions"],
+        json!("0")
+    );
 }

@@ -992,7 +992,7 @@ fn over_claims_are_refused_at_issuance_to_the_watt_hour() {
         ]
     );
     // The signed provenance holds decimal strings, not floats.
-    let raw = &doc["credentialSubject"]["extensions"];
+    let raw = &doc["credentialSubject"]["productFootprint"]["extensions"];
     assert!(raw.to_string().contains(r#""quantityKwh":"363636.363""#), "{raw}");
     let findings = certificates::double_counting(&register).unwrap();
     assert!(findings.iter().all(|f| !f.is_error()), "{findings:#?}");

@@ -166,7 +166,7 @@ fn declaration_lists_every_gwp_set_used() {
     let doc: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("d.json")).unwrap()).unwrap();
     assert_eq!(
-        doc["credentialSubject"]["pcf"]["ipccCharacterizationFactors"],
+        doc["credentialSubject"]["productFootprint"]["pcf"]["ipccCharacterizationFactors"],
         serde_json::json!(["AR6", "AR5"])
     );
 }

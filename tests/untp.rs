@@ -140,7 +140,7 @@ fn passport_is_an_enveloped_vc_jwt_that_validates_against_the_untp_schema() {
 fn passport_figures_and_link_trace_to_the_declaration() {
     let (i, declaration, passport) = issued();
     let c = part(&passport, 1);
-    let fp = &declaration["credentialSubject"];
+    let fp = &declaration["credentialSubject"]["productFootprint"];
     let pcf = &fp["pcf"];
     let card = &c["credentialSubject"]["emissionsScorecard"];
     // pcfExcludingBiogenicUptake "2.709701" per 1 piece; primaryDataShare "90.71" %.

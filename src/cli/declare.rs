@@ -135,8 +135,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     for f in warnings {
         outln!("  WARNING   {f}");
     }
-    let pcf_value = d.document["credentialSubject"]["pcf"]["pcfExcludingBiogenicUptake"]
-        .as_str()
+    let pcf_value = pcf::declaration::pact_footprint(&d.document)
+        .and_then(|f| f["pcf"]["pcfExcludingBiogenicUptake"].as_str())
         .unwrap_or("?");
     outln!(
         "declared {product}: {pcf_value} kg CO2e per declared unit ({} {})",

@@ -134,7 +134,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(path) => Some(parse_bundle(path, read_json_usage(path)?)?),
         None => None,
     };
-    let declaration = if doc["format"] == pcf::declaration::bundle::FORMAT {
+    let declaration = if pcf::credential::is_bundle(&doc) {
         let inner = parse_bundle(&file, doc)?;
         let d = inner.declaration.clone();
         if b.is_none() {

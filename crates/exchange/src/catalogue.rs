@@ -239,18 +239,7 @@ impl Footprint {
     }
 }
 
-/// The PACT footprint a declaration carries: the `productFootprint` of its subject in the
-/// current format (`credentialSubject: {id: "urn:uuid:...", type, productFootprint}`), the
-/// subject itself in the first format. Every place the exchange reads a declaration's
-/// footprint goes through here.
-// TODO(merge): becomes `pcf_trust::declaration::pact_footprint(declaration)` once main has it.
-pub fn pact_footprint(declaration: &Value) -> Option<&Value> {
-    let subject = declaration.get("credentialSubject")?;
-    match subject.get("productFootprint") {
-        Some(footprint) if footprint.is_object() => Some(footprint),
-        _ => subject.is_object().then_some(subject),
-    }
-}
+pub use pcf_trust::declaration::pact_footprint;
 
 /// The link a served footprint carries to its signed credential.
 #[derive(Debug, Clone, PartialEq, Eq)]

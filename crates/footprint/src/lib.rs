@@ -17,6 +17,7 @@
 
 pub mod certificate;
 pub mod chart;
+pub mod credential;
 pub mod dataset;
 pub mod document;
 pub mod engine;

@@ -179,7 +179,7 @@ fn same_request(stored: &Value, request: &Request<'_>) -> bool {
     let Request { inventory: inv, methodology, product, options, .. } = *request;
     let Some(prov) = declaration::provenance(stored) else { return false };
     let Some(p) = inv.product_index(product).map(|j| &inv.products[j]) else { return false };
-    let subject = &stored["credentialSubject"];
+    let Some(subject) = declaration::pact_footprint(stored) else { return false };
     subject["productIds"] == serde_json::json!(p.product_ids)
         && prov.inventory_digest == inv.digest
         && prov.methodology.digest == methodology.digest()

@@ -1,5 +1,5 @@
-//! Suppliers' declarations as inputs: a PACT ProductFootprint, bare or as the
-//! `credentialSubject` of a pcf declaration, read for its per-declared-unit figures. The
+//! Suppliers' declarations as inputs: a PACT ProductFootprint, bare or carried by a pcf
+//! declaration (see [`crate::credential`]), read for its per-declared-unit figures. The
 //! signature of a signed declaration is checked by the declaration layer, not here.
 
 use std::path::{Path, PathBuf};
@@ -66,10 +66,9 @@ impl SupplierDeclaration {
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
         let file = pcf_base::canonical::parse_strict(&bytes).map_err(|e| e.to_string())?;
         // A bundle (`pcf bundle`) stands for the declaration it carries.
-        let (document, bundle) = if file["format"] == "pcf-bundle/1" {
-            (file["declaration"].clone(), Some(file))
-        } else {
-            (file, None)
+        let (document, bundle) = match crate::credential::bundle_declaration(&file) {
+            Some(declaration) => (declaration.clone(), Some(file)),
+            None => (file, None),
         };
         let digest = pcf_base::canonical::digest(&document).map_err(|e| e.to_string())?;
         let mut sd = Self::from_document(path, digest, document)?;
@@ -79,7 +78,12 @@ impl SupplierDeclaration {
 
     fn from_document(path: &Path, digest: Digest, document: Value) -> Result<Self, String> {
         let signed = document.get("proof").is_some();
-        let pf = document.get("credentialSubject").unwrap_or(&document);
+        // A declaration, or a plain (unsigned) PACT footprint.
+        let pf = match document.get("credentialSubject") {
+            Some(_) => crate::credential::pact_footprint(&document)
+                .ok_or("its credentialSubject holds no PACT product footprint")?,
+            None => &document,
+        };
         let pcf = pf.get("pcf").ok_or("it has no `pcf` object (not a PACT product footprint)")?;
         let unit_name = pcf
             .get("declaredUnitOfMeasurement")

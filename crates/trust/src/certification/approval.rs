@@ -6,6 +6,11 @@
 //! - a [`MethodologyApprovalRevocation`](REVOCATION_TYPE), signed by the same key, withdraws an
 //!   approval (named by its id and digest) from its own `validFrom` on.
 //!
+//! Both are issued in the format of [`pcf_footprint::credential`] (pcf's JSON-LD context, every
+//! id an IRI: the methodology version is `urn:pcf:methodology:<id>:<version>`); approvals and
+//! revocations issued before it (methodology as a nested `{id, version, digest}` object) are
+//! still read.
+//!
 //! [`check`] answers the buyer's question for one declaration: was the methodology version it
 //! pins approved by a body the buyer trusts, and was that approval valid when the declaration
 //! was issued (its `validFrom`): started, not expired, not yet revoked. A revocation issued after
@@ -19,17 +24,20 @@ use serde_json::{Value, json};
 
 use super::CertificationError;
 use crate::Error;
-use crate::declaration::{VC_CONTEXT, sri};
+use crate::declaration::{CONTEXTS, context_resource, sri};
 use crate::keys;
 use crate::proof::{self, ProofOptions};
 use pcf_base::digest::Digest;
 use pcf_base::time::Instant;
+use pcf_footprint::credential::methodology_urn;
 use pcf_footprint::methodology::Methodology;
 
 /// The credential type of an approval.
 pub const APPROVAL_TYPE: &str = "MethodologyApproval";
 /// The credential type of a revocation.
 pub const REVOCATION_TYPE: &str = "MethodologyApprovalRevocation";
+/// The subject type of an approval: a methodology version.
+pub const METHODOLOGY_TYPE: &str = "MethodologyVersion";
 
 /// What an approval says beyond the methodology.
 #[derive(Debug, Clone)]
@@ -65,9 +73,9 @@ pub fn approve(
     let id = crate::declaration::uuid_v4()
         .map_err(|e| Error::Usage(format!("cannot draw a random id: {e}")))?;
     let did = keys::did_key(&key.verifying_key());
-    let subject_id = format!("urn:pcf:methodology:{}:{}", m.id(), m.version());
+    let subject_id = methodology_urn(m.id(), m.version());
     let credential = json!({
-        "@context": [VC_CONTEXT],
+        "@context": CONTEXTS,
         "id": format!("urn:uuid:{id}"),
         "type": ["VerifiableCredential", APPROVAL_TYPE],
         "issuer": { "id": did, "name": request.body },
@@ -75,15 +83,17 @@ pub fn approve(
         "validUntil": request.valid_until,
         "credentialSubject": {
             "id": subject_id,
-            "methodology": {
-                "id": m.id(),
-                "version": m.version(),
-                "digest": m.digest().to_string(),
-            },
+            "type": METHODOLOGY_TYPE,
+            "methodologyId": m.id(),
+            "methodologyVersion": m.version(),
+            "methodologyDigest": m.digest().to_string(),
             "body": request.body,
             "scope": request.scope,
         },
-        "relatedResource": [{ "id": subject_id, "digestSRI": sri(&m.digest()) }],
+        "relatedResource": [
+            context_resource(),
+            { "id": subject_id, "digestSRI": sri(&m.digest()) },
+        ],
     });
     Ok(proof::sign(&credential, key, ProofOptions::did_key(&key.verifying_key(), created))?)
 }
@@ -113,22 +123,20 @@ pub fn revoke(
     let mut subject = json!({
         "id": parsed.id,
         "approvalDigest": parsed.digest.to_string(),
-        "methodology": {
-            "id": parsed.methodology_id,
-            "version": parsed.methodology_version,
-            "digest": parsed.methodology_digest.to_string(),
-        },
+        "methodology": methodology_urn(&parsed.methodology_id, &parsed.methodology_version),
+        "methodologyDigest": parsed.methodology_digest.to_string(),
     });
     if let (Some(r), Value::Object(m)) = (reason, &mut subject) {
         m.insert("reason".into(), json!(r));
     }
     let credential = json!({
-        "@context": [VC_CONTEXT],
+        "@context": CONTEXTS,
         "id": format!("urn:uuid:{id}"),
         "type": ["VerifiableCredential", REVOCATION_TYPE],
         "issuer": { "id": signer, "name": parsed.body },
         "validFrom": effective,
         "credentialSubject": subject,
+        "relatedResource": [context_resource()],
     });
     Ok(proof::sign(&credential, key, ProofOptions::did_key(&key.verifying_key(), created))?)
 }
@@ -183,10 +191,19 @@ pub struct Revocation {
 pub fn parse_approval(doc: &Value) -> Result<Approval, String> {
     let verified = verified_issuer(doc, APPROVAL_TYPE)?;
     let s = &doc["credentialSubject"];
-    let m = &s["methodology"];
     let text = |v: &Value, what: &str| -> Result<String, String> {
         v.as_str().map(String::from).ok_or_else(|| format!("{what} is missing"))
     };
+    // Where the methodology's id, version and digest are: format 2 or the nested object before.
+    let m = |field: &str| -> (&Value, String) {
+        if pcf_footprint::credential::uses_pcf_context(doc) {
+            let name = format!("methodology{}{}", field[..1].to_uppercase(), &field[1..]);
+            (&s[name.as_str()], format!("credentialSubject.{name}"))
+        } else {
+            (&s["methodology"][field], format!("credentialSubject.methodology.{field}"))
+        }
+    };
+    let (id, version, digest) = (m("id"), m("version"), m("digest"));
     let time = |v: &Value, what: &str| -> Result<Instant, String> {
         let t = text(v, what)?;
         Instant::parse_utc(&t).map_err(|_| format!("{what} {t:?} is not an RFC 3339 UTC time"))
@@ -197,9 +214,9 @@ pub fn parse_approval(doc: &Value) -> Result<Approval, String> {
         issuer: verified,
         body: text(&s["body"], "credentialSubject.body")?,
         scope: text(&s["scope"], "credentialSubject.scope")?,
-        methodology_id: text(&m["id"], "credentialSubject.methodology.id")?,
-        methodology_version: text(&m["version"], "credentialSubject.methodology.version")?,
-        methodology_digest: text(&m["digest"], "credentialSubject.methodology.digest")?
+        methodology_id: text(id.0, &id.1)?,
+        methodology_version: text(version.0, &version.1)?,
+        methodology_digest: text(digest.0, &digest.1)?
             .parse()
             .map_err(|e: pcf_base::digest::DigestParseError| e.to_string())?,
         valid_from: time(&doc["validFrom"], "validFrom")?,

@@ -136,7 +136,7 @@ pub fn impact(
     let mut unmatched = Vec::new();
     for (digest, doc) in &active {
         let Some(prov) = crate::declaration::provenance(doc) else { continue };
-        let subject = &doc["credentialSubject"];
+        let subject = crate::declaration::pact_footprint(doc).unwrap_or(&Value::Null);
         let why = match (&change, &new_supplier) {
             (Change::Methodology(m), _) => (prov.methodology.id == m.id()
                 && prov.methodology.digest != m.digest())
@@ -290,7 +290,7 @@ fn supplier_match<'a>(
     new_sd: &SupplierDeclaration,
     inventories: &[Inventory],
 ) -> Option<(String, &'a crate::declaration::UpstreamRef)> {
-    let subject = new_doc.get("credentialSubject").unwrap_or(new_doc);
+    let subject = crate::declaration::pact_footprint(new_doc).unwrap_or(new_doc);
     let preceding = strings(&subject["precedingPfIds"]);
     let new_products = strings(&subject["productIds"]);
     for u in upstream {
@@ -305,7 +305,8 @@ fn supplier_match<'a>(
         }
         let old = inventories.iter().flat_map(|i| &i.suppliers).find(|s| s.digest == u.digest);
         if let Some(old) = old {
-            let old_subject = old.document.get("credentialSubject").unwrap_or(&old.document);
+            let old_subject =
+                crate::declaration::pact_footprint(&old.document).unwrap_or(&old.document);
             let shared: Vec<String> = strings(&old_subject["productIds"])
                 .into_iter()
                 .filter(|p| new_products.contains(p))
@@ -375,8 +376,12 @@ fn recompute(
             (m, inv)
         }
     };
-    let j = super::audit::find_product(&inventory, &doc["credentialSubject"], None)
-        .map_err(|e| e.to_string())?;
+    let j = super::audit::find_product(
+        &inventory,
+        crate::declaration::pact_footprint(doc).unwrap_or(&Value::Null),
+        None,
+    )
+    .map_err(|e| e.to_string())?;
     let f = engine::footprint_for(&inventory, &methodology, &engine::Selection::Products(vec![j]))
         .map_err(|e| e.to_string())?;
     let p = &f.products[0];

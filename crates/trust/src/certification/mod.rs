@@ -77,7 +77,7 @@ pub fn read_json(path: &Path) -> Result<Value, Error> {
 
 /// A declaration given directly or inside a bundle: the declaration and the bundle, if any.
 pub fn declaration_and_bundle(document: Value) -> (Value, Option<Bundle>) {
-    if document["format"] == crate::declaration::bundle::FORMAT
+    if pcf_footprint::credential::is_bundle(&document)
         && let Ok(b) = serde_json::from_value::<Bundle>(document.clone())
     {
         return (b.declaration.clone(), Some(b));

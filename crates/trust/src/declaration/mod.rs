@@ -1,6 +1,7 @@
-//! Declarations: a product's footprint issued as a W3C Verifiable Credential 2.0 whose
-//! `credentialSubject` is a PACT v3 ProductFootprint, secured with an `eddsa-jcs-2022` Data
-//! Integrity proof. Beyond PACT, a declaration binds the methodology (id, version, digest), the
+//! Declarations: a product's footprint issued as a W3C Verifiable Credential 2.0 that carries a
+//! PACT v3 ProductFootprint (format 2: as the JSON literal `productFootprint` of a subject whose
+//! id is the footprint's `urn:uuid:`; see [`pcf_footprint::credential`], which also reads format
+//! 1), secured with an `eddsa-jcs-2022` Data Integrity proof. Beyond PACT, a declaration binds the methodology (id, version, digest), the
 //! inventory's digest, the digests of the suppliers' declarations it consumed, and the
 //! declaration it supersedes. Declarations are never edited: a change is a new declaration.
 //! [`verify`] checks one offline; [`bundle`] packs what a buyer needs to do so.
@@ -33,8 +34,7 @@ pub const PROVENANCE_SCHEMA: &str = "urn:pcf:extension:provenance:1";
 pub const CBAM_SCHEMA: &str = "urn:pcf:extension:cbam:1";
 /// The credential type pcf issues, beside `VerifiableCredential`.
 pub const CREDENTIAL_TYPE: &str = "ProductCarbonFootprintDeclaration";
-/// The VC 2.0 base context.
-pub const VC_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
+pub use pcf_footprint::credential::{CONTEXTS, VC_CONTEXT, pact_footprint};
 
 /// What pcf records beside the PACT figures (the `data` of the provenance extension).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -274,7 +274,7 @@ pub fn issue(
                 )
                 .into());
             }
-            let subject = &old["credentialSubject"];
+            let subject = pact_footprint(old).unwrap_or(&Value::Null);
             if subject["productIds"] != json!(p.product_ids) {
                 return Err(DeclarationError::Supersedes(format!(
                     "it declares product ids {}, but {product} has {}; a declaration supersedes \
@@ -510,7 +510,7 @@ pub fn issue(
     };
     let issuer = keys::did_key(&key.verifying_key());
     let mut related = vec![json!({
-        "id": format!("urn:pcf:methodology:{}:{}", methodology.id(), methodology.version()),
+        "id": pcf_footprint::credential::methodology_urn(methodology.id(), methodology.version()),
         "digestSRI": sri(&methodology.digest()),
     })];
     for ds in &datasets {
@@ -525,13 +525,20 @@ pub fn issue(
             "digestSRI": sri(&u.digest),
         }));
     }
+    related.insert(0, context_resource());
+    let credential_id =
+        uuid_v4().map_err(|e| crate::Error::Usage(format!("cannot draw a random id: {e}")))?;
     let credential = json!({
-        "@context": [VC_CONTEXT],
-        "id": format!("urn:uuid:{pf_id}"),
+        "@context": CONTEXTS,
+        "id": format!("urn:uuid:{credential_id}"),
         "type": ["VerifiableCredential", CREDENTIAL_TYPE],
         "issuer": { "id": issuer, "name": company_name },
         "validFrom": created,
-        "credentialSubject": serde_json::to_value(&pf).unwrap_or(Value::Null),
+        "credentialSubject": {
+            "id": format!("urn:uuid:{pf_id}"),
+            "type": pcf_footprint::credential::SUBJECT_TYPE,
+            "productFootprint": serde_json::to_value(&pf).unwrap_or(Value::Null),
+        },
         "relatedResource": related,
     });
     let document =
@@ -639,11 +646,19 @@ pub fn provenance(document: &Value) -> Option<Provenance> {
 
 /// The `data` of the extension with `data_schema` in a declaration's subject.
 pub fn extension<'a>(document: &'a Value, data_schema: &str) -> Option<&'a Value> {
-    document["credentialSubject"]["extensions"]
+    pact_footprint(document)?["extensions"]
         .as_array()?
         .iter()
         .find(|e| e["dataSchema"] == data_schema)
         .map(|e| &e["data"])
+}
+
+/// The `relatedResource` entry that pins pcf's context by digest (VC 2.0 §5.3): a verifier that
+/// fetches the context URL can check it got the document the issuer signed against.
+pub fn context_resource() -> Value {
+    let digest: Digest =
+        pcf_footprint::credential::CONTEXT_V1_SHA256.parse().unwrap_or(Digest([0; 32]));
+    json!({ "id": pcf_footprint::credential::CONTEXT_V1_URL, "digestSRI": sri(&digest) })
 }
 
 /// `sha256-<base64>`: a digest as a W3C Subresource Integrity string (VC 2.0 `digestSRI`).

@@ -39,7 +39,7 @@ pub mod verify;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde_json::{Map, Value, json};
 
-use crate::declaration::{PROVENANCE_SCHEMA, VC_CONTEXT, sri};
+use crate::declaration::{PROVENANCE_SCHEMA, VC_CONTEXT, pact_footprint, sri};
 use crate::jose::{self, JoseError};
 use crate::keys::{self, KeyError};
 use pcf_base::canonical::{self, JsonError};
@@ -351,17 +351,6 @@ pub fn open(enveloped: &Value) -> Result<Opened, PassportError> {
     }
     jws.verify(&key)?;
     Ok(Opened { issuer: did.to_string(), kid, credential })
-}
-
-/// The PACT ProductFootprint of a declaration: the subject's `productFootprint` (declarations
-/// from the format of issue 14) or the subject itself (earlier declarations).
-// To be replaced by `crate::declaration::pact_footprint`, which has this signature.
-fn pact_footprint(declaration: &Value) -> Option<&Value> {
-    let subject = declaration.get("credentialSubject")?;
-    match subject.get("productFootprint") {
-        Some(fp) => fp.is_object().then_some(fp),
-        None => subject.get("pcf").is_some().then_some(subject),
-    }
 }
 
 /// The end of a declaration's validity: the earliest of its `validUntil` and the PACT

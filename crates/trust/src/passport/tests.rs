@@ -171,14 +171,3 @@ fn publishers_become_urns() {
         "urn:pcf:publisher:international-organization-for-standardization-iso-tc-207-sc-7"
     );
 }
-
-#[test]
-fn footprints_are_read_from_both_declaration_formats() {
-    let fp = json!({"id": "x", "pcf": {"declaredUnitAmount": "1"}});
-    let old = json!({"credentialSubject": fp});
-    let new = json!({"credentialSubject": {"id": "urn:uuid:x", "type": "ProductCarbonFootprint", "productFootprint": fp}});
-    assert_eq!(pact_footprint(&old), Some(&fp));
-    assert_eq!(pact_footprint(&new), Some(&fp));
-    assert_eq!(pact_footprint(&json!({"credentialSubject": {"id": "x"}})), None);
-    assert_eq!(pact_footprint(&json!({})), None);
-}

@@ -32,7 +32,7 @@ pub fn audit(
             file: "declaration".into(),
             problem: "not a pcf declaration: it has no provenance extension".into(),
         })?;
-    let subject = &declaration["credentialSubject"];
+    let subject = declaration::pact_footprint(declaration).unwrap_or(&Value::Null);
     let digest = pcf_base::canonical::digest(declaration).ok();
     let mut checks = Vec::new();
     let mut add = |name: &str, result: CheckResult, detail: String| {
@@ -145,7 +145,7 @@ pub fn audit(
         comment: None,
     };
     let recomputed = declaration::issue(inventory, &methodology, &product, &key, &issue_options)?;
-    let new_subject = &recomputed.document["credentialSubject"];
+    let new_subject = declaration::pact_footprint(&recomputed.document).unwrap_or(&Value::Null);
 
     // Field by field.
     let fields = compare_fields(declaration, subject, &recomputed.document, new_subject);

@@ -300,16 +300,17 @@ pub(super) fn build_trace(
             }
         })
         .collect();
+    let pf = crate::declaration::pact_footprint(declaration).unwrap_or(&Value::Null);
     Trace {
         format: TRACE_FORMAT.into(),
         declaration: TraceDeclaration {
             digest,
-            pf_id: declaration["credentialSubject"]["id"].as_str().map(String::from),
+            pf_id: pf["id"].as_str().map(String::from),
             issuer: match &declaration["issuer"] {
                 Value::String(s) => Some(s.clone()),
                 other => other["id"].as_str().map(String::from),
             },
-            created: declaration["credentialSubject"]["created"].as_str().map(String::from),
+            created: pf["created"].as_str().map(String::from),
         },
         methodology: Version::of(m),
         inventory: TraceInventory { file: inv.path.display().to_string(), digest: inv.digest },

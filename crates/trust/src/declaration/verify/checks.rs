@@ -14,6 +14,7 @@ use crate::declaration::{
 };
 use crate::proof;
 use pcf_base::digest::Digest;
+use pcf_footprint::credential;
 use pcf_footprint::dataset::Dataset;
 use pcf_footprint::methodology::Methodology;
 
@@ -35,13 +36,64 @@ pub(super) fn shape(doc: &Value) -> Vec<String> {
     if !doc["validFrom"].is_string() {
         p.push("validFrom is missing".into());
     }
+    if credential::uses_pcf_context(doc) {
+        linked_data_shape(doc, &mut p);
+    }
+    let at = credential::footprint_path(doc);
+    let Some(footprint) = credential::pact_footprint(doc) else {
+        p.push(format!("{at} is missing or not an object"));
+        return p;
+    };
     static VALIDATOR: OnceLock<Option<jsonschema::Validator>> = OnceLock::new();
     if let Some(v) = VALIDATOR.get_or_init(|| jsonschema::validator_for(&schema()).ok()) {
-        for e in v.iter_errors(&doc["credentialSubject"]).take(5) {
-            p.push(format!("credentialSubject{}: {e}", e.instance_path().as_str()));
+        for e in v.iter_errors(footprint).take(5) {
+            p.push(format!("{at}{}: {e}", e.instance_path().as_str()));
         }
     }
     p
+}
+
+/// What format 2 adds: exactly the two contexts, pcf's pinned at the digest of the version
+/// this build knows (a credential signed against another document under the same URL is not
+/// one pcf can read), and a subject that names the footprint by its `urn:uuid:` and holds
+/// nothing but it.
+fn linked_data_shape(doc: &Value, p: &mut Vec<String>) {
+    if doc["@context"] != serde_json::json!(credential::CONTEXTS) {
+        p.push(format!("@context must be {}", serde_json::json!(credential::CONTEXTS)));
+    }
+    let pinned = crate::declaration::context_resource();
+    let pins: Vec<&Value> = doc["relatedResource"]
+        .as_array()
+        .map(|a| a.iter().filter(|r| r["id"] == pinned["id"]).collect())
+        .unwrap_or_default();
+    if pins != [&pinned] {
+        p.push(format!(
+            "relatedResource must pin {} once, at {} (the context this version of pcf publishes)",
+            credential::CONTEXT_V1_URL,
+            pinned["digestSRI"].as_str().unwrap_or_default()
+        ));
+    }
+    let subject = &doc["credentialSubject"];
+    let keys: Vec<&str> =
+        subject.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+    if keys.iter().any(|k| !["id", "type", "productFootprint"].contains(k)) {
+        p.push(format!(
+            "credentialSubject holds {keys:?}; only id, type and productFootprint are defined"
+        ));
+    }
+    if subject["type"] != credential::SUBJECT_TYPE {
+        p.push(format!("credentialSubject.type must be {}", credential::SUBJECT_TYPE));
+    }
+    let footprint_id = credential::pact_footprint(doc).and_then(|f| f["id"].as_str());
+    let expected = footprint_id.map(|id| format!("urn:uuid:{id}"));
+    if subject["id"].as_str() != expected.as_deref() {
+        p.push(format!(
+            "credentialSubject.id is {}, but the footprint's id is {}: the subject must be \
+             urn:uuid:<footprint id>",
+            subject["id"],
+            footprint_id.unwrap_or("(none)")
+        ));
+    }
 }
 
 pub(super) fn methodology_check(
@@ -55,7 +107,7 @@ pub(super) fn methodology_check(
     let m = &p.methodology;
     let related_ok = doc["relatedResource"].as_array().is_some_and(|a| {
         a.iter().any(|x| {
-            x["id"] == format!("urn:pcf:methodology:{}:{}", m.id, m.version).as_str()
+            x["id"] == credential::methodology_urn(&m.id, &m.version).as_str()
                 && x["digestSRI"] == sri(&m.digest).as_str()
         })
     });
@@ -208,7 +260,7 @@ pub(super) fn supersession_check(
     index: &Index<'_>,
 ) {
     use CheckStatus::*;
-    let subject = &doc["credentialSubject"];
+    let subject = credential::pact_footprint(doc).unwrap_or(&Value::Null);
     let preceding: Vec<&str> = subject["precedingPfIds"]
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
@@ -229,7 +281,7 @@ pub(super) fn supersession_check(
         r.add("supersession", Warn, format!("supersedes {old_digest}, which is not in the bundle"));
         return;
     };
-    let old_subject = &old["credentialSubject"];
+    let old_subject = credential::pact_footprint(old).unwrap_or(&Value::Null);
     let old_id = old_subject["id"].as_str().unwrap_or_default();
     let mut problems = Vec::new();
     if proof::verify(old, &|_| None).is_err() {

@@ -19,7 +19,8 @@ pub(super) fn validity_check(
     standing: &mut Vec<(Standing, String)>,
 ) {
     use CheckStatus::*;
-    let subject = &doc["credentialSubject"];
+    let subject = pcf_footprint::credential::pact_footprint(doc).unwrap_or(&Value::Null);
+    let fp = pcf_footprint::credential::footprint_path(doc);
     let proof = &doc["proof"];
     let mut problems = Vec::new();
     let mut time = |what: &str, v: &Value, required: bool| -> Option<Instant> {
@@ -40,16 +41,12 @@ pub(super) fn validity_check(
     };
     let valid_from = time("validFrom", &doc["validFrom"], true);
     let valid_until = time("validUntil", &doc["validUntil"], false);
-    let created = time("credentialSubject.created", &subject["created"], true);
+    let created = time(&format!("{fp}.created"), &subject["created"], true);
     let period_start =
-        time("credentialSubject.validityPeriodStart", &subject["validityPeriodStart"], false);
-    let period_end =
-        time("credentialSubject.validityPeriodEnd", &subject["validityPeriodEnd"], false);
-    let reference_end = time(
-        "credentialSubject.pcf.referencePeriodEnd",
-        &subject["pcf"]["referencePeriodEnd"],
-        true,
-    );
+        time(&format!("{fp}.validityPeriodStart"), &subject["validityPeriodStart"], false);
+    let period_end = time(&format!("{fp}.validityPeriodEnd"), &subject["validityPeriodEnd"], false);
+    let reference_end =
+        time(&format!("{fp}.pcf.referencePeriodEnd"), &subject["pcf"]["referencePeriodEnd"], true);
     let proof_created = time("proof.created", &proof["created"], false);
     let proof_expires = time("proof.expires", &proof["expires"], false);
     if let (Some(a), Some(b)) = (valid_from, valid_until)
@@ -130,7 +127,8 @@ pub(super) fn status_check(
 ) {
     use CheckStatus::*;
     let mut evidence = Vec::new();
-    match doc["credentialSubject"]["status"].as_str() {
+    let footprint = pcf_footprint::credential::pact_footprint(doc).unwrap_or(&Value::Null);
+    match footprint["status"].as_str() {
         Some("Active") => {}
         Some("Deprecated") => {
             standing
@@ -141,7 +139,10 @@ pub(super) fn status_check(
             r.add(
                 "status",
                 Fail,
-                format!("credentialSubject.status is {other:?}; PACT allows Active or Deprecated"),
+                format!(
+                    "{}.status is {other:?}; PACT allows Active or Deprecated",
+                    pcf_footprint::credential::footprint_path(doc)
+                ),
             );
             return;
         }
@@ -153,7 +154,10 @@ pub(super) fn status_check(
             .is_ok_and(|v| Some(did_of(&v.verification_method)) == issuer);
         let newer_from = newer["validFrom"].as_str().and_then(|t| Instant::parse(t).ok());
         if genuine && issuer_of(newer) == issuer && newer_from.is_some_and(|t| t <= at) {
-            let id = newer["credentialSubject"]["id"].as_str().unwrap_or("?").to_string();
+            let id = pcf_footprint::credential::pact_footprint(newer)
+                .and_then(|f| f["id"].as_str())
+                .unwrap_or("?")
+                .to_string();
             standing
                 .push((Standing::Superseded, format!("superseded by {id}, carried in the bundle")));
             r.status.superseded_by.get_or_insert(id);

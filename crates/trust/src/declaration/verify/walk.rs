@@ -27,7 +27,7 @@ pub(super) fn verify_node(
     let depth = path.len();
     let canonical = pcf_base::canonical::canonicalize(document).ok();
     let digest = canonical.as_deref().map(Digest::of);
-    let subject = &document["credentialSubject"];
+    let subject = pcf_footprint::credential::pact_footprint(document).unwrap_or(&Value::Null);
     let mut r = Report {
         verdict: Verdict::Invalid,
         status: Status {
@@ -71,7 +71,8 @@ pub(super) fn verify_node(
     } else {
         let mut p = schema_problems;
         if pf.is_none() && p.is_empty() {
-            p.push("credentialSubject is not a PACT ProductFootprint".into());
+            let at = pcf_footprint::credential::footprint_path(document);
+            p.push(format!("{at} is not a PACT ProductFootprint"));
         }
         r.add("schema", Fail, p.join("; "));
     }
