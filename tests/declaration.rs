@@ -42,7 +42,7 @@ fn supplier_did() -> String {
 }
 
 fn supplier_pf_id() -> String {
-    supplier_document()["credentialSubject"]["id"].as_str().unwrap().to_string()
+    supplier_document()["credentialSubject"]["productFootprint"]["id"].as_str().unwrap().to_string()
 }
 
 /// A temporary directory holding a copy of the steel-bracket example (inventory and supplier
@@ -1135,7 +1135,7 @@ fn unsigned_supplier_declaration_is_refused_unless_danger_flag_then_reported() {
 fn supplier_declaration_altered_after_signing_is_refused() {
     let ws = Workspace::new();
     let original = fs::read_to_string(supplier_path()).unwrap();
-    let figure = supplier_document()["credentialSubject"]["pcf"]["pcfExcludingBiogenicUptake"]
+    let figure = supplier_document()["credentialSubject"]["productFootprint"]["pcf"]["pcfExcludingBiogenicUptake"]
         .as_str()
         .unwrap()
         .to_string();

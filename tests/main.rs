@@ -15,6 +15,7 @@ mod exchange;
 mod exchange_conformance;
 mod exchange_events;
 mod footprint;
+mod formats;
 mod lci;
 mod log_http;
 mod methodology;

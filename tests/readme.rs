@@ -53,6 +53,7 @@ fn declaration_verification_and_certification_sections_run_as_written() {
     for heading in [
         "### Exporters: declarations",
         "### Buyers: verification",
+        "### Standard tools: W3C VC 2.0",
         "### Certification bodies: methodology versions, approvals, audits",
     ] {
         for line in commands(&readme, heading) {

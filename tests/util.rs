@@ -88,7 +88,7 @@ pub fn bracket_with_supplier(edit: impl Fn(&mut serde_json::Value)) -> tempfile:
     let dir = bracket_example();
     let p = dir.path().join("suppliers/hot-rolled-coil.json");
     let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
-    edit(&mut doc["credentialSubject"]["pcf"]);
+    edit(&mut doc["credentialSubject"]["productFootprint"]["pcf"]);
     std::fs::write(&p, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
     dir
 }
