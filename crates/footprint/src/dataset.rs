@@ -46,8 +46,13 @@ const SHIPPED: &[(&str, &str)] = &[
 /// `datasets/archive/<id>@<version>.toml` and add its line here:
 /// `("<id>@<version>.toml", include_str!("../../../datasets/archive/<id>@<version>.toml")),`
 /// then bump the version in the live file. An archived file is never edited.
-const ARCHIVED: &[(&str, &str)] =
-    &[("cn-grid@2026.1.toml", include_str!("../../../datasets/archive/cn-grid@2026.1.toml"))];
+const ARCHIVED: &[(&str, &str)] = &[
+    ("cn-grid@2026.1.toml", include_str!("../../../datasets/archive/cn-grid@2026.1.toml")),
+    (
+        "ipcc-2006-stationary-combustion@1.0.0.toml",
+        include_str!("../../../datasets/archive/ipcc-2006-stationary-combustion@1.0.0.toml"),
+    ),
+];
 
 /// The prefix of a dataset reference in an inventory.
 pub const REFERENCE_PREFIX: &str = "dataset:";
@@ -145,6 +150,13 @@ pub struct DatasetFactor {
     /// Optional: datasets without it keep their digests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<FactorKind>,
+    /// Net calorific value of the fuel (`"48.0 TJ/Gg"`), copied into the inventory factor: an
+    /// input metered by mass or volume is converted with it (optional, like `kind`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ncv: Option<String>,
+    /// Density of the material (`"0.84 t/m3"`), likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub density: Option<String>,
 }
 
 /// A GWP table.
@@ -391,34 +403,60 @@ fn shipped_files(id: &str) -> impl Iterator<Item = Dataset> + '_ {
 /// factor (id `dataset.ID.FACTOR`) carrying the dataset's value, source and licence, and
 /// returns the datasets used.
 pub fn expand(document: &mut Value) -> Result<Vec<DatasetRef>, Error> {
+    expand_located(document).map_err(|(_, e)| e)
+}
+
+/// [`expand`], with the JSON pointer of the reference an error is about (the first place it
+/// is written).
+pub(crate) fn expand_located(document: &mut Value) -> Result<Vec<DatasetRef>, (String, Error)> {
     let mut used: BTreeMap<String, Dataset> = BTreeMap::new();
     let mut added: Vec<Value> = Vec::new();
-    let mut refs: Vec<(String, String)> = Vec::new();
+    let mut refs: Vec<Reference> = Vec::new();
     if let Some(processes) = document.get_mut("processes").and_then(Value::as_array_mut) {
-        for p in processes {
+        for (pi, p) in processes.iter_mut().enumerate() {
             for key in ["inputs", "outputs"] {
-                for item in p.get_mut(key).and_then(Value::as_array_mut).into_iter().flatten() {
+                let items = p.get_mut(key).and_then(Value::as_array_mut).into_iter().flatten();
+                for (ii, item) in items.enumerate() {
+                    let at = format!("/processes/{pi}/{key}/{ii}");
                     for field in ["factor", "residual_mix_factor", "displaces"] {
-                        rewrite(item.get_mut(field), &mut refs)?;
+                        rewrite(item.get_mut(field), format!("{at}/{field}"), &mut refs)?;
                     }
                     let instruments = item.get_mut("instruments").and_then(Value::as_array_mut);
-                    for ins in instruments.into_iter().flatten() {
-                        rewrite(ins.get_mut("factor"), &mut refs)?;
+                    for (ni, ins) in instruments.into_iter().flatten().enumerate() {
+                        let at = format!("{at}/instruments/{ni}/factor");
+                        rewrite(ins.get_mut("factor"), at, &mut refs)?;
                     }
                 }
             }
         }
     }
-    for (dataset_id, factor_id) in refs {
+    for Reference { dataset: dataset_id, factor: factor_id, pointer } in refs {
         if !used.contains_key(&dataset_id) {
-            used.insert(dataset_id.clone(), Dataset::shipped(&dataset_id)?);
+            let ds = Dataset::shipped(&dataset_id).map_err(|e| (pointer.clone(), e))?;
+            used.insert(dataset_id.clone(), ds);
         }
         let ds = &used[&dataset_id];
         let f = ds.factor(&factor_id).ok_or_else(|| {
-            Error::Usage(format!(
-                "dataset {dataset_id} has no factor {factor_id:?}; it has: {}",
-                ds.file.factors.iter().map(|f| f.id.as_str()).collect::<Vec<_>>().join(", ")
-            ))
+            let ids: Vec<&str> = ds.file.factors.iter().map(|f| f.id.as_str()).collect();
+            let near = crate::text::nearest(&factor_id, ids.iter().copied())
+                .map(|n| format!("; did you mean {n:?}?"))
+                .unwrap_or_default();
+            let listed = if ids.is_empty() {
+                "it has none".to_string()
+            } else if ids.len() > 20 {
+                format!("it has {} factors", ids.len())
+            } else {
+                format!("it has: {}", ids.join(", "))
+            };
+            (
+                pointer.clone(),
+                Error::Usage(format!(
+                    "dataset {dataset_id} {} has no factor {factor_id:?}{near} ({listed}; \
+                     `pcf dataset show {dataset_id}` lists them, `pcf dataset search WORD` \
+                     finds them)",
+                    ds.version()
+                )),
+            )
         })?;
         let id = local_id(&dataset_id, &factor_id);
         if added.iter().any(|a| a["id"] == id.as_str()) {
@@ -445,6 +483,11 @@ pub fn expand(document: &mut Value) -> Result<Vec<DatasetRef>, Error> {
         if let Some(k) = f.kind {
             factor["kind"] = json!(k);
         }
+        for (field, value) in [("ncv", &f.ncv), ("density", &f.density)] {
+            if let Some(v) = value {
+                factor[field] = json!(v);
+            }
+        }
         added.push(factor);
     }
     if !added.is_empty() {
@@ -453,34 +496,57 @@ pub fn expand(document: &mut Value) -> Result<Vec<DatasetRef>, Error> {
         match factors.and_then(Value::as_array_mut) {
             Some(list) => {
                 for a in added {
-                    if list.iter().any(|x| x["id"] == a["id"]) {
-                        return Err(Error::Usage(format!(
-                            "the inventory already has a factor with id {}; rename it",
-                            a["id"]
-                        )));
+                    if let Some(at) = list.iter().position(|x| x["id"] == a["id"]) {
+                        return Err((
+                            format!("/factors/{at}/id"),
+                            Error::Usage(format!(
+                                "the inventory already has a factor with id {}; rename it",
+                                a["id"]
+                            )),
+                        ));
                     }
                     list.push(a);
                 }
             }
-            None => return Err(Error::Usage("the inventory's `factors` is not a list".into())),
+            None => {
+                return Err((
+                    "/factors".into(),
+                    Error::Usage("the inventory's `factors` is not a list".into()),
+                ));
+            }
         }
     }
     Ok(used.values().map(Dataset::reference).collect())
 }
 
-fn rewrite(value: Option<&mut Value>, refs: &mut Vec<(String, String)>) -> Result<(), Error> {
+/// A `dataset:ID@FACTOR` reference and where it is first written.
+struct Reference {
+    dataset: String,
+    factor: String,
+    pointer: String,
+}
+
+fn rewrite(
+    value: Option<&mut Value>,
+    pointer: String,
+    refs: &mut Vec<Reference>,
+) -> Result<(), (String, Error)> {
     let Some(v) = value else { return Ok(()) };
     let Some(text) = v.as_str() else { return Ok(()) };
     let Some(rest) = text.strip_prefix(REFERENCE_PREFIX) else { return Ok(()) };
-    let (dataset, factor) = rest.split_once('@').ok_or_else(|| {
-        Error::Usage(format!(
-            "{text:?}: write a dataset reference as dataset:ID@FACTOR, e.g. dataset:cn-grid@2023"
-        ))
-    })?;
-    let pair = (dataset.to_string(), factor.to_string());
-    *v = Value::String(local_id(dataset, factor));
-    if !refs.contains(&pair) {
-        refs.push(pair);
+    let Some((dataset, factor)) = rest.split_once('@') else {
+        return Err((
+            pointer,
+            Error::Usage(format!(
+                "{text:?}: write a dataset reference as dataset:ID@FACTOR, e.g. \
+                 dataset:cn-grid@2023"
+            )),
+        ));
+    };
+    let (dataset, factor) = (dataset.to_string(), factor.to_string());
+    *v = Value::String(local_id(&dataset, &factor));
+    if !refs.iter().any(|r| r.dataset == dataset && r.factor == factor) {
+        refs.push(Reference { dataset, factor, pointer });
     }
     Ok(())
 }

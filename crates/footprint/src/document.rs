@@ -129,6 +129,107 @@ fn toml_to_json(
     })
 }
 
+/// A place in a text file, 1-based, written `:line:column` after the file's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    /// Line.
+    pub line: usize,
+    /// Column, in characters.
+    pub column: usize,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, ":{}:{}", self.line, self.column)
+    }
+}
+
+/// Where the value at JSON `pointer` is written in TOML `text`: the value itself, or the
+/// nearest enclosing value that is written (a missing field is located at its table). `None`
+/// for text that is not TOML or a pointer that names nothing below the root.
+pub fn locate(text: &str, pointer: &str) -> Option<Location> {
+    use toml::de::{DeArray, DeTable, DeValue};
+    let root = DeTable::parse(text).ok()?;
+    let mut table = Some(root.get_ref());
+    let mut array: Option<&DeArray<'_>> = None;
+    let mut found: Option<std::ops::Range<usize>> = None;
+    for segment in pointer.split('/').skip(1) {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        let next = if let Some(t) = table {
+            t.iter().find(|(k, _)| k.get_ref().as_ref() == segment).map(|(_, v)| v)
+        } else if let Some(a) = array {
+            segment.parse::<usize>().ok().and_then(|i| a.get(i))
+        } else {
+            None
+        };
+        let Some(value) = next else { break };
+        found = Some(value.span());
+        (table, array) = match value.get_ref() {
+            DeValue::Table(t) => (Some(t), None),
+            DeValue::Array(a) => (None, Some(a)),
+            _ => (None, None),
+        };
+    }
+    let span = found?;
+    let (line, column) = line_column(text, span.start);
+    Some(Location { line, column })
+}
+
+/// The values a JSON Schema allows at an instance `pointer` when they are a closed list
+/// (`enum`, or `oneOf`/`anyOf` branches that are `const`s), following `properties`, `items`,
+/// `additionalProperties` and local `$ref`s; empty when the place takes something else.
+pub(crate) fn allowed_values(schema: &serde_json::Value, pointer: &str) -> Vec<String> {
+    use serde_json::Value as J;
+    fn expand<'a>(root: &'a J, node: &'a J, out: &mut Vec<&'a J>, depth: usize) {
+        if depth > 16 || out.iter().any(|n| std::ptr::eq(*n, node)) {
+            return;
+        }
+        if let Some(r) = node.get("$ref").and_then(J::as_str) {
+            let target = r.strip_prefix('#').and_then(|p| root.pointer(p));
+            if let Some(t) = target {
+                expand(root, t, out, depth + 1);
+            }
+        }
+        out.push(node);
+        for key in ["oneOf", "anyOf", "allOf"] {
+            for branch in node.get(key).and_then(J::as_array).into_iter().flatten() {
+                expand(root, branch, out, depth + 1);
+            }
+        }
+    }
+    let mut nodes = Vec::new();
+    expand(schema, schema, &mut nodes, 0);
+    for segment in pointer.split('/').skip(1) {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        let mut next = Vec::new();
+        for n in &nodes {
+            let child = n
+                .get("properties")
+                .and_then(|p| p.get(&segment))
+                .or_else(|| segment.parse::<usize>().ok().and_then(|_| n.get("items")))
+                .or_else(|| n.get("additionalProperties").filter(|a| a.is_object()));
+            if let Some(c) = child {
+                expand(schema, c, &mut next, 0);
+            }
+        }
+        nodes = next;
+    }
+    let mut values = Vec::new();
+    for n in nodes {
+        let consts = n
+            .get("const")
+            .into_iter()
+            .chain(n.get("enum").and_then(J::as_array).into_iter().flatten());
+        for c in consts {
+            let text = c.as_str().map_or_else(|| c.to_string(), str::to_string);
+            if !values.contains(&text) {
+                values.push(text);
+            }
+        }
+    }
+    values
+}
+
 pub(crate) fn pointer_or_root(p: &str) -> String {
     if p.is_empty() { "/".into() } else { p.into() }
 }
@@ -136,6 +237,18 @@ pub(crate) fn pointer_or_root(p: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn locates_pointers_in_toml_text() {
+        let text = "[a]\nb = 1\n\n[[c]]\nd = \"x\"\n\n[[c]]\nd = \"y\"\ne = [1, 2]\n";
+        let at = |p: &str| locate(text, p).map(|l| (l.line, l.column));
+        assert_eq!(at("/a/b"), Some((2, 5)));
+        assert_eq!(at("/c/1/d"), Some((8, 5)));
+        assert_eq!(at("/c/1/e/1"), Some((9, 9)));
+        assert_eq!(at("/c/1/missing"), at("/c/1"), "a missing field is at its table");
+        assert_eq!(at("/nothing"), None);
+        assert_eq!(locate("{\"json\": 1}", "/json"), None);
+    }
 
     #[test]
     fn line_column_counts_from_one() {

@@ -29,6 +29,7 @@ pub mod methodology;
 pub mod report;
 mod shipped;
 pub mod solver;
+pub mod text;
 pub mod units;
 
 pub use error::Error;

@@ -114,6 +114,16 @@ pub fn footprints_header(f: &Footprints) -> String {
     for c in &f.cyclic_components {
         let _ = writeln!(out, "supply loop solved exactly: {}", c.join(" <-> "));
     }
+    for c in &f.conversions {
+        let _ = writeln!(
+            out,
+            "converted: {} of {} = {} by {}",
+            c.from,
+            c.input,
+            c.to,
+            c.via.join(", then ")
+        );
+    }
     out
 }
 

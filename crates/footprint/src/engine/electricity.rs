@@ -298,6 +298,8 @@ fn technology_default(
         co2e: df.co2e.unwrap_or(0.0),
         land_use_change: 0.0,
         biogenic_uptake: 0.0,
+        ncv: None,
+        density: None,
         source: match &df.source {
             Some(s) => format!("{s} ({})", ds.file.dataset.source),
             None => ds.file.dataset.source.clone(),

@@ -23,6 +23,10 @@ pub struct Footprints {
     pub cyclic_components: Vec<Vec<String>>,
     /// Largest relative residual of the linear solve.
     pub residual: f64,
+    /// Inputs whose amounts were converted across dimensions (a fuel metered in Nm3 for a
+    /// factor per TJ), with the properties used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conversions: Vec<crate::inventory::Conversion>,
     /// One footprint per product.
     pub products: Vec<Footprint>,
 }

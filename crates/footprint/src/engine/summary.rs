@@ -117,6 +117,12 @@ impl Model<'_> {
                 &self.per_unit,
                 ch::K,
             ),
+            conversions: inventory
+                .processes
+                .iter()
+                .flat_map(|p| &p.inputs)
+                .filter_map(|i| i.conversion.clone())
+                .collect(),
             products: Vec::new(),
         }
     }

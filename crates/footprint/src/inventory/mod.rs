@@ -13,8 +13,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::dataset::{DatasetRef, REFERENCE_PREFIX};
-use crate::document::DocumentError;
-use crate::units::Unit;
+use crate::document::{DocumentError, Location};
+use crate::units::{Ratio, Unit};
 use pcf_base::digest::Digest;
 
 pub use raw::{
@@ -231,8 +231,29 @@ pub struct Input {
     pub quality: Quality,
     /// Reason for exclusion under the cut-off rule.
     pub excluded: Option<String>,
+    /// How the amount as written was converted into [`Input::unit`] across dimensions (a fuel
+    /// metered in Nm3 for a factor per TJ), if it was.
+    pub conversion: Option<Conversion>,
     /// JSON pointer.
     pub pointer: String,
+}
+
+/// A conversion of an input's amount across dimensions, through net calorific values and
+/// densities, as recorded in the result and the audit trace.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conversion {
+    /// The input's JSON pointer.
+    pub pointer: String,
+    /// The input's name.
+    pub input: String,
+    /// The amount as written, with its unit (`120000 Nm3`).
+    pub from: String,
+    /// The amount converted, with the factor's unit (`4.67172 TJ`).
+    pub to: String,
+    /// Each property used, in order, and where it came from (`ncv 38.931 MJ/Nm3 (the
+    /// input)`, `ncv 48 TJ/Gg (factor dataset.ipcc...)`).
+    pub via: Vec<String>,
 }
 
 /// A greenhouse gas, by its lower-case name (`co2-fossil`, `ch4-non-fossil`, `hfc-134a`...).
@@ -307,6 +328,10 @@ pub struct Factor {
     pub dataset: Option<String>,
     /// What an electricity factor covers, where the factor says.
     pub kind: Option<FactorKind>,
+    /// Net calorific value of the fuel, where the factor states one.
+    pub ncv: Option<Ratio>,
+    /// Density of the material, where the factor states one.
+    pub density: Option<Ratio>,
     /// Quality.
     pub quality: Quality,
     /// JSON pointer.
@@ -356,10 +381,13 @@ pub enum InventoryError {
         problems: Vec<String>,
     },
     /// A value is well-formed but wrong (an unknown reference, a unit mismatch...).
-    #[error("{file}: at {pointer}: {problem}\n  help: {help}")]
+    #[error("{file}{}: at {pointer}: {problem}\n  help: {help}",
+        .at.map(|l| l.to_string()).unwrap_or_default())]
     Invalid {
         /// The file.
         file: String,
+        /// Where the value is written (TOML files).
+        at: Option<Location>,
         /// JSON pointer to the value.
         pointer: String,
         /// What is wrong.
@@ -400,7 +428,7 @@ impl From<DocumentError> for InventoryError {
             }
             DocumentError::Json { file, message } => InventoryError::Json { file, message },
             DocumentError::Invalid { file, pointer, problem, help } => {
-                InventoryError::Invalid { file, pointer, problem, help }
+                InventoryError::Invalid { file, at: None, pointer, problem, help }
             }
         }
     }

@@ -363,8 +363,18 @@ pub struct RawInput {
     /// Amount consumed in the reference period.
     #[schemars(range(min = 0.0))]
     pub amount: f64,
-    /// Unit of the amount.
+    /// Unit of the amount, as on the bill or meter: `kWh`, `度`, `万kWh`, `t`, `吨`, `Nm3`,
+    /// `tce`... (`pcf schema inventory --markdown` lists them).
     pub unit: String,
+    /// Net calorific value of a fuel, when the amount's unit and the factor's differ in kind
+    /// (a fuel metered in `Nm3` or `t`, a factor per `TJ`): energy per unit of volume or mass,
+    /// as `"38.931 MJ/Nm3"` or `"48.0 TJ/Gg"`. Overrides the factor's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ncv: Option<String>,
+    /// Density, to convert between volume and mass (`"0.7174 kg/Nm3"`, `"0.84 t/m3"`).
+    /// Overrides the factor's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub density: Option<String>,
     /// Life-cycle stage (default: raw-material-acquisition for purchases, the process's
     /// stage for energy and fuels).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -514,6 +524,13 @@ pub struct RawFactor {
     /// a methodology may require one kind for electricity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<FactorKind>,
+    /// Net calorific value of the fuel the factor is for (`"48.0 TJ/Gg"`): converts an input
+    /// metered by mass or volume into the factor's energy unit, unless the input gives its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ncv: Option<String>,
+    /// Density of the material the factor is for (`"0.7174 kg/Nm3"`), likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub density: Option<String>,
     /// Data quality of the factor.
     #[serde(default)]
     pub quality: RawQuality,
