@@ -1,6 +1,9 @@
 //! Units of measure: which units `pcf` understands, their dimension, and exact conversions
 //! within a dimension. Converting across dimensions (kilograms to kilowatt hours) is refused:
-//! such a conversion needs a property of the material, which an inventory must state.
+//! such a conversion needs a property of the material, which an inventory must state. Money
+//! (for spend-based factors, kg CO2e per US dollar) is a dimension of its own: it converts to
+//! nothing else, and currencies are not converted into each other (exchange rates and price
+//! years are the user's to apply).
 
 use std::fmt;
 use std::str::FromStr;
@@ -21,6 +24,8 @@ pub enum Dimension {
     Count,
     /// Freight transport work (base: tonne kilometre).
     TransportWork,
+    /// Money (base: US dollar), the amount of a spend-based factor.
+    Money,
 }
 
 impl fmt::Display for Dimension {
@@ -32,6 +37,7 @@ impl fmt::Display for Dimension {
             Dimension::Area => "area",
             Dimension::Count => "count",
             Dimension::TransportWork => "transport work",
+            Dimension::Money => "money",
         })
     }
 }
@@ -67,6 +73,7 @@ const UNITS: &[(&str, Dimension, f64)] = &[
     ("piece", Dimension::Count, 1.0),
     ("kgkm", Dimension::TransportWork, 1e-3),
     ("tkm", Dimension::TransportWork, 1.0),
+    ("USD", Dimension::Money, 1.0),
 ];
 
 impl Unit {
@@ -175,5 +182,19 @@ mod tests {
             "cannot convert kg (mass) to kWh (energy)"
         );
         assert!(matches!("furlong".parse::<Unit>(), Err(UnitError::Unknown { .. })));
+    }
+
+    #[test]
+    fn money_converts_to_nothing_else() {
+        assert_eq!(u("USD").factor_to(u("USD")).unwrap(), 1.0);
+        assert_eq!(u("USD").dimension(), Dimension::Money);
+        assert_eq!(
+            u("USD").factor_to(u("kg")).unwrap_err(),
+            UnitError::DimensionMismatch { from: u("USD"), to: u("kg") }
+        );
+        assert_eq!(
+            u("t").factor_to(u("USD")).unwrap_err().to_string(),
+            "cannot convert t (mass) to USD (money)"
+        );
     }
 }

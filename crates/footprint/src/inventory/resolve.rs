@@ -715,6 +715,7 @@ mod tests {
                 Dimension::Area => "m2",
                 Dimension::Count => "piece",
                 Dimension::TransportWork => "tkm",
+                Dimension::Money => "USD",
             };
             let base: Unit = base.parse().unwrap();
             assert_eq!(unit.factor_to(base).unwrap(), in_base, "{d:?}");
