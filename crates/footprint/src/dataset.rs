@@ -46,8 +46,9 @@ const SHIPPED: &[(&str, &str)] = &[
 /// `datasets/archive/<id>@<version>.toml` and add its line here:
 /// `("<id>@<version>.toml", include_str!("../../../datasets/archive/<id>@<version>.toml")),`
 /// then bump the version in the live file. An archived file is never edited.
-const ARCHIVED: &[(&str, &str)] =
-    &[("cn-grid@2026.1.toml", include_str!("../../../datasets/archive/cn-grid@2026.1.toml"))];
+const ARCHIVED: &[(&str, &str)] = &[
+    ("cn-grid@2026.1.toml", include_str!("../../../datasets/archive/cn-grid@2026.1.toml")),
+];
 
 /// The prefix of a dataset reference in an inventory.
 pub const REFERENCE_PREFIX: &str = "dataset:";
@@ -88,6 +89,37 @@ pub struct Meta {
     /// Caveats.
     #[serde(default)]
     pub notes: Option<String>,
+    /// What the factors are per: a physical activity (`activity`: kg, kWh, tkm) or money spent
+    /// (`spend`: environmentally extended input-output averages, secondary data). Optional:
+    /// datasets without it keep their digests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<Basis>,
+    /// The IPCC assessment whose GWP100 values characterize the `co2e` factors (`AR5`), where
+    /// the publisher states one. Optional, as `basis`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gwp: Option<String>,
+}
+
+/// What a dataset's factors are per.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    /// A physical amount of the activity (mass, energy, transport work).
+    Activity,
+    /// Money spent (spend-based, secondary: an industry average per currency unit).
+    Spend,
+}
+
+impl Basis {
+    /// The name as written in files (`spend`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Activity => "activity",
+            Basis::Spend => "spend",
+        }
+    }
 }
 
 /// What an electricity emission factor covers. Grid factors come in kinds a standard may
@@ -140,6 +172,11 @@ pub struct DatasetFactor {
     /// The specific publication, where it differs from the dataset's.
     #[serde(default)]
     pub source: Option<String>,
+    /// A grouping the publisher uses (`material use (scope 3): Metal`, a NAICS sector),
+    /// matched by `pcf dataset search`. Optional: datasets without it keep
+    /// their digests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
     /// What an electricity factor covers (`combustion-co2`, `residual-combustion-co2`,
     /// `life-cycle`); copied into the inventory factor so a methodology can require a kind.
     /// Optional: datasets without it keep their digests.
