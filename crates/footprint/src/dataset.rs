@@ -48,6 +48,7 @@ const SHIPPED: &[(&str, &str)] = &[
 /// then bump the version in the live file. An archived file is never edited.
 const ARCHIVED: &[(&str, &str)] = &[
     ("cn-grid@2026.1.toml", include_str!("../../../datasets/archive/cn-grid@2026.1.toml")),
+    ("cn-grid@2026.2.toml", include_str!("../../../datasets/archive/cn-grid@2026.2.toml")),
 ];
 
 /// The prefix of a dataset reference in an inventory.
