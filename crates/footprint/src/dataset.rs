@@ -38,6 +38,7 @@ const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../../datasets/ipcc-2006-stationary-combustion.toml"),
     ),
     ("eu-cbam-default-values.toml", include_str!("../../../datasets/eu-cbam-default-values.toml")),
+    ("uk-desnz-2024.toml", include_str!("../../../datasets/uk-desnz-2024.toml")),
 ];
 
 /// Released versions kept so that declarations pinning them keep verifying, by file name
