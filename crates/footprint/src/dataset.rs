@@ -39,6 +39,10 @@ const SHIPPED: &[(&str, &str)] = &[
     ),
     ("eu-cbam-default-values.toml", include_str!("../../../datasets/eu-cbam-default-values.toml")),
     ("uk-desnz-2024.toml", include_str!("../../../datasets/uk-desnz-2024.toml")),
+    (
+        "us-epa-supply-chain-2022.toml",
+        include_str!("../../../datasets/us-epa-supply-chain-2022.toml"),
+    ),
 ];
 
 /// Released versions kept so that declarations pinning them keep verifying, by file name
