@@ -1,8 +1,11 @@
 //! Emission-factor datasets shipped in `datasets/`, like methodologies: GWP tables (AR4, AR5,
 //! AR6), China's electricity emission factors (MEE/NBS), IPCC 2006 default stationary
-//! combustion factors and EU CBAM default values. Each names its source, licence and version
-//! and is identified by a digest: SHA-256 over the RFC 8785 canonical JSON of the parsed file,
-//! so comments and formatting do not change it and any value does.
+//! combustion factors, EU CBAM default values, and the factor libraries of what exporters buy:
+//! the UK Government (DESNZ) 2024 conversion factors for materials, waste, freight and fuels,
+//! and the US EPA supply-chain factors (spend-based, per US dollar). Each names its source,
+//! licence and version and is identified by a digest: SHA-256 over the RFC 8785 canonical JSON
+//! of the parsed file, so comments and formatting do not change it and any value does.
+//! [`search`] finds factors by words in their id, name and category.
 //!
 //! An inventory refers to a dataset factor as `factor = "dataset:cn-grid@2023"` (dataset id,
 //! `@`, factor id) wherever it names a factor. [`expand`] replaces each such reference by an
@@ -26,6 +29,10 @@ use serde_json::{Value, json};
 use crate::Error;
 use crate::shipped;
 use pcf_base::digest::Digest;
+
+mod search;
+
+pub use search::{SearchHit, search};
 
 /// The dataset files shipped with pcf, by file name.
 const SHIPPED: &[(&str, &str)] = &[
@@ -179,7 +186,7 @@ pub struct DatasetFactor {
     #[serde(default)]
     pub source: Option<String>,
     /// A grouping the publisher uses (`material use (scope 3): Metal`, a NAICS sector),
-    /// matched by `pcf dataset search`. Optional: datasets without it keep
+    /// matched by [`search`] (`pcf dataset search`). Optional: datasets without it keep
     /// their digests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
