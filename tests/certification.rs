@@ -837,7 +837,7 @@ fn datasets_carry_source_licence_digest_and_are_referenced_from_inventories() {
     assert_eq!(used, vec![grid.reference(), combustion.reference()]);
     let f = inv.factors.iter().find(|f| f.id == "dataset.cn-grid.2023").unwrap();
     assert!(f.source.contains("0.5306"));
-    assert_eq!(f.dataset.as_deref(), Some(format!("cn-grid 2026.2 {}", grid.digest()).as_str()));
+    assert_eq!(f.dataset.as_deref(), Some(format!("cn-grid 2026.3 {}", grid.digest()).as_str()));
     let fp = pcf::engine::footprint(&inv, &Methodology::shipped("pact-3.0").unwrap()).unwrap();
     assert!(fp.products[0].totals.excluding_uptake > 0.0);
     let expanded = run_ok(dir, &["dataset", "expand", "ds.toml"]);

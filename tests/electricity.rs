@@ -2,7 +2,7 @@
 //! Electricity instruments without a factor and the uncovered rest (issue 11, corrections 3
 //! and 4), on a one-process inventory whose figures are derived by hand: 1000 kg of product
 //! made with 200 MWh, of which 100 MWh are covered by a serial-numbered wind GEC without an
-//! emission factor. Factors (dataset cn-grid 2026.2): 2024 national life-cycle average 0.5777,
+//! emission factor. Factors (dataset cn-grid 2026.3): 2024 national life-cycle average 0.5777,
 //! 2024 wind life-cycle 0.0324 kg CO2e/kWh.
 //!
 //! Before (pact-3.0 1.1.0, gb-t-24067-2024 1.1.0): the GEC counts zero, the rest at the grid
@@ -130,13 +130,13 @@ fn an_instrument_without_factor_takes_its_technology_default() {
         close(ins.used, KWH, "kWh used (the grid factor's unit)");
         assert_eq!(
             ins.default_factor.as_deref(),
-            Some("dataset:cn-grid@2024-footprint-wind (cn-grid 2026.2)")
+            Some("dataset:cn-grid@2024-footprint-wind (cn-grid 2026.3)")
         );
         assert_eq!(
             ins.reason,
             format!(
                 "counted; no emission factor: the wind default \
-                 dataset:cn-grid@2024-footprint-wind (cn-grid 2026.2) of {id} \
+                 dataset:cn-grid@2024-footprint-wind (cn-grid 2026.3) of {id} \
                  (`electricity.instrument_without_factor = \"technology-default\"`)"
             )
         );

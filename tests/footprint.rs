@@ -434,7 +434,7 @@ fn error_unit_mismatch() {
 #[test]
 fn error_unknown_unit() {
     insta::assert_snapshot!(fails(&[("inv.toml", &base_with("amount = 50, unit = \"kWh\"", "amount = 50, unit = \"kwh\""))]), @r#"
-    error: inv.toml: at /processes/0/inputs/0/unit: unknown unit "kwh" (known units: g, kg, t, kt, J, kJ, MJ, GJ, TJ, Wh, kWh, MWh, GWh, ml, l, m3, m2, piece, kgkm, tkm)
+    error: inv.toml: at /processes/0/inputs/0/unit: unknown unit "kwh" (known units: g, kg, t, kt, J, kJ, MJ, GJ, TJ, Wh, kWh, MWh, GWh, ml, l, m3, m2, piece, kgkm, tkm, USD)
       help: use one of the listed unit symbols
     "#);
 }

@@ -14,6 +14,7 @@ mod electricity;
 mod exchange;
 mod exchange_conformance;
 mod exchange_events;
+mod factor_libraries;
 mod footprint;
 mod formats;
 mod inventory_errors;

@@ -52,6 +52,39 @@ pub fn vectors_at(dir: PathBuf, required: bool, warn: &mut dyn Write) -> Option<
     None
 }
 
+/// Environment variable that turns missing shared source data into a test failure (as
+/// [`REQUIRE_VECTORS`] does for the conformance vectors).
+pub const REQUIRE_SHARED_DATA: &str = "PCF_REQUIRE_SHARED_DATA";
+
+/// The openly licensed source files the shipped factor libraries were derived from:
+/// `$PCF_SHARED_DATA`, else `../shared/data` (see its PROVENANCE.md). When they are absent: a
+/// failed test if `$PCF_REQUIRE_SHARED_DATA` is set, else `None` and a warning past the
+/// harness's output capture, as [`test_vectors`].
+pub fn shared_data(sub: &str) -> Option<PathBuf> {
+    let base = std::env::var_os("PCF_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/data"));
+    let dir = base.join(sub);
+    if dir.exists() {
+        return Some(dir);
+    }
+    let required =
+        std::env::var(REQUIRE_SHARED_DATA).is_ok_and(|v| !v.is_empty() && v.as_str() != "0");
+    assert!(
+        !required,
+        "shared source data not found at {} and {REQUIRE_SHARED_DATA} is set: put the data \
+         folder at ../shared/data or set PCF_SHARED_DATA to it",
+        dir.display()
+    );
+    // Best effort: a warning that cannot be written must not fail the test.
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "\n!!! WARNING: SKIPPED source-data comparison: {} not found (set PCF_SHARED_DATA)\n",
+        dir.display()
+    );
+    None
+}
+
 /// Runs the `pcf` binary with `args` in `cwd`.
 #[allow(clippy::expect_used)] // a test helper: failing to start the binary fails the test
 pub fn pcf(cwd: &Path, args: &[&str]) -> Output {

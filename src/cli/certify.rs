@@ -89,7 +89,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Emission-factor datasets shipped with pcf (GWP, China grid, IPCC fuels, EU CBAM defaults).
+    /// Emission-factor datasets shipped with pcf (GWP, China grid, IPCC fuels, EU CBAM defaults,
+    /// UK DESNZ materials/waste/freight/fuels, US EPA spend-based supply-chain factors).
     Dataset {
         #[command(subcommand)]
         command: DatasetCommand,
@@ -145,6 +146,8 @@ pub enum DatasetCommand {
         /// Inventory file.
         inventory: PathBuf,
     },
+    /// Find factors by words in their id, name or category (every word must match).
+    Search(super::dataset::SearchArgs),
 }
 
 /// Subcommands added under `pcf methodology`.
@@ -574,6 +577,7 @@ licence: {}",
                 return Ok(ExitCode::from(1));
             }
         }
+        DatasetCommand::Search(args) => return super::dataset::search(args),
         DatasetCommand::Expand { inventory } => {
             let text =
                 std::fs::read_to_string(&inventory).map_err(|e| pcf::Error::io(&inventory, &e))?;

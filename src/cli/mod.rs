@@ -10,6 +10,7 @@ pub mod bench;
 pub mod bundle;
 pub mod certify;
 pub mod check;
+pub mod dataset;
 pub mod declare;
 pub mod exchange;
 pub mod footprint;

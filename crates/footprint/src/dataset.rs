@@ -1,8 +1,11 @@
 //! Emission-factor datasets shipped in `datasets/`, like methodologies: GWP tables (AR4, AR5,
 //! AR6), China's electricity emission factors (MEE/NBS), IPCC 2006 default stationary
-//! combustion factors and EU CBAM default values. Each names its source, licence and version
-//! and is identified by a digest: SHA-256 over the RFC 8785 canonical JSON of the parsed file,
-//! so comments and formatting do not change it and any value does.
+//! combustion factors, EU CBAM default values, and the factor libraries of what exporters buy:
+//! the UK Government (DESNZ) 2024 conversion factors for materials, waste, freight and fuels,
+//! and the US EPA supply-chain factors (spend-based, per US dollar). Each names its source,
+//! licence and version and is identified by a digest: SHA-256 over the RFC 8785 canonical JSON
+//! of the parsed file, so comments and formatting do not change it and any value does.
+//! [`search`] finds factors by words in their id, name and category.
 //!
 //! An inventory refers to a dataset factor as `factor = "dataset:cn-grid@2023"` (dataset id,
 //! `@`, factor id) wherever it names a factor. [`expand`] replaces each such reference by an
@@ -27,6 +30,10 @@ use crate::Error;
 use crate::shipped;
 use pcf_base::digest::Digest;
 
+mod search;
+
+pub use search::{SearchHit, search};
+
 /// The dataset files shipped with pcf, by file name.
 const SHIPPED: &[(&str, &str)] = &[
     ("gwp-ar4.toml", include_str!("../../../datasets/gwp-ar4.toml")),
@@ -38,6 +45,11 @@ const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../../datasets/ipcc-2006-stationary-combustion.toml"),
     ),
     ("eu-cbam-default-values.toml", include_str!("../../../datasets/eu-cbam-default-values.toml")),
+    ("uk-desnz-2024.toml", include_str!("../../../datasets/uk-desnz-2024.toml")),
+    (
+        "us-epa-supply-chain-2022.toml",
+        include_str!("../../../datasets/us-epa-supply-chain-2022.toml"),
+    ),
 ];
 
 /// Released versions kept so that declarations pinning them keep verifying, by file name
@@ -48,6 +60,7 @@ const SHIPPED: &[(&str, &str)] = &[
 /// then bump the version in the live file. An archived file is never edited.
 const ARCHIVED: &[(&str, &str)] = &[
     ("cn-grid@2026.1.toml", include_str!("../../../datasets/archive/cn-grid@2026.1.toml")),
+    ("cn-grid@2026.2.toml", include_str!("../../../datasets/archive/cn-grid@2026.2.toml")),
     (
         "ipcc-2006-stationary-combustion@1.0.0.toml",
         include_str!("../../../datasets/archive/ipcc-2006-stationary-combustion@1.0.0.toml"),
@@ -93,6 +106,37 @@ pub struct Meta {
     /// Caveats.
     #[serde(default)]
     pub notes: Option<String>,
+    /// What the factors are per: a physical activity (`activity`: kg, kWh, tkm) or money spent
+    /// (`spend`: environmentally extended input-output averages, secondary data). Optional:
+    /// datasets without it keep their digests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<Basis>,
+    /// The IPCC assessment whose GWP100 values characterize the `co2e` factors (`AR5`), where
+    /// the publisher states one. Optional, as `basis`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gwp: Option<String>,
+}
+
+/// What a dataset's factors are per.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    /// A physical amount of the activity (mass, energy, transport work).
+    Activity,
+    /// Money spent (spend-based, secondary: an industry average per currency unit).
+    Spend,
+}
+
+impl Basis {
+    /// The name as written in files (`spend`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Activity => "activity",
+            Basis::Spend => "spend",
+        }
+    }
 }
 
 /// What an electricity emission factor covers. Grid factors come in kinds a standard may
@@ -145,6 +189,11 @@ pub struct DatasetFactor {
     /// The specific publication, where it differs from the dataset's.
     #[serde(default)]
     pub source: Option<String>,
+    /// A grouping the publisher uses (`material use (scope 3): Metal`, a NAICS sector),
+    /// matched by [`search`] (`pcf dataset search`). Optional: datasets without it keep
+    /// their digests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
     /// What an electricity factor covers (`combustion-co2`, `residual-combustion-co2`,
     /// `life-cycle`); copied into the inventory factor so a methodology can require a kind.
     /// Optional: datasets without it keep their digests.

@@ -1,7 +1,9 @@
 //! Units of measure: which units `pcf` understands, their dimension, and exact conversions
 //! within a dimension. Converting across dimensions (kilograms to kilowatt hours) is refused:
 //! such a conversion needs a property of the material (a net calorific value, a density), a
-//! [`Ratio`] the inventory or the factor's dataset states.
+//! [`Ratio`] the inventory or the factor's dataset states. Money (for spend-based factors, kg
+//! CO2e per US dollar) is a dimension of its own: it converts to nothing else, and currencies
+//! are not converted into each other (exchange rates and price years are the user's to apply).
 //!
 //! Units are written as on bills and meter readings, in English or Chinese: `kWh` in any letter
 //! case, `度` (kWh), `万kWh` (10 000 kWh), `吨` (t), `tce` (tonne of coal equivalent, 29.3076 GJ
@@ -31,6 +33,8 @@ pub enum Dimension {
     /// Gas volume at normal conditions, 0 °C and 101.325 kPa (base: normal cubic metre);
     /// converting it to a volume at metering conditions needs their temperature and pressure.
     NormalVolume,
+    /// Money (base: US dollar), the amount of a spend-based factor.
+    Money,
 }
 
 impl fmt::Display for Dimension {
@@ -43,6 +47,7 @@ impl fmt::Display for Dimension {
             Dimension::Count => "count",
             Dimension::TransportWork => "transport work",
             Dimension::NormalVolume => "normal volume",
+            Dimension::Money => "money",
         })
     }
 }
@@ -88,6 +93,7 @@ const UNITS: &[(&str, Dimension, f64)] = &[
     ("piece", Dimension::Count, 1.0),
     ("kgkm", Dimension::TransportWork, 1e-3),
     ("tkm", Dimension::TransportWork, 1.0),
+    ("USD", Dimension::Money, 1.0),
 ];
 
 /// Other names of units, as written on bills and in Chinese: alias, symbol.
@@ -434,5 +440,19 @@ mod tests {
         for bad in ["38.9", "MJ/Nm3", "-1 MJ/kg", "1 MJ per kg", "2 kg/t", "1 MJ/furlong"] {
             assert!(bad.parse::<Ratio>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn money_converts_to_nothing_else() {
+        assert_eq!(u("USD").factor_to(u("USD")).unwrap(), 1.0);
+        assert_eq!(u("USD").dimension(), Dimension::Money);
+        assert_eq!(
+            u("USD").factor_to(u("kg")).unwrap_err(),
+            UnitError::DimensionMismatch { from: u("USD"), to: u("kg") }
+        );
+        assert_eq!(
+            u("t").factor_to(u("USD")).unwrap_err().to_string(),
+            "cannot convert t (mass) to USD (money)"
+        );
     }
 }

@@ -952,6 +952,7 @@ mod tests {
                 Dimension::Count => "piece",
                 Dimension::TransportWork => "tkm",
                 Dimension::NormalVolume => "Nm3",
+                Dimension::Money => "USD",
             };
             let base: Unit = base.parse().unwrap();
             assert_eq!(unit.factor_to(base).unwrap(), in_base, "{d:?}");
