@@ -16,6 +16,7 @@ mod exchange_conformance;
 mod exchange_events;
 mod footprint;
 mod formats;
+mod import;
 mod lci;
 mod log_http;
 mod methodology;
