@@ -56,6 +56,19 @@ fn every_template_is_valid_as_written_and_never_overwrites() {
         ok(dir.path(), &["check", &file, "-m", t.methodology]);
         let out = ok(dir.path(), &["footprint", &file, "-m", t.methodology]);
         assert!(out.contains("kg CO2e"), "{out}");
+        // Declarable as written: every field PACT requires is there.
+        let doc: toml::Table = toml::from_str(t.text).unwrap();
+        let product = doc["products"][0]["id"].as_str().unwrap();
+        if !dir.path().join("issuer.key").exists() {
+            ok(dir.path(), &["keygen", "--out", "issuer.key"]);
+        }
+        let declaration = format!("{}.json", t.name);
+        let m = t.methodology;
+        let key = "issuer.key";
+        ok(
+            dir.path(),
+            &["declare", &file, "--product", product, "-m", m, "--key", key, "--out", &declaration],
+        );
         // A second run leaves the edited file alone.
         fs::write(dir.path().join(&file), "# mine\n").unwrap();
         let err = fails(dir.path(), &["init", &file, "--template", t.name]);
