@@ -20,6 +20,7 @@
 mod build;
 pub mod layout;
 mod read;
+mod sheets;
 mod write;
 
 use std::collections::BTreeMap;
