@@ -68,6 +68,9 @@ pub enum Error {
     /// (Boxed: its URLs and messages would double the size of every `Result` in the CLI.)
     #[error("{}", exchange_message(.0))]
     Exchange(Box<ExchangeError>),
+    /// A spreadsheet (bill of materials) could not be imported or exported.
+    #[error(transparent)]
+    Spreadsheet(#[from] pcf_footprint::spreadsheet::SpreadsheetError),
     /// A request that does not fit the input (an unknown product id, a missing option).
     #[error("{0}")]
     Usage(String),

@@ -9,7 +9,8 @@
 //! - `pcf-footprint`: [`inventory`] (what the exporter describes) -> [`graph`] (the supply
 //!   chain as a petgraph graph) -> [`engine`] (the footprint, under the rules of a
 //!   [`methodology`]) -> [`report`]; [`solver`] holds the linear algebra both the engine and
-//!   [`lci`] use; [`units`], [`dataset`], [`certificate`];
+//!   [`lci`] use; [`units`], [`dataset`], [`certificate`]; [`template`] (what `pcf init`
+//!   writes) and [`spreadsheet`] (bills of materials in and out of workbooks);
 //! - `pcf-trust`: [`keys`] -> [`proof`] -> [`declaration`] (the signed claim, and its one
 //!   verification) -> [`register`] (the issuer's append-only record), [`issuance`],
 //!   [`certification`];
@@ -28,7 +29,8 @@ pub mod error;
 pub use pcf_base::{atomic, canonical, digest, time};
 pub use pcf_exchange as exchange;
 pub use pcf_footprint::{
-    certificate, credential, engine, graph, inventory, lci, methodology, report, solver, units,
+    certificate, credential, engine, graph, inventory, lci, methodology, report, solver,
+    spreadsheet, template, units,
 };
 
 pub use pcf_trust::{

@@ -18,6 +18,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start an inventory: a commented TOML file from a template, or a bill-of-materials workbook.
+    Init(cli::spreadsheet::InitArgs),
+    /// Read a bill of materials (.xlsx workbook or CSV folder) into an inventory file.
+    Import(cli::spreadsheet::ImportArgs),
+    /// Write an inventory in the spreadsheet layout (.xlsx or a CSV folder).
+    Export(cli::spreadsheet::ExportArgs),
     /// Compute the footprint of every product in an inventory.
     Footprint(cli::footprint::Args),
     /// Validate an inventory without computing.
@@ -78,6 +84,9 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> cli::Result<ExitCode> {
     use cli::methodology::MethodologyCommand;
     match cli.command {
+        Command::Init(args) => cli::spreadsheet::init(args),
+        Command::Import(args) => cli::spreadsheet::import(args),
+        Command::Export(args) => cli::spreadsheet::export(args),
         Command::Footprint(args) => cli::footprint::run(args),
         Command::Check(args) => cli::check::run(args),
         Command::Methodology { command: MethodologyCommand::Certify(c) } => {

@@ -17,6 +17,7 @@ mod exchange_events;
 mod factor_libraries;
 mod footprint;
 mod formats;
+mod import;
 mod inventory_errors;
 mod lci;
 mod log_http;

@@ -1,6 +1,6 @@
-//! The README's commands run as written: the exporter's declaration and the buyer's
-//! verification sections, line by line in order, in a fresh directory holding the examples,
-//! with `pcf` on the PATH.
+//! The README's commands run as written: the exporter's footprint and declaration sections and
+//! the buyer's verification sections, line by line in order, in a fresh directory holding the
+//! examples, with `pcf` on the PATH.
 
 // `allow-unwrap-in-tests` covers only `#[test]` functions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -44,13 +44,17 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 #[test]
-fn declaration_verification_and_certification_sections_run_as_written() {
+fn footprint_declaration_verification_and_certification_sections_run_as_written() {
     let readme = fs::read_to_string(root().join("README.md")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root().join("examples/steel-bracket"), &dir.path().join("examples/steel-bracket"));
+    for example in ["steel-bracket", "park-utilities", "soybean-crushing", "die-cast-housing"] {
+        let at = format!("examples/{example}");
+        copy_dir(&root().join(&at), &dir.path().join(&at));
+    }
     let bin = Path::new(env!("CARGO_BIN_EXE_pcf")).parent().unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
     for heading in [
+        "### Exporters: footprints",
         "### Exporters: declarations",
         "### Buyers: verification",
         "### Standard tools: W3C VC 2.0",

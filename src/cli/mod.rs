@@ -21,6 +21,7 @@ pub mod lci;
 pub mod methodology;
 pub mod register;
 pub mod schema;
+pub mod spreadsheet;
 pub mod untp;
 pub mod verify;
 pub mod witness;

@@ -4,8 +4,10 @@
 //! [`inventory`] (what the exporter describes, in [`units`], with factors from [`dataset`]s and
 //! green electricity [`certificate`]s) -> [`graph`] (the supply chain as a petgraph graph) ->
 //! [`engine`] (the footprint, under the rules of a [`methodology`]) -> [`report`] (tables and
-//! charts for people, drawn by [`chart`]). [`solver`] holds the linear algebra both the engine and [`lci`]
-//! (database-scale life cycle inventories) use.
+//! charts for people, drawn by [`chart`]). [`template`] holds the commented inventories
+//! `pcf init` starts from. [`solver`] holds the linear algebra both the engine and [`lci`]
+//! (database-scale life cycle inventories) use. With the `spreadsheet` feature, `spreadsheet`
+//! reads and writes inventories as bill-of-materials workbooks.
 //!
 //! Nothing here signs, verifies or talks to a network: the trust room (`pcf-trust`) turns a
 //! footprint into a signed declaration.
@@ -29,6 +31,9 @@ pub mod methodology;
 pub mod report;
 mod shipped;
 pub mod solver;
+#[cfg(feature = "spreadsheet")]
+pub mod spreadsheet;
+pub mod template;
 pub mod text;
 pub mod units;
 
