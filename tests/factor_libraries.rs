@@ -389,9 +389,9 @@ fn money_refuses_to_convert_to_mass() {
     let out = pcf(dir.path(), &["check", "inventory.toml"]);
     assert!(!out.status.success());
     insta::assert_snapshot!(stderr(&out), @r#"
-    error: inventory.toml: at /processes/0/inputs/2/unit: cannot convert kg (mass) to USD (money): "Corrugated and Solid Fiber Box Manufacturing (NAICS 322211, USEEIO 322210), spend-based, with margins (cradle to point of sale), kg CO2e per 2022 USD" is measured in USD (money)
-      help: give the amount in a unit of money
-    "#);
+error: inventory.toml:33:8: at /processes/0/inputs/2/unit: cannot convert kg (mass) to USD (money), the unit of the factor of "Cartons, bought for 2,000 USD (2022 prices)"
+  help: a spend-based factor takes the amount spent: give it in USD, at the factor's price year
+"#);
     let usd: pcf::units::Unit = "USD".parse().unwrap();
     let kg: pcf::units::Unit = "kg".parse().unwrap();
     assert_eq!(

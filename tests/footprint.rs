@@ -353,28 +353,28 @@ fn error_toml_syntax() {
 
 #[test]
 fn error_unknown_field() {
-    insta::assert_snapshot!(fails(&[("inv.toml", &base_with("name = \"Press\"", "name = \"Press\"\nnmae = \"typo\""))]), @"
-    error: inv.toml: does not match the inventory schema (1 problem):
-      at /processes/0: Additional properties are not allowed ('nmae' was unexpected)
-    run `pcf schema inventory` to see the schema
-    ");
+    insta::assert_snapshot!(fails(&[("inv.toml", &base_with("name = \"Press\"", "name = \"Press\"\nnmae = \"typo\""))]), @r#"
+error: inv.toml: does not match the inventory schema (1 problem):
+  at /processes/0 (inv.toml:8:1): Additional properties are not allowed ('nmae' was unexpected)
+run `pcf schema inventory` to see the schema
+"#);
 }
 
 #[test]
 fn error_negative_amount() {
-    insta::assert_snapshot!(fails(&[("inv.toml", &base_with("amount = 50", "amount = -50"))]), @"
-    error: inv.toml: does not match the inventory schema (1 problem):
-      at /processes/0/inputs/0/amount: -50 is less than the minimum of 0.0
-    run `pcf schema inventory` to see the schema
-    ");
+    insta::assert_snapshot!(fails(&[("inv.toml", &base_with("amount = 50", "amount = -50"))]), @r#"
+error: inv.toml: does not match the inventory schema (1 problem):
+  at /processes/0/inputs/0/amount (inv.toml:13:53): -50 is less than the minimum of 0.0
+run `pcf schema inventory` to see the schema
+"#);
 }
 
 #[test]
 fn error_non_finite_amount() {
-    insta::assert_snapshot!(fails(&[("inv.toml", &base_with("amount = 50", "amount = nan"))]), @"
-    error: inv.toml: at /processes/0/inputs/0/amount: NaN is not a finite number
-      help: give a finite amount
-    ");
+    insta::assert_snapshot!(fails(&[("inv.toml", &base_with("amount = 50", "amount = nan"))]), @r#"
+error: inv.toml:13:53: at /processes/0/inputs/0/amount: NaN is not a finite number
+  help: give a finite amount
+"#);
 }
 
 #[test]
@@ -382,17 +382,17 @@ fn error_unknown_product() {
     insta::assert_snapshot!(fails(&[("inv.toml", &base_with(
         "  { kind = \"electricity\"",
         "  { kind = \"product\", product = \"bolt\", amount = 1, unit = \"kg\" },\n  { kind = \"electricity\""))]), @r#"
-    error: inv.toml: at /processes/0/inputs/0/product: unknown product "bolt"
-      help: use one of the ids in `products` (part)
-    "#);
+error: inv.toml:13:33: at /processes/0/inputs/0/product: unknown product "bolt"
+  help: use one of the ids in `products` (part)
+"#);
 }
 
 #[test]
 fn error_unknown_factor() {
     insta::assert_snapshot!(fails(&[("inv.toml", &base_with("factor = \"grid\"", "factor = \"grid-2019\""))]), @r#"
-    error: inv.toml: at /processes/0/inputs/0/factor: unknown factor "grid-2019"
-      help: use one of the ids in `factors` (grid) or add it there
-    "#);
+error: inv.toml:13:36: at /processes/0/inputs/0/factor: unknown factor "grid-2019"
+  help: use one of the ids in `factors` (grid) or add it there
+"#);
 }
 
 #[test]
@@ -401,42 +401,42 @@ fn error_product_nobody_makes() {
         "{BASE}\n[[products]]\nid = \"orphan\"\nname = \"Orphan\"\ndeclared_unit = \"piece\"\nmass_per_declared_unit = 0.1\n"
     );
     insta::assert_snapshot!(fails(&[("inv.toml", &text)]), @r#"
-    error: inv.toml: at /products/1: no process makes product "orphan"
-      help: add it as an output of a process, or remove it from `products`
-    "#);
+error: inv.toml:24:1: at /products/1: no process makes product "orphan"
+  help: add it as an output of a process, or remove it from `products`
+"#);
 }
 
 #[test]
 fn error_process_that_produces_nothing() {
     insta::assert_snapshot!(fails(&[("inv.toml", &base_with(
         "outputs = [{ product = \"part\", amount = 100, unit = \"kg\" }]", "outputs = []"))]), @r#"
-    error: inv.toml: at /processes/0/outputs: process "press" produces nothing
-      help: list at least one output (the reference product)
-    "#);
+error: inv.toml:11:11: at /processes/0/outputs: process "press" produces nothing
+  help: list at least one output (the reference product)
+"#);
 }
 
 #[test]
 fn error_zero_output() {
     insta::assert_snapshot!(fails(&[("inv.toml", &base_with("amount = 100", "amount = 0"))]), @r#"
-    error: inv.toml: at /processes/0/outputs/0/amount: process "press" makes zero "part"
-      help: give the amount made in the reference period (more than zero)
-    "#);
+error: inv.toml:11:41: at /processes/0/outputs/0/amount: process "press" makes zero "part"
+  help: give the amount made in the reference period (more than zero)
+"#);
 }
 
 #[test]
 fn error_unit_mismatch() {
     insta::assert_snapshot!(fails(&[("inv.toml", &base_with("amount = 50, unit = \"kWh\"", "amount = 50, unit = \"kg\""))]), @r#"
-    error: inv.toml: at /processes/0/inputs/0/unit: cannot convert kg (mass) to kWh (energy): "Grid" is measured in kWh (energy)
-      help: give the amount in a unit of energy
-    "#);
+error: inv.toml:13:64: at /processes/0/inputs/0/unit: cannot convert kg (mass) to kWh (energy), the unit of the factor of "Grid"
+  help: give the electricity in a unit of energy (kWh, MWh, 万kWh, 度), as the factor's kWh
+"#);
 }
 
 #[test]
 fn error_unknown_unit() {
-    insta::assert_snapshot!(fails(&[("inv.toml", &base_with("amount = 50, unit = \"kWh\"", "amount = 50, unit = \"kwh\""))]), @r#"
-    error: inv.toml: at /processes/0/inputs/0/unit: unknown unit "kwh" (known units: g, kg, t, kt, J, kJ, MJ, GJ, TJ, Wh, kWh, MWh, GWh, ml, l, m3, m2, piece, kgkm, tkm, USD)
-      help: use one of the listed unit symbols
-    "#);
+    insta::assert_snapshot!(fails(&[("inv.toml", &base_with("amount = 50, unit = \"kWh\"", "amount = 50, unit = \"kwhr\""))]), @r#"
+error: inv.toml:13:64: at /processes/0/inputs/0/unit: unknown unit "kwhr"; did you mean "kWh"? (known units: g, kg, t, kt, J, kJ, MJ, GJ, TJ, Wh, kWh, MWh, GWh, 万kWh, kgce, tce, 万tce, Gg, ml, l, m3, 万m3, Nm3, 万Nm3, m2, piece, kgkm, tkm, USD)
+  help: use one of the listed unit symbols
+"#);
 }
 
 #[test]
@@ -445,9 +445,9 @@ fn error_duplicate_id() {
         "{BASE}\n[[factors]]\nid = \"grid\"\nname = \"Again\"\nper = \"kWh\"\nco2e = 1.0\nsource = \"x\"\nlicence = \"y\"\n"
     );
     insta::assert_snapshot!(fails(&[("inv.toml", &text)]), @r#"
-    error: inv.toml: at /factors/1/id: factor id "grid" is used twice
-      help: give each factor its own id
-    "#);
+error: inv.toml:25:6: at /factors/1/id: factor id "grid" is used twice
+  help: give each factor its own id
+"#);
 }
 
 #[test]
@@ -455,9 +455,9 @@ fn error_blend_composition() {
     insta::assert_snapshot!(fails(&[("inv.toml", &base_with(
         "outputs = [",
         "emissions = [{ gas = \"R-404A\", composition = { \"hfc-125\" = 0.44, \"hfc-143a\" = 0.52 }, amount = 1, unit = \"kg\" }]\noutputs = ["))]), @r#"
-    error: inv.toml: at /processes/0/emissions/0/composition: the mass fractions of blend "R-404A" sum to 0.96, not 1
-      help: give each component's mass fraction so that they sum to 1
-    "#);
+error: inv.toml:11:46: at /processes/0/emissions/0/composition: the mass fractions of blend "R-404A" sum to 0.96, not 1
+  help: give each component's mass fraction so that they sum to 1
+"#);
 }
 
 #[test]
@@ -475,9 +475,9 @@ fn error_missing_supplier_declaration() {
     insta::assert_snapshot!(fails(&[("inv.toml", &base_with(
         "  { kind = \"electricity\"",
         "  { kind = \"supplier\", declaration = \"suppliers/missing.json\", amount = 1, unit = \"kg\" },\n  { kind = \"electricity\""))]), @r#"
-    error: inv.toml: at /processes/0/inputs/0/declaration: supplier declaration "suppliers/missing.json": cannot read it: No such file or directory (os error 2)
-      help: check the path (relative to the inventory) and that the file is a PACT product footprint or a pcf declaration
-    "#);
+error: inv.toml:13:38: at /processes/0/inputs/0/declaration: supplier declaration "suppliers/missing.json": cannot read it: No such file or directory (os error 2)
+  help: check the path (relative to the inventory) and that the file is a PACT product footprint or a pcf declaration
+"#);
 }
 
 #[test]

@@ -217,9 +217,9 @@ error: bom/inputs.csv!C2: "690 kg" is not a number (amount)
   help: write a number such as 640 with a decimal point and no unit (the unit has its own column)
 "#);
     // The unit and dataset lists belong to other modules: only the place and the problem.
-    let dir = csv_bom("inputs.csv", |t| t.replace("690,t", "690,tonnes"));
+    let dir = csv_bom("inputs.csv", |t| t.replace("690,t", "690,tonns"));
     let err = import_error(dir.path(), "bom");
-    assert!(err.contains("\n  bom/inputs.csv!D2: unknown unit \"tonnes\""), "{err}");
+    assert!(err.contains("\n  bom/inputs.csv!D2: unknown unit \"tonns\""), "{err}");
     let dir = csv_bom("energy.csv", |t| t.replace("casting,fuel", "casting,gas"));
     insta::assert_snapshot!(import_error(dir.path(), "bom"), @r#"
 error: bom/energy.csv!B2: "gas" is not a value of column "kind"
@@ -252,7 +252,8 @@ error: bom/processes.csv!H2: 7 is not a rating (dqr geographical)
 "#);
     let dir = csv_bom("energy.csv", |t| t.replace("cn-grid@2022-east,2", "cn-grid@2019,2"));
     let err = import_error(dir.path(), "bom");
-    let located = "\n  bom/energy.csv!F3: dataset cn-grid has no factor \"2019\"; it has: ";
+    let located =
+        "\n  bom/energy.csv!F3: dataset cn-grid 2026.3 has no factor \"2019\"; did you mean";
     assert!(err.contains(located), "{err}");
     let dir = csv_bom("outputs.csv", |t| t.replace("60,t", "60,kWh"));
     insta::assert_snapshot!(import_error(dir.path(), "bom"), @r#"

@@ -68,7 +68,7 @@ factor = "dataset:ipcc-2006-stationary-combustion@natural-gas-manufacturng"
 amount = 100
 unit = "GJ"
 "#), @r#"
-inventory.toml:20:10: at /processes/0/inputs/1/factor: dataset ipcc-2006-stationary-combustion 1.1.0 has no factor "natural-gas-manufacturng"; did you mean "natural-gas-manufacturing"? (it has: natural-gas-manufacturing, natural-gas-energy, bituminous-coal-manufacturing, bituminous-coal-energy, anthracite-manufacturing, coke-oven-coke-manufacturing, gas-diesel-oil, residual-fuel-oil, lpg, petroleum-coke, wood; `pcf dataset show ipcc-2006-stationary-combustion` lists them)
+inventory.toml:20:10: at /processes/0/inputs/1/factor: dataset ipcc-2006-stationary-combustion 1.1.0 has no factor "natural-gas-manufacturng"; did you mean "natural-gas-manufacturing"? (it has: natural-gas-manufacturing, natural-gas-energy, bituminous-coal-manufacturing, bituminous-coal-energy, anthracite-manufacturing, coke-oven-coke-manufacturing, gas-diesel-oil, residual-fuel-oil, lpg, petroleum-coke, wood; `pcf dataset show ipcc-2006-stationary-combustion` lists them, `pcf dataset search WORD` finds them)
   help: reference shipped datasets as dataset:ID@FACTOR (see `pcf dataset list`)
 "#);
 }
@@ -89,6 +89,6 @@ amount = 3
 unit = "kg"
 "#), @r#"
 inventory.toml:22:8: at /processes/0/inputs/1/unit: cannot convert kg (mass) to kWh (energy), the unit of the factor of "China national average electricity carbon footprint factor (life cycle), 2024"
-  help: give the fuel's net calorific value on the input, as `ncv = "<number> MJ/kg"` (from the supplier's bill, a lab analysis or a national default), or the amount in kWh
+  help: give the electricity in a unit of energy (kWh, MWh, 万kWh, 度), as the factor's kWh
 "#);
 }

@@ -210,7 +210,7 @@ factor = "dataset:ipcc-2006-stationary-combustion@natural-gas-manufacturing"
 amount = 120000
 unit = "Nm3"
 "#), @r#"
-inventory.toml: at /processes/0/inputs/0/unit: cannot convert Nm3 (normal volume) to TJ (energy), the unit of the factor of "Natural gas"; ncv 48 TJ/Gg (factor dataset.ipcc-2006-stationary-combustion.natural-gas-manufacturing) leads from Nm3 to no unit of energy
+inventory.toml:18:8: at /processes/0/inputs/0/unit: cannot convert Nm3 (normal volume) to TJ (energy), the unit of the factor of "Natural gas"; ncv 48 TJ/Gg (factor dataset.ipcc-2006-stationary-combustion.natural-gas-manufacturing) leads from Nm3 to no unit of energy
   help: give the density on the input (`density = "<number> kg/Nm3"`), which with the net calorific value per mass converts it, or the net calorific value per Nm3 (`ncv = "<number> MJ/Nm3"`)
 "#);
     insta::assert_snapshot!(error(r#"
@@ -220,7 +220,7 @@ factor = "grid"
 amount = 100
 unit = "kwhr"
 "#), @r#"
-inventory.toml: at /processes/0/inputs/0/unit: unknown unit "kwhr"; did you mean "kWh"? (known units: g, kg, t, kt, J, kJ, MJ, GJ, TJ, Wh, kWh, MWh, GWh, 万kWh, kgce, tce, 万tce, Gg, ml, l, m3, 万m3, Nm3, 万Nm3, m2, piece, kgkm, tkm)
+inventory.toml:17:8: at /processes/0/inputs/0/unit: unknown unit "kwhr"; did you mean "kWh"? (known units: g, kg, t, kt, J, kJ, MJ, GJ, TJ, Wh, kWh, MWh, GWh, 万kWh, kgce, tce, 万tce, Gg, ml, l, m3, 万m3, Nm3, 万Nm3, m2, piece, kgkm, tkm, USD)
   help: use one of the listed unit symbols
 "#);
     insta::assert_snapshot!(error(r#"
@@ -231,7 +231,7 @@ amount = 100
 unit = "Nm3"
 ncv = "38.9 MJ"
 "#), @r#"
-inventory.toml: at /processes/0/inputs/0/ncv: "38.9 MJ" is not a ratio such as "38.931 MJ/Nm3" or "0.7174 kg/Nm3": no `/` between units
+inventory.toml:18:7: at /processes/0/inputs/0/ncv: "38.9 MJ" is not a ratio such as "38.931 MJ/Nm3" or "0.7174 kg/Nm3": no `/` between units
   help: write a number, a space and two units: "38.931 MJ/Nm3", "48.0 TJ/Gg", "0.84 t/m3"
 "#);
     insta::assert_snapshot!(error(r#"
@@ -242,7 +242,7 @@ amount = 100
 unit = "m3"
 ncv = "38.931 MJ/Nm3"
 "#), @r#"
-inventory.toml: at /processes/0/inputs/0/unit: cannot convert m3 (volume) to TJ (energy), the unit of the factor of "Natural gas, stationary combustion, manufacturing industries and construction"; ncv 38.931 MJ/Nm3 (the input) leads from m3 to no unit of energy
+inventory.toml:17:8: at /processes/0/inputs/0/unit: cannot convert m3 (volume) to TJ (energy), the unit of the factor of "Natural gas, stationary combustion, manufacturing industries and construction"; ncv 38.931 MJ/Nm3 (the input) leads from m3 to no unit of energy
   help: a normal cubic metre (Nm3, 0 °C and 101.325 kPa) is not a cubic metre at metering conditions: give the amount in Nm3 (converted with the meter's temperature and pressure), or properties per m3
 "#);
 }
@@ -257,5 +257,16 @@ fn every_shipped_ncv_and_density_parses() {
                 assert!(r.value > 0.0);
             }
         }
+    }
+}
+
+#[test]
+fn docs_inventory_lists_every_unit() {
+    let docs = std::fs::read_to_string(crate::util::root().join("docs/inventory.md")).unwrap();
+    for symbol in pcf::units::Unit::symbols() {
+        assert!(
+            docs.contains(&format!("`{symbol}`")),
+            "docs/inventory.md does not list `{symbol}`"
+        );
     }
 }

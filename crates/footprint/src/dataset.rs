@@ -457,6 +457,7 @@ pub fn expand(document: &mut Value) -> Result<Vec<DatasetRef>, Error> {
 
 /// [`expand`], with the JSON pointer of the reference an error is about (the first place it
 /// is written).
+#[allow(clippy::result_large_err)] // taken once per inventory load, on the error path
 pub(crate) fn expand_located(document: &mut Value) -> Result<Vec<DatasetRef>, (String, Error)> {
     let mut used: BTreeMap<String, Dataset> = BTreeMap::new();
     let mut added: Vec<Value> = Vec::new();
@@ -575,6 +576,7 @@ struct Reference {
     pointer: String,
 }
 
+#[allow(clippy::result_large_err)] // as expand_located
 fn rewrite(
     value: Option<&mut Value>,
     pointer: String,

@@ -133,9 +133,9 @@ fn toml_to_json(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Location {
     /// Line.
-    pub line: usize,
+    pub line: u32,
     /// Column, in characters.
-    pub column: usize,
+    pub column: u32,
 }
 
 impl std::fmt::Display for Location {
@@ -172,7 +172,7 @@ pub fn locate(text: &str, pointer: &str) -> Option<Location> {
     }
     let span = found?;
     let (line, column) = line_column(text, span.start);
-    Some(Location { line, column })
+    Some(Location { line: u32::try_from(line).ok()?, column: u32::try_from(column).ok()? })
 }
 
 /// The values a JSON Schema allows at an instance `pointer` when they are a closed list

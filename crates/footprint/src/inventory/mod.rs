@@ -4,6 +4,8 @@
 //! (units converted, references turned into indices). Every error names the file and the
 //! JSON pointer of the offending value.
 
+mod convert;
+mod load;
 pub mod raw;
 pub(crate) mod resolve;
 mod supplier;
@@ -410,7 +412,7 @@ impl Inventory {
     /// Validates and resolves inventory text; `path` names the file in errors, picks the
     /// format by extension and anchors relative paths of suppliers' declarations.
     pub fn from_str(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
-        resolve::load(path, text)
+        load::load(path, text)
     }
 
     /// The index of a product by id.

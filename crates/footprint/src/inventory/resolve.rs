@@ -3,167 +3,24 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::OnceLock;
 
+use super::convert::ConvertInput;
 use super::raw::{self, InputKind, RawInventory, RawQuality, SourceType, Stage};
 use super::supplier::SupplierDeclaration;
 use super::{
-    Conversion, Emission, Factor, Gas, Input, Instrument, Inventory, InventoryError, Meta, Output,
-    Process, Product, ProductId, Quality, Source,
+    Emission, Factor, Gas, Input, Instrument, Inventory, InventoryError, Meta, Output, Process,
+    Product, ProductId, Quality, Source,
 };
-use crate::document::{allowed_values, parse_document, pointer_or_root};
-use crate::units::{Dimension, Ratio, Unit};
+use crate::units::{Dimension, Unit};
 
-/// At most this many schema violations are listed.
-const MAX_SCHEMA_PROBLEMS: usize = 20;
-
-pub(super) fn load(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
-    load_unlocated(path, text).map_err(|e| locate(e, text))
-}
-
-/// The error with the line and column of the value it is about, in a TOML file.
-fn locate(mut e: InventoryError, text: &str) -> InventoryError {
-    match &mut e {
-        InventoryError::Invalid { at, pointer, .. } => {
-            *at = crate::document::locate(text, pointer);
-        }
-        InventoryError::Schema { file, problems } => {
-            for p in problems.iter_mut() {
-                let Some((pointer, message)) = p.split_once(": ") else { continue };
-                if let Some(l) = crate::document::locate(text, pointer) {
-                    *p = format!("{pointer} ({file}{l}): {message}");
-                }
-            }
-        }
-        _ => {}
-    }
-    e
-}
-
-fn load_unlocated(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
-    let file = path.display().to_string();
-    let original = parse_document(&file, path, text)?;
-    // `dataset:ID@FACTOR` references become ordinary factors carrying the shipped dataset's
-    // value, source and licence; the datasets used are pinned by digest. Without references
-    // the document is the original (no copy: large inventories are large documents).
-    let mut expanded = None;
-    let mut datasets = Vec::new();
-    if mentions_dataset(&original) {
-        let mut document = original.clone();
-        datasets = crate::dataset::expand_located(&mut document).map_err(|(pointer, e)| {
-            InventoryError::Invalid {
-                file: file.clone(),
-                at: None,
-                pointer,
-                problem: e.to_string(),
-                help: "reference shipped datasets as dataset:ID@FACTOR (see `pcf dataset list`)"
-                    .into(),
-            }
-        })?;
-        expanded = Some(document);
-    }
-    let document = expanded.as_ref().unwrap_or(&original);
-    check_schema(&file, document)?;
-    let raw = <RawInventory as serde::Deserialize>::deserialize(document).map_err(|e| {
-        InventoryError::Schema { file: file.clone(), problems: vec![format!("/: {e}")] }
-    })?;
-    let digest = pcf_base::canonical::digest(&original).map_err(|e| InventoryError::Invalid {
-        file: file.clone(),
-        at: None,
-        pointer: "/".into(),
-        problem: e.to_string(),
-        help: "keep numbers within the range JSON tools agree on".into(),
-    })?;
-    let base = path.parent().unwrap_or(Path::new("."));
-    let mut inventory = Resolver { file, base, raw: &raw }.resolve(path, digest, original)?;
-    inventory.datasets = datasets;
-    Ok(inventory)
-}
-
-/// A validator's message for people: a value outside a closed list names the allowed values
-/// (and the nearest one) instead of "is not valid under any of the schemas listed in the
-/// 'oneOf' keyword".
-fn schema_message(
-    schema: &serde_json::Value,
-    pointer: &str,
-    e: &jsonschema::ValidationError<'_>,
-) -> String {
-    use jsonschema::error::ValidationErrorKind as K;
-    let closed = matches!(
-        e.kind(),
-        K::OneOfNotValid { .. } | K::AnyOf { .. } | K::Enum { .. } | K::Constant { .. }
-    );
-    let allowed = if closed { allowed_values(schema, pointer) } else { Vec::new() };
-    if allowed.is_empty() {
-        return e.to_string();
-    }
-    let written = e.instance();
-    let near = written
-        .as_str()
-        .and_then(|w| crate::text::nearest(w, allowed.iter().map(String::as_str)))
-        .map(|n| format!("; did you mean {n:?}?"))
-        .unwrap_or_default();
-    format!("{written} is not one of the allowed values{near} (allowed: {})", allowed.join(", "))
-}
-
-/// Whether any string of the document starts like a `dataset:` reference.
-fn mentions_dataset(v: &serde_json::Value) -> bool {
-    use serde_json::Value as J;
-    match v {
-        J::String(s) => s.starts_with(crate::dataset::REFERENCE_PREFIX),
-        J::Array(a) => a.iter().any(mentions_dataset),
-        J::Object(o) => o.values().any(mentions_dataset),
-        _ => false,
-    }
-}
-
-fn check_schema(file: &str, document: &serde_json::Value) -> Result<(), InventoryError> {
-    static VALIDATOR: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
-    let validator = VALIDATOR
-        .get_or_init(|| jsonschema::validator_for(&super::schema()).map_err(|e| e.to_string()));
-    let validator = match validator {
-        Ok(v) => v,
-        Err(e) => {
-            return Err(InventoryError::Schema {
-                file: file.into(),
-                problems: vec![format!("/: the built-in schema does not compile: {e}")],
-            });
-        }
-    };
-    let schema = super::schema();
-    let problems: Vec<String> = validator
-        .iter_errors(document)
-        .take(MAX_SCHEMA_PROBLEMS)
-        .map(|e| {
-            let pointer = e.instance_path().as_str().to_string();
-            format!("{}: {}", pointer_or_root(&pointer), schema_message(&schema, &pointer, &e))
-        })
-        .collect();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(InventoryError::Schema { file: file.into(), problems })
-    }
-}
-
-/// What [`Resolver::convert_input`] converts.
-struct ConvertInput<'a> {
-    at: &'a str,
-    input: &'a raw::RawInput,
-    name: &'a str,
-    from: Unit,
-    to: Unit,
-    factor: Option<&'a Factor>,
-}
-
-struct Resolver<'a> {
-    file: String,
-    base: &'a Path,
-    raw: &'a RawInventory,
+pub(super) struct Resolver<'a> {
+    pub(super) file: String,
+    pub(super) base: &'a Path,
+    pub(super) raw: &'a RawInventory,
 }
 
 impl Resolver<'_> {
-    fn invalid(&self, pointer: String, problem: String, help: &str) -> InventoryError {
+    pub(super) fn invalid(&self, pointer: String, problem: String, help: &str) -> InventoryError {
         InventoryError::Invalid {
             file: self.file.clone(),
             at: None,
@@ -180,7 +37,7 @@ impl Resolver<'_> {
     }
 
     /// Factor converting `amount` in `from` into `to`, or a unit-mismatch error.
-    fn convert(
+    pub(super) fn convert(
         &self,
         pointer: String,
         from: Unit,
@@ -196,152 +53,7 @@ impl Resolver<'_> {
         })
     }
 
-    /// A ratio property (`ncv`, `density`), if written.
-    fn ratio(&self, pointer: String, text: Option<&str>) -> Result<Option<Ratio>, InventoryError> {
-        text.map(|t| {
-            t.parse::<Ratio>().map_err(|e| {
-                self.invalid(
-                    pointer,
-                    e.to_string(),
-                    "write a number, a space and two units: \"38.931 MJ/Nm3\", \"48.0 TJ/Gg\", \"0.84 t/m3\"",
-                )
-            })
-        })
-        .transpose()
-    }
-
-    /// The factor converting an input's amount into `to`: directly within a dimension, or
-    /// across dimensions through the input's net calorific value and density, then the
-    /// factor's (one or two steps: Nm3 -> TJ; t -> TJ; m3 -> kg -> TJ), recorded.
-    fn convert_input(
-        &self,
-        c: ConvertInput<'_>,
-    ) -> Result<(f64, Option<Conversion>), InventoryError> {
-        let what = format!("{:?}", c.name);
-        if c.from.dimension() == c.to.dimension() {
-            return Ok((self.convert(format!("{}/unit", c.at), c.from, c.to, &what)?, None));
-        }
-        let mut properties: Vec<(Ratio, String)> = Vec::new();
-        for (field, text) in [("ncv", &c.input.ncv), ("density", &c.input.density)] {
-            if let Some(r) = self.ratio(format!("{}/{field}", c.at), text.as_deref())? {
-                properties.push((r, format!("{field} {r} (the input)")));
-            }
-        }
-        if let Some(f) = c.factor {
-            for (field, r) in [("ncv", f.ncv), ("density", f.density)] {
-                let overridden = match field {
-                    "ncv" => c.input.ncv.is_some(),
-                    _ => c.input.density.is_some(),
-                };
-                if let (Some(r), false) = (r, overridden) {
-                    properties.push((r, format!("{field} {r} (factor {})", f.id)));
-                }
-            }
-        }
-        // Breadth-first over at most two properties, each used once.
-        let mut paths: Vec<(Unit, f64, Vec<usize>)> = vec![(c.from, 1.0, Vec::new())];
-        for _ in 0..2 {
-            let mut next = Vec::new();
-            for (unit, k, used) in &paths {
-                for (i, (r, _)) in properties.iter().enumerate() {
-                    if used.contains(&i) {
-                        continue;
-                    }
-                    if let Some((u, step)) = r.step(*unit) {
-                        let mut used = used.clone();
-                        used.push(i);
-                        if u.dimension() == c.to.dimension() {
-                            let k = k * step * u.factor_to(c.to).unwrap_or(f64::NAN);
-                            let amount = c.input.amount;
-                            return Ok((
-                                k,
-                                Some(Conversion {
-                                    pointer: c.at.to_string(),
-                                    input: c.name.to_string(),
-                                    from: format!("{amount} {}", c.from),
-                                    to: format!("{} {}", amount * k, c.to),
-                                    via: used.iter().map(|&i| properties[i].1.clone()).collect(),
-                                }),
-                            ));
-                        }
-                        next.push((u, k * step, used));
-                    }
-                }
-            }
-            paths = next;
-        }
-        let volumes = [Dimension::Volume, Dimension::NormalVolume];
-        let normal_mixup = volumes.contains(&c.from.dimension())
-            && properties.iter().any(|(r, _)| {
-                let d = r.denominator.dimension();
-                volumes.contains(&d) && d != c.from.dimension()
-            });
-        let ncv_per_mass = properties.iter().any(|(r, _)| {
-            r.numerator.dimension() == Dimension::Energy
-                && r.denominator.dimension() == Dimension::Mass
-        });
-        let energy = [c.from.dimension(), c.to.dimension()].contains(&Dimension::Energy);
-        let material = if c.from.dimension() == Dimension::Energy { c.to } else { c.from };
-        let needs = if c.input.kind == InputKind::Electricity {
-            format!(
-                "give the electricity in a unit of energy (kWh, MWh, 万kWh, 度), as the factor's {}",
-                c.to
-            )
-        } else if normal_mixup {
-            format!(
-                "a normal cubic metre (Nm3, 0 °C and 101.325 kPa) is not a cubic metre at \
-                 metering conditions: give the amount in Nm3 (converted with the meter's \
-                 temperature and pressure), or properties per {}",
-                c.from
-            )
-        } else if energy && volumes.contains(&material.dimension()) && ncv_per_mass {
-            format!(
-                "give the density on the input (`density = \"<number> kg/{material}\"`), which \
-                 with the net calorific value per mass converts it, or the net calorific value \
-                 per {material} (`ncv = \"<number> MJ/{material}\"`)"
-            )
-        } else if energy {
-            format!(
-                "give the fuel's net calorific value on the input, as `ncv = \"<number> \
-                 MJ/{material}\"` (from the supplier's bill, a lab analysis or a national \
-                 default), or the amount in {}",
-                c.to
-            )
-        } else if [c.from.dimension(), c.to.dimension()].contains(&Dimension::Mass) {
-            format!(
-                "give the density on the input, as `density = \"<number> kg/{}\"`, or the \
-                 amount in {}",
-                if c.from.dimension() == Dimension::Mass { c.to } else { c.from },
-                c.to
-            )
-        } else {
-            format!("give the amount in a unit of {}", c.to.dimension())
-        };
-        Err(self.invalid(
-            format!("{}/unit", c.at),
-            format!(
-                "cannot convert {} ({}) to {} ({}), the unit of the factor of {what}{}",
-                c.from,
-                c.from.dimension(),
-                c.to,
-                c.to.dimension(),
-                if properties.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "; {} lead{} from {} to no unit of {}",
-                        properties.iter().map(|p| p.1.as_str()).collect::<Vec<_>>().join(" and "),
-                        if properties.len() == 1 { "s" } else { "" },
-                        c.from,
-                        c.to.dimension()
-                    )
-                }
-            ),
-            &needs,
-        ))
-    }
-
-    fn resolve(
+    pub(super) fn resolve(
         self,
         path: &Path,
         digest: pcf_base::digest::Digest,
@@ -922,6 +634,7 @@ fn quality(q: &RawQuality, default_source: SourceType, parent: Option<&Quality>)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::document::parse_document;
 
     #[test]
     fn every_declared_unit_has_a_unit() {
