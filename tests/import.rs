@@ -14,7 +14,7 @@ use pcf::inventory::Inventory;
 use pcf::methodology::Methodology;
 use pcf::spreadsheet;
 
-use crate::util::{pcf, root, stderr, stdout};
+use crate::util::{copy_dir, pcf, root, stderr, stdout};
 
 /// Runs `pcf` in `dir`; its stdout, or a failed test with its stderr.
 fn ok(dir: &Path, args: &[&str]) -> String {
@@ -177,19 +177,6 @@ fn die_cast_housing_from_the_spreadsheet_to_a_verified_declaration() {
     let pf = &declaration["credentialSubject"]["productFootprint"];
     let declared: f64 = pf["pcf"]["pcfExcludingBiogenicUptake"].as_str().unwrap().parse().unwrap();
     assert!((declared - housing).abs() < 0.005, "{declared} vs {housing}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            fs::copy(e.path(), target).unwrap();
-        }
-    }
 }
 
 /// A CSV folder `bom/` in a new temporary directory, from the die-cast housing's, with

@@ -9,7 +9,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use crate::util::root;
+use crate::util::{copy_dir, root};
 
 /// The command lines of the `sh` blocks in the README section headed `heading`.
 fn commands(readme: &str, heading: &str) -> Vec<String> {
@@ -28,19 +28,6 @@ fn commands(readme: &str, heading: &str) -> Vec<String> {
     }
     assert!(!out.is_empty(), "no commands under {heading:?}");
     out
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            fs::copy(e.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -10,15 +10,21 @@ pub fn nearest<'a>(written: &str, names: impl IntoIterator<Item = &'a str>) -> O
         .into_iter()
         .map(|name| {
             let candidate: Vec<char> = name.to_lowercase().chars().collect();
-            (edit_distance(&lower, &candidate), name)
+            (distance(&lower, &candidate), name)
         })
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, _)| d)
         .map(|(_, name)| name)
 }
 
-/// Levenshtein distance.
-fn edit_distance(a: &[char], b: &[char]) -> usize {
+/// Levenshtein distance between two strings, by characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    distance(&a, &b)
+}
+
+fn distance(a: &[char], b: &[char]) -> usize {
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {
         let mut diagonal = row[0];
@@ -43,5 +49,7 @@ mod tests {
         assert_eq!(nearest("LPG", names), Some("lpg"));
         assert_eq!(nearest("wod", names), Some("wood"));
         assert_eq!(nearest("coal", names), None);
+        assert_eq!(edit_distance("amount", "amout"), 1);
+        assert_eq!(edit_distance("unit", "units"), 1);
     }
 }

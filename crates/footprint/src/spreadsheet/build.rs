@@ -182,7 +182,9 @@ impl Builder<'_> {
                 let near = sheet
                     .columns
                     .iter()
-                    .map(|c| (distance(&key, &layout::header_key(c.header)), c.header))
+                    .map(|c| {
+                        (crate::text::edit_distance(&key, &layout::header_key(c.header)), c.header)
+                    })
                     .min();
                 let hint = match near {
                     Some((d, h)) if d <= 3 => format!("did you mean \"{h}\"? "),
@@ -631,20 +633,6 @@ fn headers(sheet: &Sheet) -> String {
     sheet.columns.iter().map(|c| format!("\"{}\"", c.header)).collect::<Vec<_>>().join(", ")
 }
 
-/// Edit distance between two short strings.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -667,11 +655,5 @@ mod tests {
         assert_eq!(serial_date(45658.0), "2025-01-01");
         assert_eq!(serial_date(46022.0), "2025-12-31");
         assert_eq!(serial_date(61.0), "1900-03-01");
-    }
-
-    #[test]
-    fn distances() {
-        assert_eq!(distance("amount", "amout"), 1);
-        assert_eq!(distance("unit", "units"), 1);
     }
 }
