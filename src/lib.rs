@@ -29,7 +29,7 @@ pub mod error;
 pub use pcf_base::{atomic, canonical, digest, time};
 pub use pcf_exchange as exchange;
 pub use pcf_footprint::{
-    certificate, credential, engine, graph, inventory, lci, methodology, report, solver,
+    certificate, credential, document, engine, graph, inventory, lci, methodology, report, solver,
     spreadsheet, template, units,
 };
 

@@ -198,9 +198,9 @@ fn audit_names_a_changed_factor() {
 /// pact-3.0 as a version 9.0.0 that moves to location-based electricity and an AR5 N2O value.
 fn pact_v120(dir: &Path) -> PathBuf {
     let text = Methodology::shipped("pact-3.0").unwrap().text;
-    assert!(text.contains("version = \"1.2.0\""));
+    assert!(text.contains("version = \"1.3.0\""));
     let changed = text
-        .replace("version = \"1.2.0\"", "version = \"9.0.0\"")
+        .replace("version = \"1.3.0\"", "version = \"9.0.0\"")
         .replace("accounting = \"market-based\"", "accounting = \"location-based\"")
         .replace("n2o = 273.0", "n2o = 265.0")
         .replace("# Version 1.1.0 lowers", "# reformatted comment: Version 1.1.0 lowers");
@@ -221,10 +221,10 @@ fn methodology_diff_by_meaning_with_product_impact() {
     let lines: Vec<String> =
         d.changes.iter().map(|c| format!("{}: {:?} -> {:?}", c.path, c.old, c.new)).collect();
     insta::assert_snapshot!(lines.join("\n"), @r#"
-    /electricity/accounting: Some(String("market-based")) -> Some(String("location-based"))
-    /gwp/factors/n2o: Some(Number(273.0)) -> Some(Number(265.0))
-    /version: Some(String("1.2.0")) -> Some(String("9.0.0"))
-    "#);
+/electricity/accounting: Some(String("market-based")) -> Some(String("location-based"))
+/gwp/factors/n2o: Some(Number(273.0)) -> Some(Number(265.0))
+/version: Some(String("1.3.0")) -> Some(String("9.0.0"))
+"#);
     // Same rules, other formatting: no change.
     assert!(diff::diff(&a, &a).changes.is_empty());
 

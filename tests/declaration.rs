@@ -1059,7 +1059,7 @@ fn methodology_with_one_byte_changed_is_unknown_until_bundled_and_checked_by_dig
     assert_eq!(code, 1);
     let m = check(&report, "methodology");
     assert_eq!(m.status, Fail, "{report}");
-    assert!(m.detail.starts_with("pact-3.0 1.2.0 ("), "{}", m.detail);
+    assert!(m.detail.starts_with("pact-3.0 1.3.0 ("), "{}", m.detail);
     assert!(m.detail.contains("unknown"), "{}", m.detail);
 }
 

@@ -220,7 +220,7 @@ error: bom/energy.csv!A4: no process "machning" on sheet Processes
     let dir = csv_bom("inputs.csv", |t| t.replace("unit,product", "units,product"));
     insta::assert_snapshot!(import_error(dir.path(), "bom"), @r#"
 error: bom/inputs.csv!D1: unknown column "units" on sheet Inputs
-  help: did you mean "unit"? the columns of Inputs are: "process", "material", "amount", "unit", "product (made here)", "supplier declaration", "factor", "stage", "cbam precursor", "excluded because", "data source", "dqr technological", "dqr temporal", "dqr geographical" (a column headed "note..." is ignored)
+  help: did you mean "unit"? the columns of Inputs are: "process", "material", "amount", "unit", "product (made here)", "supplier declaration", "factor", "density", "stage", "cbam precursor", "excluded because", "data source", "dqr technological", "dqr temporal", "dqr geographical" (a column headed "note..." is ignored)
 "#);
     let dir = csv_bom("inputs.csv", |t| t.replace(",,,adc12-ingot", ",casting,,adc12-ingot"));
     insta::assert_snapshot!(import_error(dir.path(), "bom"), @r#"

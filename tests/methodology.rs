@@ -273,7 +273,7 @@ fn digest_changes_with_any_rule() {
         ("iso-14067-2018", "per_input_percent = 1.0", "per_input_percent = 2.0"),
         ("eu-cbam-2026", "split_direct_indirect = true", "split_direct_indirect = false"),
         ("eu-cbam-2026", "uncovered = \"grid\"", "uncovered = \"residual-mix\""),
-        ("ghg-protocol-product-2011", "version = \"1.1.0\"", "version = \"1.1.1\""),
+        ("ghg-protocol-product-2011", "version = \"1.2.0\"", "version = \"1.2.1\""),
         ("gb-t-24067-2024", "require_serial = true", "require_serial = false"),
         (
             "gb-t-24067-2024",
@@ -342,12 +342,12 @@ fn methodology_hash_is_sha256_of_the_canonical_json() {
                 format!("{} {} {}", m.id(), m.version(), m.digest())
             })
             .collect();
-    insta::assert_snapshot!(pinned.join("\n"), @r"
-    iso-14067-2018 1.2.0 sha256:5e960eb7ae14181a47b976479bff1b2308cc8b6b9354a262aa4fdcba947f8a62
-    ghg-protocol-product-2011 1.1.0 sha256:8f9beeefed671c37533bff9e55106b5779fa6f288a5cea55205cfe0d37ebb904
-    eu-cbam-2026 2.2.0 sha256:6087e0763446b210f432c01353261c1c778434913671f28425b11545026272bb
-    gb-t-24067-2024 1.2.0 sha256:1b619a91ec77004068a1f5b373f7a6a151891451749b52c89bc5c28e41c686ea
-    ");
+    insta::assert_snapshot!(pinned.join("\n"), @r#"
+iso-14067-2018 1.3.0 sha256:ded531e57d3ee2d86435b7cb20886ae34417c7f963fbef6857887dccc0fa0c09
+ghg-protocol-product-2011 1.2.0 sha256:3504f9c1192c24890f9f29b3663d924a5b2c8702521a055fdefd14c72bc13a9d
+eu-cbam-2026 2.3.0 sha256:7b4a2d4901b26070ff8a8f1606d5ba5d1a96ead1c1600e7905466645e2673403
+gb-t-24067-2024 1.3.0 sha256:d5f9170f5ef547e7686e477d68d30151a737dfb76f1609267bb74b6f0f60e565
+"#);
     // The released 1.0.0 of eu-cbam-2026, archived byte for byte, keeps its digest (the
     // optional [cbam] section of 2.0.0 does not change how older files parse).
     let archived =
@@ -468,7 +468,9 @@ fn default_allocation_outside_allowed_is_rejected() {
         "default = \"mass\"\nallowed = [\"system-expansion\", \"mass\", \"physical\", \"economic\"]",
         "default = \"economic\"\nallowed = [\"mass\", \"physical\"]",
     );
-    insta::assert_snapshot!(msg, @"[TMP]/iso-14067-2018.toml: allocation.default Economic is not among allocation.allowed");
+    insta::assert_snapshot!(msg, @r#"
+[TMP]/iso-14067-2018.toml: allocation.default "economic" is not among allocation.allowed (mass, physical)
+"#);
 }
 
 #[test]
@@ -502,7 +504,7 @@ fn other_bad_files_are_rejected_clearly() {
     "#);
     let msg = bad("iso-14067-2018", "per_input_percent = 1.0", "per_input_percent = 10.0");
     insta::assert_snapshot!(msg, @"[TMP]/iso-14067-2018.toml: cutoff thresholds must be percentages with per_input_percent <= cumulative_percent");
-    let msg = bad("iso-14067-2018", "version = \"1.2.0\"", "version = 1.2.0");
+    let msg = bad("iso-14067-2018", "version = \"1.3.0\"", "version = 1.3.0");
     insta::assert_snapshot!(msg, @"[TMP]/iso-14067-2018.toml:13:14: invalid float, expected nothing");
     let err = Methodology::resolve("iso-14067").unwrap_err();
     assert_eq!(err, MethodologyError::Unknown { id: "iso-14067".into() });
@@ -600,7 +602,7 @@ fn methodology_diff_of_a_real_pair_with_effects_derived_by_hand() {
     // (so the GECs no longer count), and a new version number.
     let mut text = a.text.clone();
     for (from, to) in [
-        ("version = \"1.2.0\"", "version = \"9.0.0\""),
+        ("version = \"1.3.0\"", "version = \"9.0.0\""),
         ("n2o = 273.0", "n2o = 265.0"),
         ("accounting = \"market-based\"", "accounting = \"location-based\""),
     ] {
@@ -614,7 +616,7 @@ fn methodology_diff_of_a_real_pair_with_effects_derived_by_hand() {
         d.changes.iter().map(|c| (c.path.as_str(), c.section.as_str(), &c.old, &c.new)).collect();
     let (market, location) = (Some(json!("market-based")), Some(json!("location-based")));
     let (n2o_a, n2o_b) = (Some(json!(273.0)), Some(json!(265.0)));
-    let (v_a, v_b) = (Some(json!("1.2.0")), Some(json!("9.0.0")));
+    let (v_a, v_b) = (Some(json!("1.3.0")), Some(json!("9.0.0")));
     assert_eq!(
         changes,
         [

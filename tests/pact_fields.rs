@@ -100,12 +100,12 @@ fn unknown_fossil_carbon_content_and_packaging_are_refused_not_declared_zero() {
         let inv = probe(&format!("{STEEL}\npackaging_emissions_included = false"), GAS, &factors);
         let err = declare(dir.path(), &inv, m).unwrap_err();
         assert!(err.contains("PACT requires the fossil carbon content"), "{m}: {err}");
-        assert!(err.contains("add fossil_carbon_content"), "{m}: {err}");
+        assert!(err.contains("add `fossil_carbon_content`"), "{m}: {err}");
     }
     let inv = probe(&format!("{STEEL}\nfossil_carbon_content = 0.002"), GAS, &factors);
     let err = declare(dir.path(), &inv, "pact-3.0").unwrap_err();
     assert!(err.contains("packagingEmissionsIncluded"), "{err}");
-    assert!(err.contains("add packaging_emissions_included = true or false"), "{err}");
+    assert!(err.contains("add `packaging_emissions_included = true` or `false`"), "{err}");
 
     // Stated, both are written as stated (0.002 kg C at 6 places; the flag as given).
     for included in [false, true] {

@@ -270,3 +270,46 @@ fn docs_inventory_lists_every_unit() {
         );
     }
 }
+
+#[test]
+fn calorific_values_and_densities_round_trip_through_the_spreadsheet_layout() {
+    // The diesel and the gas of the tests above, on one process: exported as CSV (the Energy
+    // sheet carries `net calorific value` and `density`), imported back, then read directly
+    // as a CSV folder; every route is the same document and the same footprint.
+    let (dir, path) = inventory(
+        r#"
+[[processes.inputs]]
+kind = "fuel"
+name = "Diesel, forklifts"
+factor = "dataset:ipcc-2006-stationary-combustion@gas-diesel-oil"
+amount = 2000
+unit = "litres"
+density = "0.84 kg/l"
+
+[[processes.inputs]]
+kind = "fuel"
+name = "Natural gas, melting furnace"
+factor = "dataset:ipcc-2006-stationary-combustion@natural-gas-manufacturing"
+amount = 120000
+unit = "Nm3"
+ncv = "389.31 GJ/万Nm3"
+"#,
+    );
+    let d = dir.path();
+    let out = pcf(d, &["export", "inventory.toml", "--out", "bom"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let energy = std::fs::read_to_string(d.join("bom/energy.csv")).unwrap();
+    assert!(energy.contains("389.31 GJ/万Nm3") && energy.contains("0.84 kg/l"), "{energy}");
+    let out = pcf(d, &["import", "bom", "--out", "again.toml"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let a = Inventory::load(&path).unwrap();
+    let b = Inventory::load(&d.join("again.toml")).unwrap();
+    let c = pcf::spreadsheet::load(&d.join("bom")).unwrap();
+    assert_eq!((a.digest, a.digest), (b.digest, c.digest));
+    let (fa, fb) = (run(&path).unwrap(), run(&d.join("again.toml")).unwrap());
+    assert_eq!(fa.products[0].totals, fb.products[0].totals);
+    assert_eq!(fa.conversions.len(), 2);
+    assert_eq!(fa.conversions, fb.conversions);
+    let footprint = stdout(&pcf(d, &["footprint", "bom"]));
+    assert!(footprint.contains(" Nm3 of Natural gas, melting furnace = "), "{footprint}");
+}

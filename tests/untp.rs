@@ -155,8 +155,8 @@ fn passport_figures_and_link_trace_to_the_declaration() {
         card["reportingStandard"],
         json!({
             "type": ["Standard"],
-            "id": "urn:pcf:methodology:pact-3.0:1.2.0",
-            "name": "PACT Methodology (Pathfinder Framework) v3.0 (pcf methodology pact-3.0 1.2.0)",
+            "id": "urn:pcf:methodology:pact-3.0:1.3.0",
+            "name": "PACT Methodology (Pathfinder Framework) v3.0 (pcf methodology pact-3.0 1.3.0)",
             "issuingParty": {
                 "id": "urn:pcf:publisher:wbcsd-partnership-for-carbon-transparency",
                 "name": "WBCSD Partnership for Carbon Transparency",

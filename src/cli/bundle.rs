@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use pcf::inventory::Inventory;
 use pcf::methodology::Methodology;
 
 use super::Result;
@@ -71,7 +70,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }
     if let Some(inv) = &inventory {
-        let inv = Inventory::load(inv)?;
+        let inv = pcf::spreadsheet::load(inv)?;
         for s in &inv.suppliers {
             b.add_upstream(s.bundle.clone().unwrap_or_else(|| s.document.clone()));
         }

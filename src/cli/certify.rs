@@ -10,7 +10,6 @@ use clap::Subcommand;
 
 use pcf::certification::{self, approval, audit, certificates, diff, impact};
 use pcf::dataset::Dataset;
-use pcf::inventory::Inventory;
 use pcf::methodology::Methodology;
 use pcf::time::Instant;
 
@@ -216,7 +215,7 @@ pub fn run_methodology(command: MethodologyCommand) -> Result<ExitCode, pcf::Err
             let mb = Methodology::resolve(&b)?;
             let d = diff::diff(&ma, &mb);
             let imp = match &inventory {
-                Some(path) => Some(diff::impact(&ma, &mb, &Inventory::load(path)?, &d)?),
+                Some(path) => Some(diff::impact(&ma, &mb, &pcf::spreadsheet::load(path)?, &d)?),
                 None => None,
             };
             if json {
@@ -311,7 +310,7 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
                     message: format!("not a pcf bundle: {e}"),
                 })?);
             }
-            let inv = Inventory::load(&inventory)?;
+            let inv = pcf::spreadsheet::load(&inventory)?;
             let m = match &methodology {
                 Some(id) => Some(Methodology::resolve(id)?),
                 None => None,
@@ -364,8 +363,10 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
                 )));
             }
             let reg = open_register(&register)?;
-            let invs =
-                inventories.iter().map(|p| Inventory::load(p)).collect::<Result<Vec<_>, _>>()?;
+            let invs = inventories
+                .iter()
+                .map(|p| pcf::spreadsheet::load(p))
+                .collect::<Result<Vec<_>, _>>()?;
             let m = match &methodology {
                 Some(id) => Some(Methodology::resolve(id)?),
                 None => None,
@@ -412,7 +413,7 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
             let reg = open_register(&dir)?;
             let mut findings = Vec::new();
             for path in &record {
-                findings.extend(certificates::record(&reg, &Inventory::load(path)?)?);
+                findings.extend(certificates::record(&reg, &pcf::spreadsheet::load(path)?)?);
             }
             findings.extend(certificates::double_counting(&reg)?);
             let errors = findings.iter().filter(|f| f.is_error()).count();

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use pcf::inventory::Inventory;
 use pcf::methodology::Methodology;
 
 use super::Result;
@@ -71,7 +70,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         danger_accept_unverified_upstream,
         format,
     } = args;
-    let inv = Inventory::load(&inventory)?;
+    let inv = pcf::spreadsheet::load(&inventory)?;
     let m = Methodology::resolve(&methodology)?;
     let key = pcf::keys::read_private_key(&key)?;
     let reference_period = match reference_period {
@@ -153,7 +152,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let cp = reg.checkpoint(&key)?;
     outln!("  checkpoint {} (size {})", cp.path.display(), cp.checkpoint.size);
-    for u in d.upstream.iter().filter(|u| !u.verified) {
+    for u in d.upstream.iter().filter(|u| u.unsigned) {
+        outln!(
+            "  unsigned  upstream {} is an unsigned PACT footprint: declared as such (the buyer \
+             sees it); ask the supplier for a signed declaration",
+            u.digest
+        );
+    }
+    for u in d.upstream.iter().filter(|u| !u.verified && !u.unsigned) {
         outln!(
             "  WARNING   upstream {} recorded as unverified: {}",
             u.digest,

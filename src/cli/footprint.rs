@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use pcf::engine::{self, ChainScratch, Footprints, Model};
-use pcf::inventory::Inventory;
 use pcf::methodology::Methodology;
 use pcf::report;
 
@@ -51,7 +50,7 @@ pub struct Args {
 /// Computes and prints the footprints.
 pub fn run(args: Args) -> Result<ExitCode> {
     let Args { inventory, methodology, product, tree, json, details, svg } = args;
-    let inv = Inventory::load(&inventory)?;
+    let inv = pcf::spreadsheet::load(&inventory)?;
     let m = Methodology::resolve(&methodology)?;
     let model = Model::build(&inv, &m)?;
     let n = inv.products.len();

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use pcf::engine;
 use pcf::graph::SupplyChain;
-use pcf::inventory::Inventory;
 use pcf::methodology::Methodology;
 
 use super::Result;
@@ -27,7 +26,7 @@ pub struct Args {
 /// Prints the DOT graph.
 pub fn run(args: Args) -> Result<ExitCode> {
     let Args { inventory, product, methodology } = args;
-    let inv = Inventory::load(&inventory)?;
+    let inv = pcf::spreadsheet::load(&inventory)?;
     let chain = SupplyChain::new(&inv);
     let dot = match product {
         Some(id) => {

@@ -79,7 +79,7 @@ pub fn init(args: InitArgs) -> Result<ExitCode> {
     atomic::write_new(&file, t.text.as_bytes(), Mode::Public).map_err(|e| exists(&file, &e))?;
     outln!("wrote {} from the template {}: {}", file.display(), t.name, t.about);
     outln!(
-        "next: replace the example figures with yours, then `pcf check {0} -m {1}` and `pcf footprint {0} -m {1}`",
+        "next: replace the example figures with yours, then `pcf check {0} --for {1}` (what declaring needs) and `pcf footprint {0} -m {1}`",
         file.display(),
         t.methodology
     );
@@ -139,7 +139,7 @@ pub struct ExportArgs {
 /// Writes the inventory in the spreadsheet layout.
 pub fn export(args: ExportArgs) -> Result<ExitCode> {
     let ExportArgs { inventory, out } = args;
-    let inv = Inventory::load(&inventory)?;
+    let inv = pcf::spreadsheet::load(&inventory)?;
     let written = spreadsheet::export(&inventory.display().to_string(), &inv.document, &out)?;
     for path in written {
         outln!("wrote {}", path.display());

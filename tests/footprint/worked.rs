@@ -155,7 +155,7 @@ pub(crate) fn bracket_by_hand(g: &Gwp, market_based: bool, gec: f64) -> Bracket 
 fn steel_bracket_worked_case_pact_3_0() {
     let m = Methodology::shipped("pact-3.0").unwrap();
     assert_gwp(&m, &AR6);
-    assert_eq!(m.version(), "1.2.0");
+    assert_eq!(m.version(), "1.3.0");
     let hand = bracket_by_hand(&AR6, true, GEC_WIND);
     // Written out: stamping = 1 919 159.495 + 13 285.29906 + (429 280 + 12 960) + 27 066 kg
     // (the 400 MWh GEC at the wind default 0.0324: 12 960 kg); the blank's share 850/935 =

@@ -124,6 +124,32 @@ pub fn footprints_header(f: &Footprints) -> String {
             c.via.join(", then ")
         );
     }
+    out.push_str(&notices(&f.notices));
+    out
+}
+
+/// Warnings, then the defaults applied, one per line with the rule and what to do.
+pub fn notices(list: &[crate::engine::notices::Notice]) -> String {
+    use crate::engine::notices::Level;
+    let mut out = String::new();
+    for (level, title) in [
+        (Level::Warning, "warnings (data given but not used, or used at less than face value)"),
+        (Level::Default, "defaults applied (the methodology's rule where the inventory is silent)"),
+    ] {
+        let of: Vec<_> = list.iter().filter(|n| n.level == level).collect();
+        if of.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{title}:");
+        for n in of {
+            let _ = writeln!(
+                out,
+                "  - {} [{}; at {}]
+    {}",
+                n.message, n.rule, n.pointer, n.help
+            );
+        }
+    }
     out
 }
 
@@ -193,6 +219,11 @@ pub fn footprint(p: &Footprint) -> String {
         opt(q.geographical),
         q.rated_share.map_or("-".into(), pct)
     );
+    if !q.data_sources.is_empty() {
+        let parts: Vec<String> =
+            q.data_sources.iter().map(|d| format!("{} {}", d.class.name(), pct(d.share))).collect();
+        let _ = writeln!(out, "  data: {}", parts.join(", "));
+    }
 
     out.push('\n');
     let mut g = Table::new(&["by gas", "kg gas", "kg CO2e", "share"]);

@@ -7,7 +7,7 @@ use crate::dataset::{Dataset, REFERENCE_PREFIX};
 use crate::inventory::{Factor, Gas, Input, Instrument, Inventory, Quality, SourceType};
 use crate::methodology::{
     ClaimWithoutResidual, ElectricityAccounting, InstrumentWithoutFactor, KindMismatch,
-    Methodology, Uncovered,
+    Methodology, Uncovered, WithoutSerial,
 };
 
 use super::EngineError;
@@ -71,7 +71,27 @@ pub(super) fn apply(
         let (used, counted, mut reason) = if !kind_ok {
             (0.0, false, format!("{} does not accept this kind of instrument", m.id()))
         } else if !serial_ok {
-            (0.0, false, format!("{} requires a serial number", m.id()))
+            if rules.electricity.without_serial == Some(WithoutSerial::Error) {
+                return Err(EngineError::Rule {
+                    file: file.to_string(),
+                    pointer: format!("{}/instruments/{ni}", inp.pointer),
+                    problem: format!(
+                        "this {} instrument has no serial number; {} counts an instrument only \
+                         with its serial (`electricity.require_serial`), and refuses one without \
+                         (`electricity.without_serial = \"error\"`) rather than leave it out \
+                         unseen ({})",
+                        instrument_name(ins.kind),
+                        m.id(),
+                        rules.electricity.clause
+                    ),
+                    help:
+                        "add `serial = \"...\"` as printed on the certificate (a GEC's 证书编号), \
+                           or remove the instrument to account for the electricity at the grid \
+                           factor"
+                            .into(),
+                });
+            }
+            (0.0, false, format!("{} requires a serial number: not counted", m.id()))
         } else {
             let used = ins.quantity.min(left);
             let reason = if used < ins.quantity {
@@ -314,6 +334,7 @@ fn technology_default(
             geographical: None,
             reference_period: None,
             geography: None,
+            primary_data_share: None,
         },
         pointer: at.to_string(),
     };

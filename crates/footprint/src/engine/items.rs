@@ -3,12 +3,11 @@
 //! system-expansion credit), characterized with the methodology's GWP table and classified by
 //! carbon pool, stage, source type and (for EU CBAM) direct or indirect.
 
-use crate::inventory::{
-    Factor, Gas, GasOrigin, Inventory, Output, Quality, Source, SourceType, Stage,
-};
+use crate::inventory::{Factor, Gas, GasOrigin, Inventory, Output, Quality, Source, Stage};
 use crate::methodology::{Methodology, PurchasedInputs};
 
 use super::biogenic::non_negative;
+use super::quality::{self, Classified, DataClass};
 use super::result::ElectricityRecord;
 use super::{EngineError, ch};
 
@@ -102,6 +101,8 @@ pub struct Item {
     pub uptake: f64,
     /// Share of the item's counted CO2e that rests on primary data (0..1).
     pub primary_fraction: f64,
+    /// Where the item's data come from.
+    pub data: DataClass,
     /// DQRs (technological, temporal, geographical).
     pub dqr: Option<(f64, f64, f64)>,
     /// EU CBAM: share of the item that is direct (the rest indirect), or a declared split.
@@ -155,6 +156,7 @@ impl Item {
             luc: 0.0,
             uptake: 0.0,
             primary_fraction: 0.0,
+            data: DataClass::Secondary,
             dqr: None,
             cbam: Cbam::Direct,
             excluded: None,
@@ -257,6 +259,7 @@ impl Item {
         c[ch::UPTAKE] = self.uptake;
         c[ch::OTHER] = self.other;
         c[ch::PRIMARY] = counted * self.primary_fraction;
+        c[ch::DATA + self.data.index()] = counted;
         if let Some((t, te, g)) = self.dqr {
             c[ch::DQR_T] = t * counted;
             c[ch::DQR_TE] = te * counted;
@@ -274,20 +277,10 @@ impl Item {
         c
     }
 
-    pub(super) fn set_quality(
-        &mut self,
-        q: &Quality,
-        m: &Methodology,
-        supplier_share: Option<f64>,
-    ) {
-        self.primary_fraction = match q.source {
-            SourceType::Primary => 1.0,
-            SourceType::SupplierSpecific => match supplier_share {
-                Some(s) if m.rules.primary_data.use_supplier_share => (s / 100.0).clamp(0.0, 1.0),
-                _ => 1.0,
-            },
-            SourceType::Secondary => 0.0,
-        };
+    /// Sets the item's data class (and so its primary fraction) and its ratings.
+    pub(super) fn set_quality(&mut self, class: Classified, q: &Quality) {
+        self.data = class.class;
+        self.primary_fraction = class.primary;
         if let (Some(t), Some(te), Some(g)) = (q.technological, q.temporal, q.geographical) {
             self.dqr = Some((f64::from(t), f64::from(te), f64::from(g)));
         }
@@ -386,7 +379,7 @@ pub(super) fn build(
             };
             let mut it = Item::new(pi, label, ItemKind::Emission, p.stage, e.pointer.clone());
             it.add_gas(m, &file, &e.gas, e.kg)?;
-            it.set_quality(&e.quality, m, None);
+            it.set_quality(quality::of_quality(m, &e.quality), &e.quality);
             items.push(it);
         }
         // Uptake is zero or above (the inventory schema says so); a negative land-use change
@@ -404,7 +397,7 @@ pub(super) fn build(
                 format!("{}/biogenic_uptake", p.pointer),
             );
             it.uptake = uptake;
-            it.set_quality(&p.quality, m, None);
+            it.set_quality(quality::of_quality(m, &p.quality), &p.quality);
             items.push(it);
         }
         let pointer = format!("{}/land_use_change", p.pointer);
@@ -420,7 +413,7 @@ pub(super) fn build(
                 format!("{}/land_use_change", p.pointer),
             );
             it.luc = luc;
-            it.set_quality(&p.quality, m, None);
+            it.set_quality(quality::of_quality(m, &p.quality), &p.quality);
             items.push(it);
         }
         for inp in &p.inputs {
@@ -471,10 +464,9 @@ pub(super) fn build(
                 }
             }
             if let Some(fi) = factor_quality {
-                // Factor-based items: the factor's source type decides primary data share;
+                // Factor-based items: the one classification decides the primary data share;
                 // explicit input ratings win over the factor's.
-                let f = &inv.factors[fi];
-                let mut q = f.quality.clone();
+                let mut q = inv.factors[fi].quality.clone();
                 if inp.quality.technological.is_some()
                     && inp.quality.temporal.is_some()
                     && inp.quality.geographical.is_some()
@@ -483,17 +475,9 @@ pub(super) fn build(
                     q.temporal = inp.quality.temporal;
                     q.geographical = inp.quality.geographical;
                 }
-                // Metered energy and fuels of the company's own processes may count as primary
-                // data even with a secondary factor, if the methodology says so.
-                let own_energy =
-                    matches!(kind, ItemKind::Fuel | ItemKind::Electricity | ItemKind::Heat);
-                if own_energy
-                    && m.rules.primary_data.metered_energy_is_primary
-                    && inv.processes[pi].quality.source == SourceType::Primary
-                {
-                    q.source = SourceType::Primary;
+                if let Some(class) = quality::of_input(inv, m, pi, inp) {
+                    it.set_quality(class, &q);
                 }
-                it.set_quality(&q, m, None);
             }
             items.push(it);
         }
@@ -535,6 +519,6 @@ pub(super) fn credit(
             product.id.0, factor.id, it.uptake
         )
     })?;
-    it.set_quality(&factor.quality, m, None);
+    it.set_quality(quality::of_quality(m, &factor.quality), &factor.quality);
     Ok(it)
 }

@@ -17,6 +17,8 @@ mod breakdown;
 mod cbam;
 mod electricity;
 mod items;
+pub mod notices;
+pub mod quality;
 mod result;
 mod summary;
 mod supplier;
@@ -33,8 +35,8 @@ pub use breakdown::{TREE_DEPTH, TREE_NODES};
 
 pub use items::{Category, Item, ItemKind};
 pub use result::{
-    AllocationRecord, Contribution, ElectricityRecord, ExclusionRecord, Footprint, Footprints,
-    GasLine, Hotspot, InstrumentUse, Line, OutsideRecord, Quality, Totals,
+    AllocationRecord, Contribution, DataShare, ElectricityRecord, ExclusionRecord, Footprint,
+    Footprints, GasLine, Hotspot, InstrumentUse, Line, OutsideRecord, Quality, Totals,
 };
 pub use summary::{SAMPLED_CROSS_CHECKS, Selection, Summary};
 
@@ -100,7 +102,9 @@ pub(crate) mod ch {
     pub const INDIRECT: usize = 13;
     pub const OTHER: usize = 14;
     pub const INDIRECT_NOT_COUNTED: usize = 15;
-    pub const K: usize = 16;
+    /// The counted CO2e by data class: channel `DATA + DataClass::index()`.
+    pub const DATA: usize = 16;
+    pub const K: usize = 21;
 }
 
 /// The product-level model: every product's items and inputs per declared unit.
@@ -119,6 +123,8 @@ pub struct Model<'a> {
     pub allocations: Vec<AllocationRecord>,
     /// Electricity decisions.
     pub electricity: Vec<ElectricityRecord>,
+    /// Defaults applied and data not used ([`notices`]).
+    pub notices: Vec<notices::Notice>,
     /// The process (index) of each electricity decision.
     pub electricity_process: Vec<Option<usize>>,
     /// Each item's channels under the methodology ([`Item::channels`]), per reference period.
@@ -308,9 +314,11 @@ impl<'a> Model<'a> {
             inventory.processes.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
         let electricity_process =
             electricity.iter().map(|e| process_index.get(e.process.as_str()).copied()).collect();
+        let notices = notices::collect(inventory, methodology, &electricity);
         let mut model = Model {
             inventory,
             methodology,
+            notices,
             item_channels,
             electricity_process,
             items: model_items,

@@ -27,6 +27,10 @@ pub struct Footprints {
     /// factor per TJ), with the properties used.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conversions: Vec<crate::inventory::Conversion>,
+    /// Defaults the methodology applied where the inventory was silent, and data not used or
+    /// used at less than face value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<super::notices::Notice>,
     /// One footprint per product.
     pub products: Vec<Footprint>,
 }
@@ -146,6 +150,20 @@ pub struct Quality {
     pub geographical: Option<f64>,
     /// Share of the footprint that has ratings, percent.
     pub rated_share: Option<f64>,
+    /// Share of the footprint resting on each class of data, percent (classes with none left
+    /// out), in the order of [`super::quality::CLASSES`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_sources: Vec<DataShare>,
+}
+
+/// The share of a footprint that rests on one class of data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataShare {
+    /// The class.
+    pub class: super::quality::DataClass,
+    /// Percent of the footprint (excluding biogenic uptake).
+    pub share: f64,
 }
 
 /// A hotspot.

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{EngineError, Footprints, Model, Quality, Totals, ch};
+use super::{DataShare, EngineError, Footprints, Model, Quality, Totals, ch};
 use crate::methodology::CutoffReport;
 use crate::solver::ChainScratch;
 
@@ -78,6 +78,18 @@ impl Model<'_> {
             temporal: (w > 0.0).then(|| v(ch::DQR_TE) / w),
             geographical: (w > 0.0).then(|| v(ch::DQR_G) / w),
             rated_share: if counted > 0.0 { Some(100.0 * w / counted) } else { None },
+            data_sources: if counted > 0.0 {
+                super::quality::CLASSES
+                    .iter()
+                    .map(|c| DataShare {
+                        class: *c,
+                        share: 100.0 * v(ch::DATA + c.index()) / counted,
+                    })
+                    .filter(|d| d.share != 0.0)
+                    .collect()
+            } else {
+                Vec::new()
+            },
         };
         Ok((totals, quality))
     }
@@ -123,6 +135,7 @@ impl Model<'_> {
                 .flat_map(|p| &p.inputs)
                 .filter_map(|i| i.conversion.clone())
                 .collect(),
+            notices: self.notices.clone(),
             products: Vec::new(),
         }
     }

@@ -101,11 +101,10 @@ pub(super) fn fill(
     if let Some((dir, ind)) = d.cbam {
         it.cbam = Cbam::Split { direct: a * dir, indirect: a * ind, indirect_counted: true };
     }
-    it.set_quality(&inp.quality, m, d.primary_data_share);
+    it.set_quality(super::quality::of_supplier(m, d), &inp.quality);
     if d.primary_data_share.is_none() {
         match m.rules.primary_data.supplier_without_share {
-            None | Some(WithoutShare::Primary) => {}
-            Some(WithoutShare::Secondary) => it.primary_fraction = 0.0,
+            None | Some(WithoutShare::Primary) | Some(WithoutShare::Secondary) => {}
             Some(WithoutShare::Error) if counted => {
                 return Err(rule_error(
                     format!(

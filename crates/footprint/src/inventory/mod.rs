@@ -121,6 +121,8 @@ pub struct Quality {
     pub reference_period: Option<(String, String)>,
     /// Geography of the datum.
     pub geography: Option<String>,
+    /// Primary data share a supplier's document states for a typed-in figure, percent.
+    pub primary_data_share: Option<f64>,
 }
 
 /// A process of the reporting company.
@@ -400,7 +402,8 @@ pub enum InventoryError {
 }
 
 impl Inventory {
-    /// Reads, validates and resolves an inventory file (`.toml` or `.json`).
+    /// Reads, validates and resolves an inventory file (`.toml` or `.json`; a workbook is read
+    /// by `crate::spreadsheet::load`).
     pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
         let text = std::fs::read_to_string(path).map_err(|e| InventoryError::Read {
             file: path.display().to_string(),

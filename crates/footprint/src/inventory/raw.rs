@@ -217,6 +217,12 @@ pub struct RawQuality {
     /// The geography the datum represents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geography: Option<String>,
+    /// Percent: the primary data share a supplier's document states for a figure typed in
+    /// from it (a factor with `source = "supplier-specific"`); how it counts is the
+    /// methodology's `primary_data.supplier_typed` rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub primary_data_share: Option<f64>,
 }
 
 /// Life-cycle stages of a cradle-to-gate footprint (ISO 14067 6.3.4 / GHG Protocol Product

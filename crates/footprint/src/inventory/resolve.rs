@@ -628,6 +628,8 @@ fn quality(q: &RawQuality, default_source: SourceType, parent: Option<&Quality>)
             .map(|p| (p.start.clone(), p.end.clone()))
             .or_else(|| parent.and_then(|p| p.reference_period.clone())),
         geography: q.geography.clone().or_else(|| parent.and_then(|p| p.geography.clone())),
+        // A stated share belongs to the figure it is stated for, never inherited.
+        primary_data_share: q.primary_data_share,
     }
 }
 

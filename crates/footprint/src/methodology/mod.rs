@@ -16,7 +16,10 @@ use crate::shipped;
 use pcf_base::digest::Digest;
 
 mod rules;
-pub use rules::{OtherGwpSet, Suppliers, UptakeRule, WithoutShare, WithoutSplit, WrongSign};
+pub use rules::{
+    OtherGwpSet, Suppliers, TypedSupplierData, UnsignedSupplier, UptakeRule, WithoutSerial,
+    WithoutShare, WithoutSplit, WrongSign,
+};
 
 /// The methodology files shipped with pcf, by file name.
 const SHIPPED: &[(&str, &str)] = &[
@@ -30,47 +33,37 @@ const SHIPPED: &[(&str, &str)] = &[
     ("gb-t-24067-2024.toml", include_str!("../../../../methodologies/gb-t-24067-2024.toml")),
 ];
 
+/// `(file name, text)` of each archived file, compiled in.
+macro_rules! archived {
+    ($($name:literal),* $(,)?) => {
+        &[$((
+            concat!($name, ".toml"),
+            include_str!(concat!("../../../../methodologies/archive/", $name, ".toml")),
+        )),*]
+    };
+}
+
 /// Released versions kept so that declarations pinning them keep verifying, by file name
 /// `<id>@<version>.toml` (see `methodologies/archive/README.md`). To release a new version of a
 /// shipped file, first copy the file as released, byte for byte, to
-/// `methodologies/archive/<id>@<version>.toml` and add its line here:
-/// `("<id>@<version>.toml", include_str!("../../../../methodologies/archive/<id>@<version>.toml")),`
+/// `methodologies/archive/<id>@<version>.toml` and add its name here (`"<id>@<version>",`)
 /// then bump the version in the live file. An archived file is never edited.
-const ARCHIVED: &[(&str, &str)] = &[
-    (
-        "eu-cbam-2026@1.0.0.toml",
-        include_str!("../../../../methodologies/archive/eu-cbam-2026@1.0.0.toml"),
-    ),
-    (
-        "eu-cbam-2026@2.0.0.toml",
-        include_str!("../../../../methodologies/archive/eu-cbam-2026@2.0.0.toml"),
-    ),
-    ("pact-3.0@1.0.0.toml", include_str!("../../../../methodologies/archive/pact-3.0@1.0.0.toml")),
-    (
-        "gb-t-24067-2024@1.0.0.toml",
-        include_str!("../../../../methodologies/archive/gb-t-24067-2024@1.0.0.toml"),
-    ),
-    (
-        "iso-14067-2018@1.0.0.toml",
-        include_str!("../../../../methodologies/archive/iso-14067-2018@1.0.0.toml"),
-    ),
-    (
-        "eu-cbam-2026@2.1.0.toml",
-        include_str!("../../../../methodologies/archive/eu-cbam-2026@2.1.0.toml"),
-    ),
-    ("pact-3.0@1.1.0.toml", include_str!("../../../../methodologies/archive/pact-3.0@1.1.0.toml")),
-    (
-        "gb-t-24067-2024@1.1.0.toml",
-        include_str!("../../../../methodologies/archive/gb-t-24067-2024@1.1.0.toml"),
-    ),
-    (
-        "iso-14067-2018@1.1.0.toml",
-        include_str!("../../../../methodologies/archive/iso-14067-2018@1.1.0.toml"),
-    ),
-    (
-        "ghg-protocol-product-2011@1.0.0.toml",
-        include_str!("../../../../methodologies/archive/ghg-protocol-product-2011@1.0.0.toml"),
-    ),
+const ARCHIVED: &[(&str, &str)] = archived![
+    "eu-cbam-2026@1.0.0",
+    "eu-cbam-2026@2.0.0",
+    "pact-3.0@1.0.0",
+    "gb-t-24067-2024@1.0.0",
+    "iso-14067-2018@1.0.0",
+    "eu-cbam-2026@2.1.0",
+    "pact-3.0@1.1.0",
+    "gb-t-24067-2024@1.1.0",
+    "iso-14067-2018@1.1.0",
+    "ghg-protocol-product-2011@1.0.0",
+    "pact-3.0@1.2.0",
+    "iso-14067-2018@1.2.0",
+    "gb-t-24067-2024@1.2.0",
+    "ghg-protocol-product-2011@1.1.0",
+    "eu-cbam-2026@2.2.0",
 ];
 
 /// A methodology file as written.
@@ -246,6 +239,10 @@ pub struct Electricity {
     pub accepted_instruments: Vec<InstrumentKind>,
     /// Whether an instrument needs a serial number to count.
     pub require_serial: bool,
+    /// What an instrument without the serial `require_serial` asks for means: `not-counted`
+    /// (the default) or `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub without_serial: Option<WithoutSerial>,
     /// Factor for consumption not covered by instruments under market-based accounting.
     pub uncovered: Uncovered,
     /// Clause.
@@ -404,6 +401,14 @@ pub struct PrimaryData {
     /// `primary` (the default), `secondary` or `error`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplier_without_share: Option<WithoutShare>,
+    /// What a supplier's figure typed in from a document (a factor labelled
+    /// `supplier-specific`) counts as: `primary` (the default) or `stated-share`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier_typed: Option<TypedSupplierData>,
+    /// What a supplier's PACT footprint without a proof is: `refuse` (the default),
+    /// `declared-share` or `secondary`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsigned_supplier: Option<UnsignedSupplier>,
     /// Clause.
     pub clause: String,
 }
@@ -695,10 +700,18 @@ impl Methodology {
                 )));
             }
         }
+        // An enum by the name files use (`economic`), not its Rust name.
+        let kebab = |v: &crate::inventory::AllocationMethod| {
+            serde_json::to_value(v)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default()
+        };
         if !rules.allocation.allowed.contains(&rules.allocation.default) {
             return Err(invalid(format!(
-                "allocation.default {:?} is not among allocation.allowed",
-                rules.allocation.default
+                "allocation.default \"{}\" is not among allocation.allowed ({})",
+                kebab(&rules.allocation.default),
+                rules.allocation.allowed.iter().map(kebab).collect::<Vec<_>>().join(", ")
             )));
         }
         let c = &rules.cutoff;

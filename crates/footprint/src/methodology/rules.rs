@@ -1,6 +1,7 @@
 //! Optional rules added to the methodology schema after the first released files: biogenic
 //! uptake by carbon content and values of the wrong sign, suppliers' declarations without a
-//! primary data share, and suppliers' GWP sets and CBAM split. Every field is optional and
+//! primary data share, suppliers' GWP sets and CBAM split, what counts as primary data when a
+//! supplier's figure is typed in or unsigned, and instruments without a serial. Every field is optional and
 //! its absence means exactly the behaviour of the files released before it, so archived
 //! files keep their digests and their figures.
 
@@ -78,5 +79,42 @@ pub enum WithoutSplit {
     /// All of it counts as direct embedded emissions.
     Direct,
     /// Refused: the supplier must declare its direct and indirect embedded emissions.
+    Error,
+}
+
+/// What a supplier's figure typed in from a document (a factor whose quality `source` is
+/// `supplier-specific`) counts as in the primary data share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TypedSupplierData {
+    /// Primary data in full (the behaviour when the rule is absent).
+    Primary,
+    /// The share the factor states as `quality.primary_data_share` (what the supplier's
+    /// document declares); without one, as a supplier's declaration without a share
+    /// (`supplier_without_share`).
+    StatedShare,
+}
+
+/// What a supplier's PACT footprint that carries no proof (unsigned) is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnsignedSupplier {
+    /// `pcf declare` refuses it unless told to record it as unverified (the behaviour when
+    /// the rule is absent).
+    Refuse,
+    /// Accepted and recorded as unsigned with its digest; its declared primary data share
+    /// counts like a signed declaration's.
+    DeclaredShare,
+    /// Accepted and recorded as unsigned with its digest; none of it counts as primary data.
+    Secondary,
+}
+
+/// What a contractual instrument without the serial number the methodology requires means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum WithoutSerial {
+    /// Not counted, with the reason in the electricity record (the behaviour when absent).
+    NotCounted,
+    /// Refused with an error naming the instrument.
     Error,
 }

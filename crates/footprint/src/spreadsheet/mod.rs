@@ -109,6 +109,30 @@ pub fn import(path: &Path) -> Result<Imported, SpreadsheetError> {
     build::document(&file, tables)
 }
 
+/// Whether `path` is a bill of materials in the spreadsheet layout: an `.xlsx` workbook or a
+/// folder (of CSV files).
+pub fn is_spreadsheet(path: &Path) -> bool {
+    path.is_dir() || path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+}
+
+/// Loads an inventory from an inventory file, or from a workbook or CSV folder read as `pcf
+/// import` reads it (the same document, so the same digest; suppliers' declarations are found
+/// beside it); a problem in a spreadsheet is named at its cell.
+pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
+    if !is_spreadsheet(path) {
+        return Inventory::load(path);
+    }
+    let read = |e: SpreadsheetError| InventoryError::Read {
+        file: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let imported = import(path).map_err(read)?;
+    let text = imported.to_toml().map_err(read)?;
+    let mut inventory = imported.check(&path.with_extension("toml"), &text).map_err(read)?;
+    inventory.path = path.to_path_buf();
+    Ok(inventory)
+}
+
 /// Reads workbook bytes (`.xlsx`); `file` names it in errors.
 pub fn read_bytes(file: &str, bytes: &[u8]) -> Result<Imported, SpreadsheetError> {
     build::document(file, read::xlsx(file, bytes)?)

@@ -431,6 +431,14 @@ pub static SHEETS: &[Sheet] = &[
                     "alu-ingot-adc12",
                 ),
                 col(
+                    "density",
+                    "density",
+                    Kind::Text,
+                    false,
+                    "for a purchase metered by volume whose factor is per mass: mass per volume, with both units",
+                    "",
+                ),
+                col(
                     "stage",
                     "stage",
                     Kind::Choice(STAGES),
@@ -510,6 +518,22 @@ pub static SHEETS: &[Sheet] = &[
                     false,
                     "for electricity: the factor for consumption not covered by certificates, where the methodology uses one",
                     "",
+                ),
+                col(
+                    "net calorific value",
+                    "ncv",
+                    Kind::Text,
+                    false,
+                    "for a fuel metered by volume or mass whose factor is per unit of energy: energy per unit, with both units (blank: the factor's or its dataset's)",
+                    "389.31 GJ/万Nm3",
+                ),
+                col(
+                    "density",
+                    "density",
+                    Kind::Text,
+                    false,
+                    "for a fuel metered by volume whose factor or calorific value is per mass: mass per volume, with both units",
+                    "0.84 kg/l",
                 ),
                 col(
                     "stage",
@@ -750,6 +774,14 @@ pub static SHEETS: &[Sheet] = &[
                 q[1],
                 q[2],
                 q[3],
+                col(
+                    "supplier's primary data share (%)",
+                    "quality/primary_data_share",
+                    Kind::Number,
+                    false,
+                    "for a supplier's figure typed in (data source supplier-specific): the primary data share its document states",
+                    "",
+                ),
             ]
         },
     },

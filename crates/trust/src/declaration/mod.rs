@@ -9,6 +9,8 @@
 pub mod bundle;
 mod figures;
 pub mod pact;
+pub mod quality;
+pub mod ready;
 pub mod verify;
 
 use ed25519_dalek::SigningKey;
@@ -23,7 +25,7 @@ use pcf_base::digest::Digest;
 use pcf_footprint::certificate::{CertificateSerial, ClaimedKwh};
 use pcf_footprint::engine::{self, Model};
 use pcf_footprint::inventory::{Inventory, Source};
-use pcf_footprint::methodology::Methodology;
+use pcf_footprint::methodology::{Methodology, UnsignedSupplier};
 
 pub use bundle::Bundle;
 pub use verify::{Check, CheckStatus, Report, Verdict, VerifyOptions};
@@ -84,6 +86,11 @@ pub struct UpstreamRef {
     /// Why not, when not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unverified_reason: Option<String>,
+    /// A supplier's PACT footprint without a proof, accepted as the methodology's
+    /// `primary_data.unsigned_supplier` rule allows: its figures are the supplier's word, held
+    /// by digest (and carried in the bundle), not signed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unsigned: bool,
 }
 
 /// What to issue beyond what the inventory holds.
@@ -128,15 +135,17 @@ pub struct Declaration {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DeclarationError {
-    /// A figure or field PACT (or the methodology) requires is not known.
-    #[error("cannot declare {product}: {problem}\n  help: {help}")]
-    Missing {
+    /// Fields PACT (or the methodology) requires are not known: every one is listed.
+    #[error(
+        "cannot declare {product}: {} field(s) missing or wrong\n{}\n  (`pcf check INVENTORY --for METHODOLOGY` lists them without a key)",
+        missing.len(),
+        ready::render(missing)
+    )]
+    Incomplete {
         /// Product id.
         product: String,
         /// What is missing.
-        problem: String,
-        /// What to do.
-        help: String,
+        missing: Vec<ready::Requirement>,
     },
     /// A supplier's declaration did not verify.
     #[error(
@@ -182,11 +191,11 @@ pub fn issue(
     let rules = &methodology.rules;
     let places = rules.reporting.decimal_places;
     let d = |x: f64| Decimal::new(x, places);
-    let missing = |problem: &str, help: &str| DeclarationError::Missing {
-        product: product.to_string(),
-        problem: problem.to_string(),
-        help: help.to_string(),
-    };
+    let ready::Ready { company_name, company_ids, start, end_exclusive, fossil_carbon, packaging } =
+        ready::ready(inv, j, options).map_err(|missing| DeclarationError::Incomplete {
+            product: product.to_string(),
+            missing,
+        })?;
 
     // Suppliers' declarations this product's chain consumes, verified.
     let mut demand = vec![0.0; inv.products.len()];
@@ -239,7 +248,26 @@ pub fn issue(
             } else {
                 (false, None, Some("it carries no proof (unsigned)".to_string()))
             };
+            // An unsigned PACT footprint the methodology accepts is recorded as such.
+            // A plain ProductFootprint, that is: a credential without its proof is refused as
+            // before (its proof was stripped, or never made).
+            let unsigned = !sd.signed
+                && sd.document.get("credentialSubject").is_none()
+                && matches!(
+                    rules.primary_data.unsigned_supplier,
+                    Some(UnsignedSupplier::DeclaredShare | UnsignedSupplier::Secondary)
+                );
+            let reason = if unsigned {
+                Some(
+                    "an unsigned PACT footprint, accepted under the methodology's rule \
+                      `primary_data.unsigned_supplier`"
+                        .to_string(),
+                )
+            } else {
+                reason
+            };
             if let Some(r) = &reason
+                && !unsigned
                 && !options.danger_accept_unverified_upstream
             {
                 return Err(DeclarationError::UpstreamUnverified {
@@ -254,6 +282,7 @@ pub fn issue(
                 issuer,
                 verified,
                 unverified_reason: reason,
+                unsigned,
             });
         }
     }
@@ -294,68 +323,6 @@ pub fn issue(
         }
     };
 
-    let company_name =
-        options.company_name.clone().or_else(|| inv.meta.company_name.clone()).ok_or_else(
-            || {
-                missing(
-                    "the company name is not known",
-                    "add [inventory.company] name, or pass --company",
-                )
-            },
-        )?;
-    let company_ids = if options.company_ids.is_empty() {
-        inv.meta.company_ids.clone()
-    } else {
-        options.company_ids.clone()
-    };
-    if company_ids.is_empty() {
-        return Err(missing(
-            "PACT requires at least one company id (URN)",
-            "add ids to [inventory.company], or pass --company-id urn:...",
-        )
-        .into());
-    }
-    if p.product_ids.is_empty() {
-        return Err(missing(
-            "PACT requires at least one product id (URN)",
-            "add product_ids to the product",
-        )
-        .into());
-    }
-    let (start, end) =
-        options.reference_period.clone().or_else(|| inv.meta.reference_period.clone()).ok_or_else(
-            || {
-                missing(
-                    "the reference period is not known",
-                    "add [inventory] reference_period, or pass --reference-period START..END",
-                )
-            },
-        )?;
-    let end_exclusive = pcf_base::time::Instant::end_of_date(&end).map_err(|_| {
-        missing(&format!("reference period end {end:?} is not a date"), "write dates as YYYY-MM-DD")
-    })?;
-    if pcf_base::time::Instant::parse_date(&start).is_err() {
-        return Err(missing(
-            &format!("reference period start {start:?} is not a date"),
-            "write dates as YYYY-MM-DD",
-        )
-        .into());
-    }
-    // PACT requires both; an unknown value is never declared as zero.
-    let fossil_carbon = p.fossil_carbon_content.ok_or_else(|| {
-        missing(
-            "PACT requires the fossil carbon content of the product (fossilCarbonContent)",
-            "add fossil_carbon_content (kg C per declared unit; 0 when the product contains no \
-             fossil carbon) to the product",
-        )
-    })?;
-    let packaging = p.packaging_emissions_included.ok_or_else(|| {
-        missing(
-            "PACT requires saying whether packaging emissions are included \
-             (packagingEmissionsIncluded)",
-            "add packaging_emissions_included = true or false to the product",
-        )
-    })?;
     let t = &fp.totals;
     // Figures the methodology does not assess are left out, not written as zero.
     let uptake = if rules.biogenic.count_uptake { t.biogenic_uptake } else { 0.0 };
@@ -470,6 +437,13 @@ pub fn issue(
         data_schema: PROVENANCE_SCHEMA.into(),
         data: serde_json::to_value(&provenance).unwrap_or(Value::Null),
     }];
+    if let Some(data) = quality::data(&fp.quality) {
+        extensions.push(Extension {
+            spec_version: "1.0.0".into(),
+            data_schema: quality::DATA_QUALITY_SCHEMA.into(),
+            data,
+        });
+    }
     if let (Some(direct), Some(indirect)) = (t.direct, t.indirect) {
         // Direct + indirect must re-add to the footprint as written: the indirect figure takes
         // the rounding (at most one in the last place).

@@ -38,6 +38,7 @@ pub fn verify(enveloped: &Value, bundle: Option<&Bundle>, options: &VerifyOption
             pf_id: None,
             product: None,
             pcf: None,
+            data_quality: None,
             checks: Vec::new(),
         },
     };

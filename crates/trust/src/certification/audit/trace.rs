@@ -120,8 +120,15 @@ pub struct TraceInput {
     pub unit: String,
     /// Stage.
     pub stage: String,
-    /// Data source type (`primary`, `supplier-specific`, `secondary`).
+    /// Where its data come from, as the footprint classifies it
+    /// ([`pcf_footprint::engine::quality::DataClass`]: `own-measurement`, `supplier-signed`,
+    /// `supplier-unsigned`, `supplier-typed`, `secondary`; empty for a product made in the
+    /// inventory). Traces before the classification wrote `primary`, `supplier-specific` or
+    /// `secondary`, the input's own label.
     pub data: String,
+    /// The percent of it that counts as primary data under the methodology.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_percent: Option<f64>,
     /// Reason for exclusion under the cut-off rule.
     pub excluded: Option<String>,
     /// JSON pointer in the inventory.
@@ -195,7 +202,7 @@ pub(super) fn build_trace(
     let mut used = vec![false; inv.factors.len()];
     let mut inputs = Vec::new();
     let mut emissions = Vec::new();
-    for p in &inv.processes {
+    for (pi, p) in inv.processes.iter().enumerate() {
         for o in &p.outputs {
             if let Some(f) = o.displaces {
                 used[f] = true;
@@ -233,6 +240,7 @@ pub(super) fn build_trace(
                     ("electricity", inv.factors[*grid].id.clone())
                 }
             };
+            let class = pcf_footprint::engine::quality::of_input(inv, m, pi, i);
             inputs.push(TraceInput {
                 process: p.id.clone(),
                 name: i.name.clone(),
@@ -241,7 +249,8 @@ pub(super) fn build_trace(
                 amount: i.amount,
                 unit: i.unit.symbol().to_string(),
                 stage: engine::stage_name(i.stage).into(),
-                data: source_type(i.quality.source).into(),
+                data: class.map(|c| c.class.name()).unwrap_or_default().into(),
+                primary_percent: class.map(|c| 100.0 * c.primary),
                 excluded: i.excluded.clone(),
                 pointer: i.pointer.clone(),
             });
@@ -323,14 +332,6 @@ pub(super) fn build_trace(
         certificates,
         footprint,
         recomputed_pcf,
-    }
-}
-
-fn source_type(s: pcf_footprint::inventory::SourceType) -> &'static str {
-    match s {
-        pcf_footprint::inventory::SourceType::Primary => "primary",
-        pcf_footprint::inventory::SourceType::SupplierSpecific => "supplier-specific",
-        pcf_footprint::inventory::SourceType::Secondary => "secondary",
     }
 }
 

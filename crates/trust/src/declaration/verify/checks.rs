@@ -431,6 +431,9 @@ pub(super) fn numbers_check(r: &mut Report, subject: &Value, doc: &Value) {
                 .push("direct + indirect embedded emissions do not add up to the footprint".into()),
         }
     }
+    if let Some(q) = extension(doc, crate::declaration::quality::DATA_QUALITY_SCHEMA) {
+        problems.extend(crate::declaration::quality::problems(q));
+    }
     if problems.is_empty() {
         r.add(
             "numbers",

@@ -118,6 +118,10 @@ pub struct Report {
     pub product: Option<String>,
     /// Declared PCF excluding biogenic uptake, with its unit.
     pub pcf: Option<String>,
+    /// The primary data share, DQRs with the share of the footprint they rate, and the data it
+    /// rests on, as one line ([`crate::declaration::quality::summary`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_quality: Option<String>,
     /// The checks, in order.
     pub checks: Vec<Check>,
 }
@@ -197,6 +201,9 @@ impl fmt::Display for Report {
         }
         if let Some(p) = &self.pcf {
             writeln!(f, "  footprint  {p}")?;
+        }
+        if let Some(q) = &self.data_quality {
+            writeln!(f, "  quality    {q}")?;
         }
         writeln!(f, "  issuer     {}", self.issuer.as_deref().unwrap_or("(none)"))?;
         writeln!(f, "  id         {}", self.pf_id.as_deref().unwrap_or("(none)"))?;

@@ -47,6 +47,13 @@ pub(super) fn verify_node(
                 subject["pcf"]["declaredUnitOfMeasurement"].as_str().unwrap_or("?")
             )
         }),
+        data_quality: crate::declaration::quality::summary(
+            subject,
+            crate::declaration::extension(
+                document,
+                crate::declaration::quality::DATA_QUALITY_SCHEMA,
+            ),
+        ),
         checks: Vec::new(),
     };
 
@@ -214,6 +221,10 @@ fn upstream_check(
 ) {
     use CheckStatus::*;
     let name = format!("upstream {}", u.pf_id.as_deref().unwrap_or(&u.digest.to_string()));
+    if u.unsigned {
+        unsigned_check(ctx, r, u, &name);
+        return;
+    }
     if !u.verified {
         let why = u.unverified_reason.as_deref().unwrap_or("no reason given");
         r.add(&name, Fail, format!("recorded as unverified when issued: {why}"));
@@ -287,5 +298,53 @@ fn upstream_check(
             Pass,
             format!("genuine, issued by trusted {issuer}, valid when consumed at {issued}"),
         );
+    }
+}
+
+/// A supplier's unsigned PACT footprint, accepted under the methodology's rule when issued:
+/// genuine only in that the bundle holds the very document by digest; its figures are the
+/// supplier's word. A warning, never a pass.
+fn unsigned_check(ctx: &Context<'_>, r: &mut Report, u: &UpstreamRef, name: &str) {
+    use CheckStatus::*;
+    let Some(doc) = ctx.index.find(&u.digest) else {
+        r.add(
+            name,
+            Fail,
+            format!(
+                "recorded as an unsigned PACT footprint with digest {}, which is not in the \
+                 bundle; ask the issuer for a bundle (pcf bundle)",
+                u.digest
+            ),
+        );
+        return;
+    };
+    let subject = pcf_footprint::credential::pact_footprint(doc).unwrap_or(doc);
+    if doc.get("proof").is_some() {
+        r.add(name, Fail, "recorded as unsigned, but the document carries a proof");
+        return;
+    }
+    match serde_json::from_value::<ProductFootprint>(subject.clone()) {
+        Ok(pf) => r.add(
+            name,
+            Warn,
+            format!(
+                "unsigned PACT footprint of {} by {}: {} kg CO2e per {} {}; held by digest {}, \
+                 not signed: its figures are the supplier's word",
+                pf.product_name_company,
+                pf.company_name,
+                pf.pcf.pcf_excluding_biogenic_uptake.0,
+                pf.pcf.declared_unit_amount.0,
+                serde_json::to_value(pf.pcf.declared_unit_of_measurement)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+                u.digest
+            ),
+        ),
+        Err(e) => r.add(
+            name,
+            Fail,
+            format!("recorded as an unsigned PACT footprint, but it is not one: {e}"),
+        ),
     }
 }
