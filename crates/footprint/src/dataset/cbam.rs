@@ -194,7 +194,7 @@ pub struct CbamLookup {
     /// The total with that mark-up, recomputed (for the check only).
     pub recomputed: f64,
     /// Whether the published figure equals the recomputed one within what the rounding of the
-    /// published figure and of the total allows.
+    /// published figure and of the total to six decimals allows.
     pub agrees: bool,
     /// Production route letter, as published (`(C)`), if any.
     pub route: Option<String>,
@@ -237,6 +237,20 @@ pub enum CbamError {
         /// The goods listed under it, if any.
         hint: String,
     },
+    /// The table used gives no value for the part asked for.
+    #[error(
+        "CN {good} from {country}: the table {table:?} gives no {part} default value for this good"
+    )]
+    NoPart {
+        /// The good.
+        good: String,
+        /// Country.
+        country: String,
+        /// The table's name.
+        table: String,
+        /// `direct` or `indirect`.
+        part: String,
+    },
     /// Not a country code.
     #[error("{0:?} is not a country: write an ISO 3166-1 alpha-2 code (CN, IN, TR) or `other`")]
     Country(String),
@@ -269,6 +283,10 @@ fn find<'a>(t: &'a CountryTable, key: &str) -> Option<&'a [String; 8]> {
     t.rows.iter().find(|r| r[0] == key)
 }
 
+/// Half a unit of the last decimal the tables carry (six).
+const HALF_UNIT: f64 = 0.5e-6;
+const MAX_DECIMALS: usize = 6;
+
 const NUMBER_COLUMNS: [&str; 6] = ["direct", "indirect", "total", "2026", "2027", "2028"];
 
 fn cell(text: &str) -> Option<f64> {
@@ -299,7 +317,11 @@ impl CbamTable {
                     return bad(format!("table {}: good {:?} unknown or twice", t.name, r[0]));
                 }
                 for (c, name) in r[1..7].iter().zip(NUMBER_COLUMNS) {
-                    if !c.is_empty() && !cell(c).is_some_and(|v| v.is_finite() && v >= 0.0) {
+                    let decimals = c.split_once('.').map_or(0, |(_, d)| d.len());
+                    if !c.is_empty()
+                        && (!cell(c).is_some_and(|v| v.is_finite() && v >= 0.0)
+                            || decimals > MAX_DECIMALS)
+                    {
                         return bad(format!(
                             "table {}, {}: {name} {c:?} is not a number",
                             t.name, r[0]
@@ -458,16 +480,12 @@ impl CbamTable {
             (cell(&row[3]).unwrap_or(0.0), cell(&published_text).unwrap_or(0.0));
         let markup_percent = self.markup(&good.sector, column);
         let recomputed = total * (1.0 + markup_percent / 100.0);
-        // Half a unit of the last digit of the published figure, plus the total's rounding
-        // carried through the mark-up: the workbook marks up a total with more digits than it
-        // shows (Other countries, 7207 11 16: 3.995879 x 1.3 = 5.1946427, published 5.194642).
-        let half_unit = |t: &str| {
-            let decimals = t.split_once('.').map_or(0, |(_, d)| d.len());
-            0.5 * 10f64.powi(-i32::try_from(decimals).unwrap_or(i32::MAX))
-        };
-        let tolerance = half_unit(&published_text)
-            + half_unit(&row[3]) * (1.0 + markup_percent / 100.0)
-            + 1e-12;
+        // The workbook rounds every value to six decimals at most (checked on load), and marks
+        // up the unrounded total (Other countries, 7207 11 16: 3.995879 x 1.3 = 5.1946427,
+        // published 5.194642): half a unit of the sixth decimal on the published figure, and
+        // on the total carried through the mark-up.
+        let factor = 1.0 + markup_percent / 100.0;
+        let tolerance = HALF_UNIT * (1.0 + factor) + 1e-12;
         Ok(CbamLookup {
             requested: code.trim().into(),
             good: good.key.clone(),
@@ -561,11 +579,11 @@ impl CbamTable {
                 } else {
                     ("indirect", 2, "Default Value (Indirect emissions)")
                 };
-                let value = cell(&row[index]).ok_or_else(|| CbamError::NoValue {
+                let value = cell(&row[index]).ok_or_else(|| CbamError::NoPart {
                     good: good.key.clone(),
                     country: country.clone(),
-                    part: format!(" for its {word} emissions (table {:?})", table.name),
-                    hint: String::new(),
+                    table: table.name.clone(),
+                    part: word.into(),
                 })?;
                 let own = self.table(&country).map_or("", |t| t.name.as_str());
                 let name = format!(
