@@ -299,6 +299,12 @@ fn an_inventory_uses_a_default_value_as_a_factor_and_the_fallback_is_recorded() 
 fn the_superseded_version_2026_1_still_loads_by_id_and_version() {
     let live = Dataset::shipped(ID).unwrap();
     assert_eq!(live.version(), "2026.2");
+    // The digest 2026.2 was released with: a regenerated file must give it again (or be a new
+    // version, the old one archived).
+    assert_eq!(
+        live.digest().to_string(),
+        "sha256:32337346fcd0e6f14b24097b272ef7b4f6a4d4e72435860773752b21ed3d91ee"
+    );
     let old = Dataset::shipped_version(ID, "2026.1").unwrap();
     assert!(old.is_archived());
     let text = std::fs::read_to_string(
