@@ -763,27 +763,31 @@ fn a_supplier_change_propagates_through_impact() {
 fn cbam_default_value_with_its_2026_mark_up_matches_the_official_value() {
     use pcf::dataset::Dataset;
     // Implementing Regulation (EU) 2025/2621, country table for China, CN 7208 (hot-rolled flat
-    // products): 3.19 t CO2e/t before the mark-up, 3.51 with the 10 % mark-up of 2026.
+    // products): 3.19 t CO2e/t before the mark-up, 3.51 with the 10 % mark-up of 2026, as the
+    // Official Journal prints them (two decimals). Since 2026.2 the dataset holds the workbook's
+    // full precision (3.186893 and 3.505582); 7208 38 00 falls under the heading 7208 listed.
     const OFFICIAL_2026: f64 = 3.51;
     let d = Dataset::shipped("eu-cbam-default-values").unwrap();
     let v = d.cbam("7208 38 00", "CN", 2026).unwrap();
-    assert_eq!(v.base, 3.19);
+    assert_eq!((v.good.as_str(), v.total, v.published), ("7208", 3.186893, 3.505582));
     assert_eq!(v.markup_percent, 10.0);
-    assert_eq!(v.with_markup, OFFICIAL_2026);
-    assert_eq!(v.published, Some(OFFICIAL_2026));
-    // 2027 and 2028 take 20 % and 30 %, and later years keep 30 %. The tables round a base
-    // with more digits than they print, so a recomputed value may be off by one cent.
-    for (year, pct) in [(2027, 20.0), (2028, 30.0), (2031, 30.0)] {
+    assert_eq!(format!("{:.2}", v.published).parse::<f64>().unwrap(), OFFICIAL_2026);
+    assert!(v.agrees);
+    // 2027 and 2028 take 20 % and 30 %, and later years keep the 2028 column.
+    for (year, pct, published) in
+        [(2027, 20.0, 3.824271), (2028, 30.0, 4.14296), (2031, 30.0, 4.14296)]
+    {
         let v = d.cbam("72083800", "CN", year).unwrap();
-        assert_eq!(v.markup_percent, pct);
-        if let Some(p) = v.published {
-            assert!((p - v.with_markup).abs() <= 0.0100001, "{year}: {v:?}");
-        }
+        assert_eq!((v.markup_percent, v.published, v.agrees), (pct, published, true), "{year}");
     }
-    assert!(d.cbam("72083800", "IN", 2026).is_none());
+    // The version this test was first written against (2026.1, four rounded China values)
+    // is archived and still gives 3.19 and 3.51.
+    let old = Dataset::shipped_version("eu-cbam-default-values", "2026.1").unwrap();
+    let row = old.file.cbam.unwrap().defaults.into_iter().find(|r| r.cn == "72083800").unwrap();
+    assert_eq!((row.direct, row.published["2026"]), (3.19, OFFICIAL_2026));
 
     let out = run_ok(&util::root(), &["dataset", "cbam", "7208 38 00", "--year", "2026"]);
-    insta::assert_snapshot!(out.lines().next().unwrap(), @"CN 72083800 from CN, 2026: 3.19 t CO2e/t + 10 % mark-up = 3.51 t CO2e/t (published 3.51: agrees)");
+    insta::assert_snapshot!(out.lines().next().unwrap(), @r#"CN 7208 38 00 (listed as 7208) from CN, 2026: 3.505582 t CO2e/t including the 10 % mark-up"#);
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod biogenic;
 mod bom;
 mod canonical;
 mod cbam;
+mod cbam_defaults;
 mod certification;
 mod declaration;
 mod electricity;

@@ -126,11 +126,15 @@ pub enum DatasetCommand {
         #[arg(long)]
         json: bool,
     },
-    /// An EU CBAM default value with the mark-up of a year, checked against the published one.
+    /// An EU CBAM default value including the mark-up of a year, as published, from the
+    /// country's table or, where it gives none, from "Other countries and territories" (said);
+    /// the mark-up is recomputed from the total as a check (exit 1 when they differ).
     Cbam {
-        /// CN code (spaces allowed).
+        /// CN code (spaces allowed; a code under a listed heading takes the heading's value), or
+        /// a good's key where the annex lists a code twice (25231000-grey).
         cn: String,
-        /// Country of origin (ISO 3166-1 alpha-2).
+        /// Country of origin: ISO 3166-1 alpha-2, or `other` for "Other countries and
+        /// territories".
         #[arg(long, default_value = "CN")]
         country: String,
         /// Year of import (the mark-up depends on it).
@@ -461,7 +465,7 @@ fn run_dataset(command: DatasetCommand) -> Result<ExitCode, pcf::Error> {
                 for d in &all {
                     let n = d.file.factors.len()
                         + d.file.gwp.as_ref().map_or(0, |g| g.factors.len())
-                        + d.file.cbam.as_ref().map_or(0, |c| c.defaults.len());
+                        + d.file.cbam.as_ref().map_or(0, |c| c.len());
                     t.row(vec![
                         d.id().into(),
                         d.version().into(),
@@ -526,57 +530,12 @@ licence: {}",
                     }
                 }
                 if let Some(c) = &d.file.cbam {
-                    for x in &c.defaults {
-                        outln!(
-                            "  CN {} from {}: {} t CO2e/t before mark-up; published {:?}",
-                            x.cn,
-                            x.country,
-                            x.direct,
-                            x.published
-                        );
-                    }
+                    super::cbam::show(c);
                 }
             }
         }
         DatasetCommand::Cbam { cn, country, year, json } => {
-            let d = Dataset::shipped("eu-cbam-default-values")?;
-            let v = d.cbam(&cn, &country, year).ok_or_else(|| {
-                pcf::Error::Usage(format!(
-                    "no CBAM default value for CN {cn} from {country} in {}",
-                    d.id()
-                ))
-            })?;
-            let agrees = v.published.is_none_or(|p| (p - v.with_markup).abs() < 0.005);
-            if json {
-                print_json(&v);
-            } else {
-                outln!(
-                    "CN {} from {}, {}: {} t CO2e/t + {} % mark-up = {} t CO2e/t{}",
-                    v.cn,
-                    v.country,
-                    v.year,
-                    v.base,
-                    v.markup_percent,
-                    v.with_markup,
-                    match v.published {
-                        Some(p) if agrees => format!(" (published {p}: agrees)"),
-                        Some(p) => format!(
-                            " (published {p}: DIFFERS; the published base carries more digits)"
-                        ),
-                        None => " (no published value for this year in the dataset)".into(),
-                    }
-                );
-                outln!(
-                    "  source: {} ({} {}, {})",
-                    d.file.dataset.source,
-                    d.id(),
-                    d.version(),
-                    d.digest()
-                );
-            }
-            if !agrees {
-                return Ok(ExitCode::from(1));
-            }
+            return super::cbam::lookup(&cn, &country, year, json);
         }
         DatasetCommand::Search(args) => return super::dataset::search(args),
         DatasetCommand::Expand { inventory } => {

@@ -8,6 +8,7 @@ pub mod output;
 
 pub mod bench;
 pub mod bundle;
+pub mod cbam;
 pub mod certify;
 pub mod check;
 pub mod dataset;

@@ -18,6 +18,7 @@
 //! assert_eq!(f.gases["co2-fossil"], 0.5306);
 //! ```
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -30,8 +31,12 @@ use crate::Error;
 use crate::shipped;
 use pcf_base::digest::Digest;
 
+pub mod cbam;
 mod search;
 
+pub use cbam::{
+    CbamDefault, CbamError, CbamGood, CbamLookup, CbamTable, CountryTable, Fallback, Markup,
+};
 pub use search::{SearchHit, search};
 
 /// The dataset files shipped with pcf, by file name.
@@ -64,6 +69,10 @@ const ARCHIVED: &[(&str, &str)] = &[
     (
         "ipcc-2006-stationary-combustion@1.0.0.toml",
         include_str!("../../../datasets/archive/ipcc-2006-stationary-combustion@1.0.0.toml"),
+    ),
+    (
+        "eu-cbam-default-values@2026.1.toml",
+        include_str!("../../../datasets/archive/eu-cbam-default-values@2026.1.toml"),
     ),
 ];
 
@@ -220,65 +229,6 @@ pub struct GwpTable {
     pub factors: BTreeMap<String, f64>,
 }
 
-/// EU CBAM default values with their mark-ups.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CbamTable {
-    /// Mark-up by year.
-    pub markups: Vec<Markup>,
-    /// Default values.
-    pub defaults: Vec<CbamDefault>,
-}
-
-/// A mark-up.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Markup {
-    /// Year (applies to later years too when it is the last).
-    pub year: u32,
-    /// Percent added to the default value.
-    pub percent: f64,
-}
-
-/// The default value of one CN code and country.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CbamDefault {
-    /// CN code (digits).
-    pub cn: String,
-    /// Goods.
-    pub description: String,
-    /// Country of origin (ISO 3166-1 alpha-2).
-    pub country: String,
-    /// Direct embedded emissions before the mark-up, t CO2e per t.
-    pub direct: f64,
-    /// Indirect embedded emissions, where the definitive period has one.
-    #[serde(default)]
-    pub indirect: Option<f64>,
-    /// The values with the mark-up as published, by year.
-    pub published: BTreeMap<String, f64>,
-}
-
-/// A CBAM default value for a year, recomputed and as published.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CbamValue {
-    /// CN code.
-    pub cn: String,
-    /// Country.
-    pub country: String,
-    /// Year.
-    pub year: u32,
-    /// Default value before the mark-up (direct plus indirect), t CO2e per t.
-    pub base: f64,
-    /// Mark-up applied, percent.
-    pub markup_percent: f64,
-    /// Base times (1 + mark-up), rounded to two decimals as the tables are.
-    pub with_markup: f64,
-    /// The published value with the mark-up, if the dataset has it.
-    pub published: Option<f64>,
-}
-
 /// A loaded dataset.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
@@ -389,6 +339,9 @@ impl Dataset {
                 return Err(bad(format!("factor {:?}: unknown unit {:?}", f.id, f.per)));
             }
         }
+        if let Some(c) = &file.cbam {
+            c.validate().map_err(|e| bad(format!("CBAM default values: {e}")))?;
+        }
         Ok(Dataset { file, document, origin: origin.into(), digest })
     }
 
@@ -417,27 +370,23 @@ impl Dataset {
         self.file.factors.iter().find(|f| f.id == id)
     }
 
-    /// The CBAM default value of `cn` from `country` for `year`, with its mark-up.
-    pub fn cbam(&self, cn: &str, country: &str, year: u32) -> Option<CbamValue> {
-        let table = self.file.cbam.as_ref()?;
-        let cn: String = cn.chars().filter(char::is_ascii_digit).collect();
-        let d = table.defaults.iter().find(|d| d.cn == cn && d.country == country)?;
-        let markup = table
-            .markups
-            .iter()
-            .filter(|m| m.year <= year)
-            .max_by_key(|m| m.year)
-            .map_or(0.0, |m| m.percent);
-        let base = d.direct + d.indirect.unwrap_or(0.0);
-        Some(CbamValue {
-            cn,
-            country: country.into(),
-            year,
-            base,
-            markup_percent: markup,
-            with_markup: (base * (1.0 + markup / 100.0) * 100.0).round() / 100.0,
-            published: d.published.get(&year.to_string()).copied(),
-        })
+    /// The CBAM default value of the good `code` (CN code, spaces allowed) from `country`
+    /// (ISO 3166-1 alpha-2, or `other`) for `year`, with the fallback to "Other countries and
+    /// territories" applied (see [`cbam`]).
+    pub fn cbam(&self, code: &str, country: &str, year: u32) -> Result<CbamLookup, CbamError> {
+        self.file.cbam.as_ref().ok_or(CbamError::NoTables)?.lookup(code, country, year)
+    }
+
+    /// The factor `id` of this dataset: one of its `factors`, or a CBAM default value
+    /// (`72071116-CN-2026`, see [`cbam`]).
+    pub fn resolve_factor(&self, id: &str) -> Result<Option<Cow<'_, DatasetFactor>>, CbamError> {
+        if let Some(f) = self.factor(id) {
+            return Ok(Some(Cow::Borrowed(f)));
+        }
+        match &self.file.cbam {
+            Some(c) if !c.tables.is_empty() => Ok(Some(Cow::Owned(c.factor(id)?))),
+            _ => Ok(None),
+        }
     }
 }
 
@@ -486,7 +435,17 @@ pub(crate) fn expand_located(document: &mut Value) -> Result<Vec<DatasetRef>, (S
             used.insert(dataset_id.clone(), ds);
         }
         let ds = &used[&dataset_id];
-        let f = ds.factor(&factor_id).ok_or_else(|| {
+        let found = ds.resolve_factor(&factor_id).map_err(|e| {
+            (
+                pointer.clone(),
+                Error::Usage(format!(
+                    "dataset {dataset_id} {}: {e} (`pcf dataset cbam CN --country CC --year \
+                     YYYY` looks a value up)",
+                    ds.version()
+                )),
+            )
+        })?;
+        let f = found.ok_or_else(|| {
             let ids: Vec<&str> = ds.file.factors.iter().map(|f| f.id.as_str()).collect();
             let near = crate::text::nearest(&factor_id, ids.iter().copied())
                 .map(|n| format!("; did you mean {n:?}?"))
