@@ -22,6 +22,7 @@ mod inventory_errors;
 mod lci;
 mod log_http;
 mod methodology;
+mod output;
 mod pact_fields;
 mod readme;
 mod register;

@@ -4,7 +4,7 @@
 //! keeps machine numbers.
 
 /// Significant digits the smallest non-zero value of a column keeps.
-const COLUMN_SIGNIFICANT: i32 = 3;
+const COLUMN_SIGNIFICANT: i32 = 4;
 /// At most this many decimals in a column (smaller values round to zero).
 const COLUMN_MAX_DECIMALS: i32 = 8;
 /// Significant digits of a number in a sentence.
@@ -13,7 +13,7 @@ const SENTENCE_SIGNIFICANT: i32 = 6;
 const SENTENCE_MAX_DECIMALS: i32 = 12;
 
 /// The decimals for a column of `values`: enough for the smallest non-zero magnitude to show
-/// three significant digits (at most eight decimals); none when every value is a whole number.
+/// four significant digits (at most eight decimals); none when every value is a whole number.
 pub fn column_decimals(values: &[f64]) -> usize {
     let finite = values.iter().copied().filter(|x| x.is_finite() && *x != 0.0);
     if finite.clone().all(|x| x.fract() == 0.0) {
@@ -106,11 +106,12 @@ mod tests {
     fn a_column_takes_one_format() {
         let values = [1.0909091e-5, 0.0166909, 1_450_000.0, 0.0];
         let d = column_decimals(&values);
-        assert_eq!(d, 7);
+        assert_eq!(d, 8);
         let shown: Vec<String> = values.iter().map(|&x| fixed(x, d)).collect();
-        assert_eq!(shown, ["0.0000109", "0.0166909", "1,450,000.0000000", "0.0000000"]);
+        assert_eq!(shown, ["0.00001091", "0.01669090", "1,450,000.00000000", "0.00000000"]);
         assert_eq!(column_decimals(&[1.0, 1_450_000.0, 0.0]), 0);
-        assert_eq!(column_decimals(&[2.5, 12.25]), 2);
+        assert_eq!(column_decimals(&[2.5, 12.25]), 3);
+        assert_eq!(column_decimals(&[741.5000109]), 1);
         assert_eq!(column_decimals(&[1e-30, 1.0]), 8);
         assert_eq!(column_decimals(&[]), 0);
         assert_eq!(fixed(-1e-12, 3), "0.000");

@@ -54,7 +54,8 @@ pub fn display_width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
-/// A table: a header row, a rule and rows of cells.
+/// A table: a header row, a rule and rows of cells. A column of numbers, figures and
+/// placeholders only is right-aligned, any other column left-aligned.
 #[derive(Debug, Default)]
 pub struct Table {
     header: Vec<String>,
@@ -93,7 +94,7 @@ impl Table {
                 .filter_map(|x| if let Cell::Number(n) = x { Some(*n) } else { None })
                 .collect();
             let decimals = column_decimals(&numbers);
-            right[c] = cells.iter().any(|x| !matches!(x, Cell::Text(_)))
+            right[c] = !cells.is_empty()
                 && cells.iter().all(|x| !matches!(x, Cell::Text(_)) || x.is_placeholder());
             for x in cells {
                 column.push(match x {
@@ -157,8 +158,8 @@ mod tests {
         let out = t.render(0);
         let widths: Vec<usize> = out.lines().map(display_width).collect();
         assert_eq!(widths, [17, 17, 17, 17], "{out}");
-        assert!(out.contains("压铸外壳     2.50\n"), "{out}");
-        assert!(out.contains("bracket     12.25\n"), "{out}");
+        assert!(out.contains("压铸外壳    2.500\n"), "{out}");
+        assert!(out.contains("bracket    12.250\n"), "{out}");
     }
 
     #[test]
