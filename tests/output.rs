@@ -162,6 +162,12 @@ fn the_register_flag_works_under_both_names() {
         let out = is.run(&["register-claims", flag, "reg", "--json"]);
         assert!(out.status.code().is_some_and(|c| c <= 1), "{flag}: {}", util::stderr(&out));
     }
+    // pcf audit writes its files under --out DIR, as other commands write theirs; its old
+    // spelling --out-dir still works.
+    for (flag, dir) in [("--out", "a"), ("--out-dir", "b")] {
+        is.ok(&["audit", "bracket.json", "--inventory", "inventory.toml", flag, dir]);
+        assert!(is.dir.path().join(dir).join("report.md").exists(), "{flag}");
+    }
     // A missing register names the flag by its one spelling.
     let out = is.run(&["register", "--register", "nowhere", "list"]);
     assert!(util::stderr(&out).contains("--register DIR"), "{}", util::stderr(&out));
