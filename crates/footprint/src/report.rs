@@ -10,7 +10,7 @@ mod number;
 mod table;
 
 pub use number::{column_decimals, fixed, group, num, pct};
-pub use table::{Cell, Table, display_width};
+pub use table::{Cell, Table, display_width, pad};
 
 /// How many hotspots a table shows.
 const HOTSPOTS: usize = 8;

@@ -54,6 +54,12 @@ pub fn display_width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
+/// `s` padded with spaces to `width` terminal columns (left-aligned), for aligned lists that
+/// are not tables (a check's name before its detail).
+pub fn pad(s: &str, width: usize) -> String {
+    format!("{s}{}", " ".repeat(width.saturating_sub(display_width(s))))
+}
+
 /// A table: a header row, a rule and rows of cells. A column of numbers, figures and
 /// placeholders only is right-aligned, any other column left-aligned.
 #[derive(Debug, Default)]
