@@ -396,10 +396,8 @@ fn audit_and_declare_refuse_what_verify_refuses() {
     // Names issuer A (the fixture's), signed by key B.
     let other = pcf::keys::generate().unwrap();
     f.write("forged.json", &resign(&f.doc, &other));
-    let out = pcf(
-        f.path(),
-        &["audit", "forged.json", "--inventory", "inventory.toml", "--out-dir", "audit"],
-    );
+    let out =
+        pcf(f.path(), &["audit", "forged.json", "--inventory", "inventory.toml", "--out", "audit"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stdout(&out).contains("signed by did:key:"), "{}", stdout(&out));
 

@@ -305,7 +305,7 @@ fn diff_and_impact_name_a_declaration_whose_uptake_moves() {
     let diff =
         ok(&["methodology", "diff", "pact-3.0@1.1.0", "pact-3.0", "--inventory", "soy.toml"]);
     assert!(diff.contains("biogenicCO2Uptake"), "{diff}");
-    assert!(diff.contains("biogenicCO2Uptake            -1.25140 -> -1.54000"), "{diff}");
+    assert!(diff.contains("biogenicCO2Uptake            -1.2514 -> -1.54"), "{diff}");
 
     let report: pcf::certification::impact::ImpactReport = serde_json::from_str(&ok(&[
         "impact",

@@ -407,7 +407,7 @@ fn the_text_report_and_json_show_the_indirect_emissions_not_counted() {
     let text = util::stdout(&out);
     assert!(
         text.lines().any(|l| l.trim_start().starts_with("indirect emissions not counted")
-            && l.trim_end().ends_with("0.0250000")),
+            && l.trim_end().ends_with("0.02500")),
         "{text}"
     );
     let out = util::pcf(d.path(), &["footprint", p, "-m", "eu-cbam-2026", "--json"]);

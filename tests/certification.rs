@@ -95,15 +95,7 @@ fn declare_then_audit_is_identical_and_files_a_trace() {
     declare(dir, "bracket", "bracket.json");
     let (ok, report) = audit_json(
         dir,
-        &[
-            "bracket.json",
-            "--inventory",
-            "inventory.toml",
-            "--register",
-            "reg",
-            "--out-dir",
-            "audit",
-        ],
+        &["bracket.json", "--inventory", "inventory.toml", "--register", "reg", "--out", "audit"],
     );
     assert!(ok, "{report:#?}");
     assert_eq!(report.verdict, AuditVerdict::Identical);
@@ -146,7 +138,7 @@ fn declare_then_audit_is_identical_and_files_a_trace() {
     // Audit files are evidence: never overwritten.
     let again = util::pcf(
         dir,
-        &["audit", "bracket.json", "--inventory", "inventory.toml", "--out-dir", "audit"],
+        &["audit", "bracket.json", "--inventory", "inventory.toml", "--out", "audit"],
     );
     assert_eq!(again.status.code(), Some(2), "{}", util::stderr(&again));
     assert!(util::stderr(&again).contains("never overwritten"));
@@ -157,7 +149,7 @@ fn audit_names_a_changed_factor() {
     let tmp = example();
     let dir = tmp.path();
     declare(dir, "bracket", "bracket.json");
-    run_ok(dir, &["audit", "bracket.json", "--inventory", "inventory.toml", "--out-dir", "filed"]);
+    run_ok(dir, &["audit", "bracket.json", "--inventory", "inventory.toml", "--out", "filed"]);
 
     // The exporter "corrects" the zinc factor after declaring.
     let text = fs::read_to_string(dir.join("inventory.toml")).unwrap();
@@ -171,7 +163,7 @@ fn audit_names_a_changed_factor() {
             "inventory.toml",
             "--trace",
             "filed/trace.json",
-            "--out-dir",
+            "--out",
             "again",
         ],
     );
@@ -590,7 +582,7 @@ fn a_certificate_claimed_twice_is_found() {
         .unwrap();
     let out = util::pcf(
         dir,
-        &["register-claims", "--dir", "reg", "--record", "inventory.toml", "--json"],
+        &["register-claims", "--register", "reg", "--record", "inventory.toml", "--json"],
     );
     assert_eq!(out.status.code(), Some(1), "{}", util::stderr(&out));
     let findings: Vec<Finding> = serde_json::from_slice(&out.stdout).unwrap();
@@ -604,12 +596,12 @@ fn a_certificate_claimed_twice_is_found() {
     assert_eq!(f.claimed_kwh, 727_272.726);
 
     // The register alone now finds it (the quantities are recorded), and so does an audit.
-    let again = util::pcf(dir, &["register-claims", "--dir", "reg"]);
+    let again = util::pcf(dir, &["register-claims", "--register", "reg"]);
     assert_eq!(again.status.code(), Some(1));
     assert!(util::stdout(&again).starts_with("DOUBLE COUNTED: GEC-2025-JS-000481220-000481619"));
     let (ok, report) = audit_json(
         dir,
-        &["bracket.json", "--inventory", "inventory.toml", "--register", "reg", "--out-dir", "a"],
+        &["bracket.json", "--inventory", "inventory.toml", "--register", "reg", "--out", "a"],
     );
     assert!(!ok);
     let c = report.checks.iter().find(|c| c.name == "certificates").unwrap();
@@ -622,8 +614,10 @@ fn a_certificate_claimed_twice_is_found() {
         text.replace("quantity = 400, unit = \"MWh\"", "quantity = 500, unit = \"MWh\""),
     )
     .unwrap();
-    let conflict =
-        util::pcf(dir, &["register-claims", "--dir", "reg", "--record", "changed.toml", "--json"]);
+    let conflict = util::pcf(
+        dir,
+        &["register-claims", "--register", "reg", "--record", "changed.toml", "--json"],
+    );
     let findings: Vec<Finding> = serde_json::from_slice(&conflict.stdout).unwrap();
     assert!(findings.iter().any(|f| f.kind == FindingKind::QuantityConflict));
 }
@@ -878,8 +872,7 @@ fn audit_finds_an_unshipped_methodology_in_the_bundle_by_digest() {
     );
 
     // Without the bundle the pinned methodology cannot be found: an input error, not a guess.
-    let lost =
-        util::pcf(dir, &["audit", "b.json", "--inventory", "inventory.toml", "--out-dir", "x"]);
+    let lost = util::pcf(dir, &["audit", "b.json", "--inventory", "inventory.toml", "--out", "x"]);
     assert_eq!(lost.status.code(), Some(1));
     assert!(
         util::stderr(&lost).contains("pins methodology pact-3.0 9.0.0"),
@@ -889,18 +882,18 @@ fn audit_finds_an_unshipped_methodology_in_the_bundle_by_digest() {
 
     // From the bundle (given as the declaration or with --bundle) it is identical.
     let (ok, report) =
-        audit_json(dir, &["b.bundle.json", "--inventory", "inventory.toml", "--out-dir", "y"]);
+        audit_json(dir, &["b.bundle.json", "--inventory", "inventory.toml", "--out", "y"]);
     assert!(ok, "{report:#?}");
     let (ok, _) = audit_json(
         dir,
-        &["b.json", "--bundle", "b.bundle.json", "--inventory", "inventory.toml", "--out-dir", "z"],
+        &["b.json", "--bundle", "b.bundle.json", "--inventory", "inventory.toml", "--out", "z"],
     );
     assert!(ok);
 
     // Given the shipped pact-3.0 instead, the audit says the digests differ and what moves.
     let (ok, report) = audit_json(
         dir,
-        &["b.json", "-m", "pact-3.0", "--inventory", "inventory.toml", "--out-dir", "w"],
+        &["b.json", "-m", "pact-3.0", "--inventory", "inventory.toml", "--out", "w"],
     );
     assert!(!ok);
     let c = report.checks.iter().find(|c| c.name == "methodology").unwrap();

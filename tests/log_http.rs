@@ -80,7 +80,7 @@ async fn a_witness_over_http_cosigns_what_extends_and_keeps_evidence_of_forks() 
         async move {
             let args = [
                 "register",
-                "--dir",
+                "--register",
                 "reg",
                 "submit",
                 "--key",
@@ -473,7 +473,7 @@ fn pcf_witness_serve_cosigns_what_pcf_register_submit_sends() {
         dir,
         &[
             "register",
-            "--dir",
+            "--register",
             "reg",
             "submit",
             "--key",

@@ -24,6 +24,7 @@ mod lci;
 mod log_http;
 mod methodology;
 mod notices;
+mod output;
 mod pact_fields;
 mod readme;
 mod register;

@@ -19,7 +19,7 @@ fn the_status_list_has_a_bit_per_entry_set_for_deprecated_declarations() {
     let url = "https://issuer.example/status/1";
     let said = run(&[
         "register",
-        "--dir",
+        "--register",
         "reg",
         "status-list",
         "--key",
@@ -76,7 +76,16 @@ fn the_status_list_has_a_bit_per_entry_set_for_deprecated_declarations() {
     // A URL that is not absolute is refused.
     let out = crate::util::pcf(
         dir.path(),
-        &["register", "--dir", "reg", "status-list", "--key", "issuer.key", "--url", "status/1"],
+        &[
+            "register",
+            "--register",
+            "reg",
+            "status-list",
+            "--key",
+            "issuer.key",
+            "--url",
+            "status/1",
+        ],
     );
     assert!(!out.status.success());
     assert!(crate::util::stderr(&out).contains("not an absolute"), "{}", crate::util::stderr(&out));

@@ -286,10 +286,10 @@ fn the_register_checkpoints_every_append_and_proves_inclusion_and_consistency() 
     }
     let proof = reg.consistency_proof(1, 2).unwrap();
     merkle::verify_consistency(1, 2, &proof, &c1.root, &c2.root).unwrap();
-    let verify = run(&["register", "--dir", "reg", "verify"]);
+    let verify = run(&["register", "--register", "reg", "verify"]);
     assert!(verify.contains("2 signed checkpoint(s) match the entries"), "{verify}");
     // Checkpointing again changes nothing: the same head gives the same signed note.
-    run(&["register", "--dir", "reg", "checkpoint", "--key", "issuer.key"]);
+    run(&["register", "--register", "reg", "checkpoint", "--key", "issuer.key"]);
     assert_eq!(read(2), c2);
 }
 
@@ -315,7 +315,7 @@ fn a_forked_checkpoint_is_refused_and_reported() {
     let reg = Register::open(dir.path().join("reg")).unwrap();
     let err = reg.checkpoint(&key).unwrap_err().to_string();
     assert!(err.contains("another checkpoint of size 1") && err.contains("fork"), "{err}");
-    let out = run(&["register", "--dir", "reg", "verify"]);
+    let out = run(&["register", "--register", "reg", "verify"]);
     assert!(!out.status.success());
     let err = crate::util::stderr(&out);
     assert!(err.contains("the history it signed was rewritten"), "{err}");
@@ -369,7 +369,7 @@ fn a_witness_cosigns_consistent_checkpoints_and_reports_a_split_view() {
     );
     std::fs::write(
         dir.path().join("p.txt"),
-        ok(&["register", "--dir", "reg", "prove", "--from", "1"]),
+        ok(&["register", "--register", "reg", "prove", "--from", "1"]),
     )
     .unwrap();
     let second = cosign(&cp(2), &["--proof", "p.txt"]);
@@ -553,7 +553,7 @@ fn a_register_from_before_the_log_converts_and_its_declarations_gain_log_proofs(
     assert!(detail.contains("carry none"), "{detail}");
 
     // The issuer signs a checkpoint of the converted register.
-    let out = is.ok(&["register", "--dir", "reg", "checkpoint", "--key", "issuer.key"]);
+    let out = is.ok(&["register", "--register", "reg", "checkpoint", "--key", "issuer.key"]);
     assert!(out.contains("checkpoint of 2 entries"), "{out}");
     std::fs::remove_file(is.dir.path().join("v2.bundle.json")).unwrap();
     let made = is.ok(&["bundle", "v2.json", "--inventory", "inventory.toml", "--register", "reg"]);
@@ -564,7 +564,7 @@ fn a_register_from_before_the_log_converts_and_its_declarations_gain_log_proofs(
     for (seq, bytes) in entries_before.iter().enumerate() {
         assert_eq!(&std::fs::read(reg.join(format!("entries/{seq:020}.json"))).unwrap(), bytes);
     }
-    let verify = is.ok(&["register", "--dir", "reg", "verify"]);
+    let verify = is.ok(&["register", "--register", "reg", "verify"]);
     assert!(verify.contains("2 entries") && verify.contains("1 signed checkpoint"), "{verify}");
     is.declare("v3.json", &["--supersedes", "v2.json"]);
 }

@@ -181,7 +181,7 @@ fn a_newer_checkpoint_is_recorded_only_with_a_consistency_proof() {
     is.declare("v2.json", &["--supersedes", "v1.json"]);
     bundle(&is, "v2.json", "b.bundle.json", &[]);
     bundle(&is, "v2.json", "c.bundle.json", &["--consistency-from", "1"]);
-    let proof = is.ok(&["register", "--dir", "reg", "prove", "--from", "1"]);
+    let proof = is.ok(&["register", "--register", "reg", "prove", "--from", "1"]);
     std::fs::write(is.dir.path().join("proof.txt"), proof).unwrap();
 
     verify(&is, "a.bundle.json", &["--seen", "seen"]);
@@ -259,11 +259,11 @@ fn the_witnessed_time_judges_the_approval() {
     let later = days_from_now(10);
     std::fs::write(is.dir.path().join("cosigned.txt"), w.cosign(&checkpoint(&is, 1), later))
         .unwrap();
-    let kept = is.ok(&["register", "--dir", "reg", "add-cosigned", "cosigned.txt"]);
+    let kept = is.ok(&["register", "--register", "reg", "add-cosigned", "cosigned.txt"]);
     assert!(kept.contains("checkpoint of size 1 with 1 cosignature(s)"), "{kept}");
     // The issuer's own checkpoint, or another root, is not a cosigned checkpoint of the register.
     std::fs::write(is.dir.path().join("own.txt"), checkpoint(&is, 1)).unwrap();
-    let out = is.run(&["register", "--dir", "reg", "add-cosigned", "own.txt"]);
+    let out = is.run(&["register", "--register", "reg", "add-cosigned", "own.txt"]);
     assert!(stderr(&out).contains("no cosignature besides the issuer's"), "{}", stderr(&out));
     let made = is.ok(&[
         "bundle",

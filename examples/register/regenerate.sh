@@ -20,4 +20,4 @@ mkdir -p "$dir/issued"
     --register "$dir" --out "$dir/issued/bracket-v2.json" \
     --supersedes "$dir/issued/bracket-v1.json" \
     --comment "reissued to correct the comment; supersedes the first issue" >/dev/null
-"$pcf" register --dir "$dir" verify
+"$pcf" register --register "$dir" verify

@@ -70,8 +70,13 @@ pub fn run(command: Command) -> Result<ExitCode> {
     write(&args.out, &text)?;
     let supplier = args.out.parent().unwrap_or(Path::new(".")).join(SUPPLIER_FILE);
     write(&supplier, SUPPLIER)?;
-    eprintln!("wrote {} ({parts} parts, {:?})", args.out.display(), args.shape);
+    eprintln!("wrote {} ({parts} parts, {})", args.out.display(), shape_name(args.shape));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The shape as it is written on the command line (`shared`, `tree`).
+fn shape_name(shape: Shape) -> String {
+    clap::ValueEnum::to_possible_value(&shape).map_or_else(String::new, |v| v.get_name().into())
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
@@ -177,7 +182,7 @@ pub fn bom(parts: usize, shape: Shape) -> Value {
         })
     };
     json!({
-        "inventory": {"name": format!("Generated bill of materials, {parts} parts ({shape:?})")},
+        "inventory": {"name": format!("Generated bill of materials, {parts} parts ({})", shape_name(shape))},
         "products": products,
         "processes": processes,
         "factors": [

@@ -21,7 +21,7 @@ pub struct Args {
     #[arg(long)]
     pub upstream: Vec<PathBuf>,
     /// A methodology file, if the declaration's is not shipped.
-    #[arg(long)]
+    #[arg(long, short)]
     pub methodology: Option<PathBuf>,
     /// The issuer's register (superseded versions and an excerpt are added).
     #[arg(long, default_value = pcf::register::DEFAULT_DIR)]

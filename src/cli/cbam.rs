@@ -88,11 +88,15 @@ pub fn lookup(code: &str, country: &str, year: u32, json: bool) -> super::Result
 pub fn show(c: &CbamTable) {
     for x in &c.defaults {
         outln!(
-            "  CN {} from {}: {} t CO2e/t before mark-up; published {:?}",
+            "  CN {} from {}: {} t CO2e/t before mark-up; published {}",
             x.cn,
             x.country,
-            x.direct,
+            pcf::report::group(&x.direct.to_string()),
             x.published
+                .iter()
+                .map(|(y, v)| format!("{y} {}", pcf::report::group(&v.to_string())))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     if c.tables.is_empty() {

@@ -41,8 +41,9 @@ pub enum Command {
         /// The issuer's register, to check certificate claims across its declarations.
         #[arg(long)]
         register: Option<PathBuf>,
-        /// Where to write trace.json, report.md and contributions.svg (never overwritten).
-        #[arg(long)]
+        /// Where to write trace.json, report.md and contributions.svg (never overwritten;
+        /// `--out-dir` is an old spelling, still accepted).
+        #[arg(long = "out", alias = "out-dir", value_name = "DIR")]
         out_dir: Option<PathBuf>,
         /// Print the audit report as JSON.
         #[arg(long)]
@@ -96,9 +97,9 @@ pub enum Command {
     },
     /// Check green electricity certificates claimed across a register's declarations.
     RegisterClaims {
-        /// The register directory.
-        #[arg(long, default_value = pcf::register::DEFAULT_DIR)]
-        dir: PathBuf,
+        /// The register directory (`--dir` is an old spelling, still accepted).
+        #[arg(long, alias = "dir", value_name = "DIR", default_value = pcf::register::DEFAULT_DIR)]
+        register: PathBuf,
         /// Record the certificate quantities these inventories state first; repeatable.
         #[arg(long = "record")]
         record: Vec<PathBuf>,
@@ -413,7 +414,7 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
             });
         }
         Command::Dataset { command } => return run_dataset(command),
-        Command::RegisterClaims { dir, record, json } => {
+        Command::RegisterClaims { register: dir, record, json } => {
             let reg = open_register(&dir)?;
             let mut findings = Vec::new();
             for path in &record {
@@ -469,8 +470,8 @@ fn run_dataset(command: DatasetCommand) -> Result<ExitCode, pcf::Error> {
                     t.row(vec![
                         d.id().into(),
                         d.version().into(),
-                        n.to_string(),
-                        d.digest().to_string(),
+                        pcf::report::Cell::figure(n.to_string()),
+                        d.digest().to_string().into(),
                     ]);
                 }
                 out!("{}", t.render(0));
@@ -558,6 +559,7 @@ fn open_register(dir: &Path) -> Result<pcf::register::Register, pcf::Error> {
     Ok(pcf::register::Register::open(dir)?)
 }
 
+/// The published values with the mark-up, by year: `2026 1.1, 2027 1.2` (as stored).
 fn usage_date(option: &str, value: &str) -> pcf::Error {
     pcf::Error::Usage(format!(
         "{option} {value:?}: write a date (2026-12-31) or an RFC 3339 UTC time (2026-12-31T00:00:00Z)"

@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 use pcf::dataset::{self, Dataset, SearchHit};
+use pcf::report::{Cell, Table, group};
 
 use super::output::print_json;
 
@@ -35,11 +36,17 @@ pub fn search(args: SearchArgs) -> super::Result<ExitCode> {
     if args.json {
         print_json(&hits);
     } else if !hits.is_empty() {
-        let mut rows = vec![["factor", "value", "unit", "source", "name"].map(String::from)];
+        let mut t = Table::new(&["factor", "value", "unit", "source", "name"]);
         for h in &hits {
-            rows.push([h.reference.clone(), value(h), unit(h), source(h), h.name.clone()]);
+            t.row([
+                Cell::from(h.reference.clone()),
+                Cell::Figure(value(h)),
+                unit(h).into(),
+                source(h).into(),
+                h.name.clone().into(),
+            ]);
         }
-        out!("{}", table(&rows));
+        out!("{}", t.render(0));
         outln!();
         for d in datasets.iter().filter(|d| hits.iter().any(|h| h.dataset == d.id())) {
             let m = &d.file.dataset;
@@ -63,56 +70,16 @@ pub fn search(args: SearchArgs) -> super::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Rows as columns two spaces apart, aligned by display width (a CJK character takes two
-/// columns): values right-aligned, the rest left-aligned, the last column unpadded.
-fn table(rows: &[[String; 5]]) -> String {
-    let mut widths = [0; 5];
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(display_width(cell));
-        }
-    }
-    let mut out = String::new();
-    for (i, row) in rows.iter().enumerate() {
-        let mut line = String::new();
-        for (c, cell) in row.iter().enumerate() {
-            let pad = " ".repeat(widths[c] - display_width(cell));
-            match c {
-                1 => line.push_str(&format!("{pad}{cell}  ")),
-                4 => line.push_str(cell),
-                _ => line.push_str(&format!("{cell}{pad}  ")),
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-        if i == 0 {
-            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * 4));
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// Terminal columns of `s`: two for East Asian wide characters, one for the others.
-fn display_width(s: &str) -> usize {
-    s.chars()
-        .map(|c| match u32::from(c) {
-            0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF => 2,
-            0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 => 2,
-            _ => 1,
-        })
-        .sum()
-}
-
-/// The value as stored (shortest decimal that reads back the same), by gas when not one
-/// CO2e or one gas.
+/// The value as stored (shortest decimal that reads back the same, with thousands separators),
+/// by gas when not one CO2e or one gas.
 fn value(h: &SearchHit) -> String {
     match (h.co2e, h.gases.len()) {
-        (Some(c), 0) => c.to_string(),
-        (None, 1) => h.gases.values().map(f64::to_string).collect(),
+        (Some(c), 0) => group(&c.to_string()),
+        (None, 1) => h.gases.values().map(|x| group(&x.to_string())).collect(),
         _ => {
-            let mut parts: Vec<String> = h.gases.iter().map(|(g, x)| format!("{g} {x}")).collect();
-            parts.extend(h.co2e.map(|c| format!("CO2e {c}")));
+            let mut parts: Vec<String> =
+                h.gases.iter().map(|(g, x)| format!("{g} {}", group(&x.to_string()))).collect();
+            parts.extend(h.co2e.map(|c| format!("CO2e {}", group(&c.to_string()))));
             parts.join("; ")
         }
     }

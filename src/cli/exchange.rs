@@ -414,32 +414,44 @@ pub fn run(command: Command) -> Result<ExitCode, pcf::Error> {
                     report.bytes_read,
                     report.bytes_written
                 );
+                let mut t = pcf::report::Table::new(&[
+                    "declaration",
+                    "pf id",
+                    "status",
+                    "product",
+                    "detail",
+                ]);
                 for f in &report.footprints {
-                    let what = f.product.as_deref().unwrap_or("?");
-                    let status = f.status.as_deref().unwrap_or("?");
-                    match &f.declaration {
-                        Signed::Valid { issuer, bundle, .. } => outln!(
-                            "  [valid]    {} {status:<10} {what}: signed by {}{}",
-                            f.pf_id,
-                            issuer.as_deref().unwrap_or("?"),
-                            if bundle.is_some() { ", verified with its bundle" } else { "" }
+                    let (mark, detail) = match &f.declaration {
+                        Signed::Valid { issuer, bundle, .. } => (
+                            "[valid]",
+                            format!(
+                                "signed by {}{}",
+                                issuer.as_deref().unwrap_or("?"),
+                                if bundle.is_some() { ", verified with its bundle" } else { "" }
+                            ),
                         ),
-                        Signed::Unsigned if report.signatures_required => outln!(
-                            "  [UNSIGNED] {} {status:<10} {what}: carries no signed declaration, \
-                             so it cannot come from a trusted issuer",
-                            f.pf_id
+                        Signed::Unsigned if report.signatures_required => (
+                            "[UNSIGNED]",
+                            "carries no signed declaration, so it cannot come from a trusted \
+                             issuer"
+                                .into(),
                         ),
-                        Signed::Unsigned => outln!(
-                            "  [unsigned] {} {status:<10} {what}: carries no signed declaration",
-                            f.pf_id
-                        ),
-                        Signed::Invalid { reasons } => {
-                            outln!("  [INVALID]  {} {status:<10} {what}", f.pf_id);
-                            for r in reasons {
-                                outln!("             {r}");
-                            }
+                        Signed::Unsigned => {
+                            ("[unsigned]", "carries no signed declaration".to_string())
                         }
-                    }
+                        Signed::Invalid { reasons } => ("[INVALID]", reasons.join("; ")),
+                    };
+                    t.row([
+                        mark.to_string(),
+                        f.pf_id.to_string(),
+                        f.status.clone().unwrap_or_else(|| "?".into()),
+                        f.product.clone().unwrap_or_else(|| "?".into()),
+                        detail,
+                    ]);
+                }
+                if !t.is_empty() {
+                    out!("{}", t.render(2));
                 }
                 outln!(
                     "{} valid, {} invalid, {} without a signed declaration{}",

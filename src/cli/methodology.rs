@@ -72,7 +72,7 @@ pub fn run(command: MethodologyCommand) -> Result<ExitCode> {
                         m.id().into(),
                         m.version().into(),
                         m.rules.gwp.set.clone(),
-                        format!("{:?}", m.rules.electricity.accounting),
+                        report::serde_name(&m.rules.electricity.accounting),
                         m.digest().to_string(),
                     ]);
                 }

@@ -32,9 +32,9 @@ pub fn parse_proof(text: &str, file: &std::path::Path) -> Result<Vec<pcf::regist
 /// The arguments of `pcf register`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The register directory.
-    #[arg(long, default_value = pcf::register::DEFAULT_DIR)]
-    pub dir: PathBuf,
+    /// The register directory (`--dir` is an old spelling, still accepted).
+    #[arg(long, alias = "dir", value_name = "DIR", default_value = pcf::register::DEFAULT_DIR)]
+    pub register: PathBuf,
     #[command(subcommand)]
     pub command: RegisterCommand,
 }
@@ -126,10 +126,10 @@ pub enum RegisterCommand {
 
 /// Runs a register subcommand.
 pub fn run(args: Args) -> Result<ExitCode> {
-    let Args { dir, command } = args;
+    let Args { register: dir, command } = args;
     if !dir.exists() {
         return Err(pcf::Error::Usage(format!(
-            "{}: no register here (pcf declare creates it; or pass --dir)",
+            "{}: no register here (pcf declare creates it; or pass --register DIR)",
             dir.display()
         )));
     }
@@ -177,11 +177,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
                         _ => "",
                     };
                     t.row(vec![
-                        e.seq.to_string(),
-                        e.time.as_str().to_string(),
+                        report::Cell::Figure(e.seq.to_string()),
+                        e.time.as_str().into(),
                         kind.into(),
-                        decl,
-                        pf,
+                        decl.into(),
+                        pf.into(),
                         status.into(),
                     ]);
                 }

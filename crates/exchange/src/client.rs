@@ -495,7 +495,10 @@ impl Session<'_> {
                 .map(|c| format!("{}: {}", c.name, c.detail))
                 .collect();
             if failed.is_empty() {
-                reasons.push(format!("verification verdict {:?}", report.verdict));
+                reasons.push(format!(
+                    "verification verdict {}",
+                    pcf_footprint::report::serde_name(&report.verdict)
+                ));
                 reasons.extend(
                     report
                         .checks

@@ -6,86 +6,23 @@ use std::fmt::Write as _;
 use crate::chart::{self, Bar};
 use crate::engine::{Contribution, Footprint, Footprints, Summary};
 
+mod number;
+mod table;
+
+pub use number::{column_decimals, fixed, group, num, pct};
+pub use table::{Cell, Table, display_width, pad};
+
 /// How many hotspots a table shows.
 const HOTSPOTS: usize = 8;
 
-/// A simple table: a header row and rows of cells; the first column is left-aligned and the
-/// others right-aligned.
-#[derive(Debug, Default)]
-pub struct Table {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    /// A table with these column titles.
-    pub fn new(header: &[&str]) -> Table {
-        Table { header: header.iter().map(|s| s.to_string()).collect(), rows: Vec::new() }
+/// The name serde gives a value (`market-based` for `MarketBased`): how an enum is shown to
+/// people, as files and JSON write it, never its Rust (Debug) spelling.
+pub fn serde_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
     }
-
-    /// Adds a row.
-    pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
-    }
-
-    /// Renders with `indent` spaces before each line.
-    pub fn render(&self, indent: usize) -> String {
-        let cols = self.header.len();
-        let mut width = vec![0; cols];
-        for r in std::iter::once(&self.header).chain(&self.rows) {
-            for (i, c) in r.iter().enumerate().take(cols) {
-                width[i] = width[i].max(c.chars().count());
-            }
-        }
-        let mut out = String::new();
-        let pad = " ".repeat(indent);
-        for (ri, r) in std::iter::once(&self.header).chain(&self.rows).enumerate() {
-            out.push_str(&pad);
-            for (i, c) in r.iter().enumerate().take(cols) {
-                let n = c.chars().count();
-                let fill = " ".repeat(width[i] - n);
-                if i == 0 {
-                    out.push_str(c);
-                    out.push_str(&fill);
-                } else {
-                    out.push_str("  ");
-                    out.push_str(&fill);
-                    out.push_str(c);
-                }
-            }
-            let trimmed = out.trim_end().len();
-            out.truncate(trimmed);
-            out.push('\n');
-            if ri == 0 {
-                out.push_str(&pad);
-                let total: usize = width.iter().sum::<usize>() + 2 * (cols.saturating_sub(1));
-                out.push_str(&"-".repeat(total));
-                out.push('\n');
-            }
-        }
-        out
-    }
-}
-
-/// A number with six significant digits, without exponent for ordinary magnitudes.
-pub fn num(x: f64) -> String {
-    if x == 0.0 {
-        return "0".into();
-    }
-    if !x.is_finite() {
-        return x.to_string();
-    }
-    let mag = x.abs().log10().floor() as i32;
-    if !(-3..=12).contains(&mag) {
-        return format!("{x:.5e}");
-    }
-    let decimals = (5 - mag).clamp(0, 12) as usize;
-    format!("{x:.decimals$}")
-}
-
-/// A percentage with one decimal.
-pub fn pct(x: f64) -> String {
-    format!("{x:.1} %")
 }
 
 /// Renders all footprints as text tables.
@@ -168,14 +105,14 @@ pub fn summary(rows: &[Summary]) -> String {
     for r in rows {
         let x = &r.totals;
         t.row(vec![
-            r.product.clone(),
-            r.declared_unit.clone(),
-            num(x.excluding_uptake),
-            num(x.including_uptake),
-            num(x.fossil),
-            num(x.biogenic_co2_emissions),
-            num(x.exempted),
-            r.quality.primary_data_share.map_or("-".into(), pct),
+            r.product.clone().into(),
+            r.declared_unit.clone().into(),
+            Cell::Number(x.excluding_uptake),
+            Cell::Number(x.including_uptake),
+            Cell::Number(x.fossil),
+            Cell::Number(x.biogenic_co2_emissions),
+            Cell::Number(x.exempted),
+            r.quality.primary_data_share.map_or("-".into(), |x| Cell::Figure(pct(x))),
         ]);
     }
     t.render(0)
@@ -188,24 +125,27 @@ pub fn footprint(p: &Footprint) -> String {
     let _ = writeln!(out, "{} - {}, per 1 {u}", p.product, p.name);
     let t = &p.totals;
     let mut tab = Table::new(&["figure", "kg CO2e"]);
-    tab.row(vec!["PCF excluding biogenic uptake".into(), num(t.excluding_uptake)]);
-    tab.row(vec!["PCF including biogenic uptake".into(), num(t.including_uptake)]);
-    tab.row(vec!["  fossil GHG emissions".into(), num(t.fossil)]);
-    tab.row(vec!["  biogenic CO2 emissions".into(), num(t.biogenic_co2_emissions)]);
-    tab.row(vec!["  biogenic non-CO2 emissions".into(), num(t.biogenic_non_co2)]);
-    tab.row(vec!["  land-use change".into(), num(t.land_use_change)]);
+    tab.row(vec!["PCF excluding biogenic uptake".into(), Cell::Number(t.excluding_uptake)]);
+    tab.row(vec!["PCF including biogenic uptake".into(), Cell::Number(t.including_uptake)]);
+    tab.row(vec!["  fossil GHG emissions".into(), Cell::Number(t.fossil)]);
+    tab.row(vec!["  biogenic CO2 emissions".into(), Cell::Number(t.biogenic_co2_emissions)]);
+    tab.row(vec!["  biogenic non-CO2 emissions".into(), Cell::Number(t.biogenic_non_co2)]);
+    tab.row(vec!["  land-use change".into(), Cell::Number(t.land_use_change)]);
     if t.other != 0.0 {
-        tab.row(vec!["  supplier-declared, unattributed".into(), num(t.other)]);
+        tab.row(vec!["  supplier-declared, unattributed".into(), Cell::Number(t.other)]);
     }
-    tab.row(vec!["  biogenic CO2 uptake (removal)".into(), num(-t.biogenic_uptake)]);
+    tab.row(vec!["  biogenic CO2 uptake (removal)".into(), Cell::Number(-t.biogenic_uptake)]);
     if let (Some(d), Some(i)) = (t.direct, t.indirect) {
-        tab.row(vec!["  direct embedded emissions".into(), num(d)]);
-        tab.row(vec!["  indirect embedded emissions".into(), num(i)]);
+        tab.row(vec!["  direct embedded emissions".into(), Cell::Number(d)]);
+        tab.row(vec!["  indirect embedded emissions".into(), Cell::Number(i)]);
     }
     if let Some(n) = t.indirect_not_counted {
-        tab.row(vec!["indirect emissions not counted (direct-only goods)".into(), num(n)]);
+        tab.row(vec!["indirect emissions not counted (direct-only goods)".into(), Cell::Number(n)]);
     }
-    tab.row(vec![format!("excluded under cut-off ({})", pct(t.exempted_percent)), num(t.exempted)]);
+    tab.row(vec![
+        format!("excluded under cut-off ({})", pct(t.exempted_percent)).into(),
+        Cell::Number(t.exempted),
+    ]);
     out.push_str(&tab.render(2));
 
     let q = &p.quality;
@@ -229,34 +169,34 @@ pub fn footprint(p: &Footprint) -> String {
     let mut g = Table::new(&["by gas", "kg gas", "kg CO2e", "share"]);
     for l in &p.by_gas {
         g.row(vec![
-            l.gas.clone(),
-            if l.kg == 0.0 { "-".into() } else { num(l.kg) },
-            num(l.kg_co2e),
-            pct(l.percent),
+            l.gas.clone().into(),
+            if l.kg == 0.0 { Cell::from("-") } else { Cell::Number(l.kg) },
+            Cell::Number(l.kg_co2e),
+            Cell::Figure(pct(l.percent)),
         ]);
     }
     out.push_str(&g.render(2));
     out.push('\n');
     let mut s = Table::new(&["by stage", "kg CO2e", "share"]);
     for l in &p.by_stage {
-        s.row(vec![l.name.clone(), num(l.kg_co2e), pct(l.percent)]);
+        s.row(vec![l.name.clone().into(), Cell::Number(l.kg_co2e), Cell::Figure(pct(l.percent))]);
     }
     out.push_str(&s.render(2));
     out.push('\n');
     let mut pr = Table::new(&["by process", "kg CO2e", "share"]);
     for l in &p.by_process {
-        pr.row(vec![l.name.clone(), num(l.kg_co2e), pct(l.percent)]);
+        pr.row(vec![l.name.clone().into(), Cell::Number(l.kg_co2e), Cell::Figure(pct(l.percent))]);
     }
     out.push_str(&pr.render(2));
     out.push('\n');
     let mut h = Table::new(&["hotspots", "process", "kind", "kg CO2e", "share"]);
     for l in p.hotspots.iter().take(HOTSPOTS) {
         h.row(vec![
-            l.item.clone(),
-            l.process.clone(),
-            l.kind.clone(),
-            num(l.kg_co2e),
-            pct(l.percent),
+            l.item.clone().into(),
+            l.process.clone().into(),
+            l.kind.clone().into(),
+            Cell::Number(l.kg_co2e),
+            Cell::Figure(pct(l.percent)),
         ]);
     }
     out.push_str(&h.render(2));
@@ -367,26 +307,4 @@ pub fn contribution_svg(p: &Footprint) -> String {
         Some("contribution by process (dark) and largest items (light), kg CO2e"),
         &rows,
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_have_six_significant_digits() {
-        assert_eq!(num(2.231712), "2.23171");
-        assert_eq!(num(2659.4), "2659.40");
-        assert_eq!(num(0.0012345678), "0.00123457");
-        assert_eq!(num(0.00001234), "1.23400e-5");
-        assert_eq!(num(-12.5), "-12.5000");
-        assert_eq!(num(0.0), "0");
-    }
-
-    #[test]
-    fn tables_align() {
-        let mut t = Table::new(&["a", "bb"]);
-        t.row(vec!["long name".into(), "1".into()]);
-        assert_eq!(t.render(0), "a          bb\n-------------\nlong name   1\n");
-    }
 }

@@ -22,8 +22,9 @@ pub struct LogArgs {
     /// Number of entries to append.
     #[arg(long, default_value_t = 10_000)]
     pub entries: u64,
-    /// The register directory to create (must not exist); removed at the end unless --keep.
-    #[arg(long)]
+    /// The register directory to create (must not exist); removed at the end unless --keep
+    /// (`--dir` is an old spelling, still accepted).
+    #[arg(long = "register", alias = "dir", value_name = "DIR")]
     pub dir: PathBuf,
     /// Keep the register afterwards.
     #[arg(long)]

@@ -224,7 +224,6 @@ impl fmt::Display for LciSummary {
             None => writeln!(f, "peak memory  unknown")?,
         }
         writeln!(f)?;
-        writeln!(f, "{:<20} {:>10}", "phase", "seconds")?;
         let s = &self.seconds;
         let rows = [
             ("load", s.load),
@@ -235,10 +234,11 @@ impl fmt::Display for LciSummary {
             ("write", s.write),
             ("total", s.total),
         ];
+        let mut t = crate::report::Table::new(&["phase", "seconds"]);
         for (phase, secs) in rows {
-            writeln!(f, "{phase:<20} {secs:>10.4}")?;
+            t.row([phase.into(), crate::report::Cell::Figure(crate::report::fixed(secs, 4))]);
         }
-        Ok(())
+        write!(f, "{}", t.render(0))
     }
 }
 

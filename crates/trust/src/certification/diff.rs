@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use pcf_footprint::report::{display_width, pad};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -398,9 +399,9 @@ impl fmt::Display for MethodologyDiff {
             return writeln!(f, "no rule or factor differs (same meaning)");
         }
         writeln!(f, "{} rule(s) and factor(s) differ:", self.changes.len())?;
-        let width = self.changes.iter().map(|c| c.path.len()).max().unwrap_or(0);
+        let width = self.changes.iter().map(|c| display_width(&c.path)).max().unwrap_or(0);
         for c in &self.changes {
-            writeln!(f, "  {:width$}  {} -> {}", c.path, show(&c.old), show(&c.new))?;
+            writeln!(f, "  {}  {} -> {}", pad(&c.path, width), show(&c.old), show(&c.new))?;
         }
         Ok(())
     }

@@ -23,7 +23,7 @@ pub fn write(audit: &Audit, dir: &Path) -> Result<Vec<std::path::PathBuf>, Error
             |e| {
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
                     Error::Usage(format!(
-                        "{}: already exists; audit files are never overwritten, choose another --out-dir",
+                        "{}: already exists; audit files are never overwritten, choose another --out",
                         path.display()
                     ))
                 } else {

@@ -18,6 +18,7 @@ mod trace;
 use std::collections::BTreeMap;
 use std::fmt;
 
+use pcf_footprint::report::{display_width, pad};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -155,14 +156,14 @@ impl fmt::Display for AuditReport {
             AuditVerdict::Differs => "DIFFERS",
         };
         writeln!(f, "{verdict}: {} ({})", self.product, self.pf_id.as_deref().unwrap_or("-"))?;
-        let width = self.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+        let width = self.checks.iter().map(|c| display_width(&c.name)).max().unwrap_or(0);
         for c in &self.checks {
             let mark = match c.result {
                 CheckResult::Same => "same",
                 CheckResult::Differs => "DIFF",
                 CheckResult::Note => "note",
             };
-            writeln!(f, "  [{mark}] {:width$}  {}", c.name, c.detail)?;
+            writeln!(f, "  [{mark}] {}  {}", pad(&c.name, width), c.detail)?;
         }
         for c in &self.certificates {
             write!(f, "  {c}")?;

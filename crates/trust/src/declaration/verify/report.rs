@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use pcf_footprint::report::{display_width, pad};
 use serde::{Deserialize, Serialize};
 
 /// The result of one check.
@@ -208,7 +209,7 @@ impl fmt::Display for Report {
         writeln!(f, "  issuer     {}", self.issuer.as_deref().unwrap_or("(none)"))?;
         writeln!(f, "  id         {}", self.pf_id.as_deref().unwrap_or("(none)"))?;
         writeln!(f, "  digest     {}", self.digest.as_deref().unwrap_or("(none)"))?;
-        let width = self.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+        let width = self.checks.iter().map(|c| display_width(&c.name)).max().unwrap_or(0);
         for c in &self.checks {
             let mark = match c.status {
                 CheckStatus::Pass => "pass",
@@ -216,7 +217,7 @@ impl fmt::Display for Report {
                 CheckStatus::Fail => "FAIL",
                 CheckStatus::Skip => "skip",
             };
-            writeln!(f, "  [{mark}] {:width$}  {}", c.name, c.detail)?;
+            writeln!(f, "  [{mark}] {}  {}", pad(&c.name, width), c.detail)?;
         }
         Ok(())
     }
