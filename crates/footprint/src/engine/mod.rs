@@ -35,8 +35,8 @@ pub use breakdown::{TREE_DEPTH, TREE_NODES};
 
 pub use items::{Category, Item, ItemKind};
 pub use result::{
-    AllocationRecord, Contribution, DataShare, ElectricityRecord, ExclusionRecord, Footprint,
-    Footprints, GasLine, Hotspot, InstrumentUse, Line, OutsideRecord, Quality, Totals,
+    AllocationRecord, CbamGood, Contribution, DataShare, ElectricityRecord, ExclusionRecord,
+    Footprint, Footprints, GasLine, Hotspot, InstrumentUse, Line, OutsideRecord, Quality, Totals,
 };
 pub use summary::{SAMPLED_CROSS_CHECKS, Selection, Summary};
 

@@ -108,6 +108,41 @@ pub struct Totals {
     /// count (Regulation (EU) 2023/956 Art. 7(1), Annex II), reported beside the total.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub indirect_not_counted: Option<f64>,
+    /// Under a methodology with `[cbam]` rules, for a product that is a CBAM good: its
+    /// specific embedded emissions per tonne (per MWh for electricity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cbam: Option<CbamGood>,
+}
+
+/// The specific embedded emissions (SEE) of a CBAM good: the per-declared-unit figures divided
+/// by the tonnes (MWh for electricity) of good in a declared unit. t CO2e per t equals kg CO2e
+/// per kg.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CbamGood {
+    /// CN code, digits only.
+    pub cn: String,
+    /// The methodology's category of goods (`iron-and-steel`, `aluminium`...).
+    pub category: String,
+    /// Production route of the process that makes it, as the inventory names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// `t` (tonnes of good) or `MWh` (electricity).
+    pub unit: String,
+    /// Units of good (t or MWh) in one declared unit.
+    pub per_declared_unit: f64,
+    /// Specific direct embedded emissions, t CO2e per unit.
+    pub direct: f64,
+    /// Specific indirect embedded emissions counted, t CO2e per unit.
+    pub indirect: f64,
+    /// Specific indirect emissions reported but not counted (goods for which only direct
+    /// emissions count), t CO2e per unit.
+    pub indirect_not_counted: f64,
+    /// Specific embedded emissions, direct plus counted indirect, t CO2e per unit.
+    pub embedded: f64,
+    /// Share of the embedded emissions based on default values (precursors at the
+    /// Commission's default values), percent.
+    pub default_value_percent: f64,
 }
 
 /// One line of a breakdown.

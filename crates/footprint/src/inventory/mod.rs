@@ -4,6 +4,7 @@
 //! (units converted, references turned into indices). Every error names the file and the
 //! JSON pointer of the offending value.
 
+pub mod communication;
 mod convert;
 mod load;
 pub mod raw;
