@@ -135,6 +135,7 @@ impl SupplyChain {
                         Source::Heat(_) => "heat",
                         Source::Electricity { .. } => "electricity",
                         Source::Product(_) => "product",
+                        Source::Precursor(_) => "precursor",
                     };
                     (format!("{}\\n({kind})", inp.name), "ellipse")
                 }

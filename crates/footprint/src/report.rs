@@ -118,6 +118,34 @@ pub fn summary(rows: &[Summary]) -> String {
     t.render(0)
 }
 
+/// The specific embedded emissions of a CBAM good, as a table.
+pub fn cbam_good(g: &crate::engine::CbamGood) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "  CBAM good CN {} ({}), route {}; {} {} per declared unit",
+        g.cn,
+        g.category,
+        g.route.as_deref().unwrap_or("not stated"),
+        g.per_declared_unit,
+        g.unit
+    );
+    let unit = format!("t CO2e/{}", g.unit);
+    let mut tab = Table::new(&["specific embedded emissions (SEE)", &unit]);
+    tab.row(vec!["direct".into(), Cell::Number(g.direct)]);
+    tab.row(vec!["indirect (counted)".into(), Cell::Number(g.indirect)]);
+    tab.row(vec!["embedded (direct + counted indirect)".into(), Cell::Number(g.embedded)]);
+    if g.indirect_not_counted != 0.0 {
+        tab.row(vec![
+            "indirect not counted (direct-only goods)".into(),
+            Cell::Number(g.indirect_not_counted),
+        ]);
+    }
+    out.push_str(&tab.render(2));
+    let _ = writeln!(out, "  based on default values: {}", pct(g.default_value_percent));
+    out
+}
+
 /// Renders one footprint.
 pub fn footprint(p: &Footprint) -> String {
     let mut out = String::new();
@@ -147,6 +175,11 @@ pub fn footprint(p: &Footprint) -> String {
         Cell::Number(t.exempted),
     ]);
     out.push_str(&tab.render(2));
+    if let Some(g) = &t.cbam {
+        out.push('\n');
+        out.push_str(&cbam_good(g));
+        out.push('\n');
+    }
 
     let q = &p.quality;
     let opt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));

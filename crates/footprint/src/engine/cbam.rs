@@ -9,11 +9,13 @@
 //! solve then carries a non-Annex-II precursor's counted indirect emissions into an Annex II
 //! good, and leaves an Annex II precursor's out of a non-Annex-II good.
 
-use crate::inventory::{ClassificationScheme, Inventory};
-use crate::methodology::{CbamCategory, CbamRules, Methodology};
+use crate::inventory::PrecursorBasis;
+use crate::inventory::{ClassificationScheme, Input, Inventory};
+use crate::methodology::{CbamCategory, CbamRules, Methodology, RouteRule};
 
-use super::EngineError;
 use super::items::{Cbam, Item, ItemKind};
+use super::{CbamGood, EngineError, ch};
+use crate::units::{Dimension, Unit};
 
 /// Applies `rules` to `items`, given each process's allocation shares.
 pub(super) fn apply(
@@ -79,6 +81,23 @@ pub(super) fn apply(
                     help: "model one production process per category of goods".into(),
                 });
             }
+            if !cats.is_empty() && rules.route == Some(RouteRule::Required) && p.route.is_none() {
+                return Err(EngineError::Rule {
+                    file: file.clone(),
+                    pointer: p.pointer.clone(),
+                    problem: format!(
+                        "process {:?} makes CBAM goods ({}) but names no production route; {} \
+                         reports the route with the specific embedded emissions ({})",
+                        p.id,
+                        cats.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
+                        m.id(),
+                        rules.clause
+                    ),
+                    help: "add `route = \"...\"` to the process (for example \"electric arc \
+                           furnace\", \"basic oxygen furnace\", \"primary (electrolysis)\")"
+                        .into(),
+                });
+            }
             Ok(cats)
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -86,6 +105,24 @@ pub(super) fn apply(
     for it in items.iter_mut() {
         if it.outside.is_some() {
             continue;
+        }
+        if let Some(x) = it.precursor
+            && matches!(inv.precursors[x].basis, PrecursorBasis::Default { .. })
+            && rules.precursor_default_values.is_none()
+        {
+            return Err(EngineError::Rule {
+                file: file.clone(),
+                pointer: it.pointer.clone(),
+                problem: format!(
+                    "{:?} is a precursor at the Commission's default value, and methodology {} \
+                     does not say how such precursors count (`[cbam] precursor_default_values`)",
+                    it.label,
+                    m.id()
+                ),
+                help: "compute with a version of the methodology that has the rule (`pcf \
+                       methodology list`), or give the supplier's actual values"
+                    .into(),
+            });
         }
         let cats = &classes[it.process];
         let direct_only = cats.first().is_some_and(|c| c.direct_only);
@@ -115,10 +152,11 @@ pub(super) fn apply(
             (ItemKind::Electricity, Cbam::Indirect { .. }) => {
                 it.cbam = Cbam::Indirect { counted: !direct_only };
             }
-            (ItemKind::Supplier, Cbam::Split { direct, indirect, .. }) => {
+            (ItemKind::Supplier | ItemKind::Precursor, Cbam::Split { direct, indirect, .. }) => {
                 let own = it
                     .supplier
                     .and_then(|s| inv.suppliers[s].cn.as_deref())
+                    .or_else(|| it.precursor.map(|x| inv.precursors[x].cn.as_str()))
                     .and_then(|c| rules.category(c));
                 let direct_only = own.map_or(direct_only, |c| c.direct_only);
                 it.cbam = Cbam::Split { direct, indirect, indirect_counted: !direct_only };
@@ -156,4 +194,104 @@ pub(super) fn apply(
         }
     }
     Ok(())
+}
+
+/// Fills the item of precursor input `inp` (precursor `x`): under `[cbam]` rules its
+/// specific direct and indirect embedded emissions times the tonnes consumed (Implementing
+/// Regulation (EU) 2025/2547 Annex III: a precursor's SEE weighted by the mass consumed per
+/// tonne of good); under other rules its life-cycle `factor`, which it must have, since a CBAM
+/// figure is not a life-cycle footprint.
+pub(super) fn precursor(
+    it: &mut Item,
+    inv: &Inventory,
+    m: &Methodology,
+    file: &str,
+    inp: &Input,
+    x: usize,
+) -> Result<(), EngineError> {
+    let pre = &inv.precursors[x];
+    it.precursor = Some(x);
+    if m.rules.cbam.is_some() {
+        let a = inp.amount;
+        it.unspecified_co2e = a * (pre.direct + pre.indirect);
+        it.cbam = Cbam::Split {
+            direct: a * pre.direct,
+            indirect: a * pre.indirect,
+            indirect_counted: true,
+        };
+        it.default_fraction = pre.basis.default_fraction();
+        it.set_quality(super::quality::of_precursor(pre), &inp.quality);
+        return Ok(());
+    }
+    let Some(f) = pre.factor else {
+        return Err(EngineError::Rule {
+            file: file.into(),
+            pointer: inp.pointer.clone(),
+            problem: format!(
+                "precursor {:?} (CN {}) has only CBAM specific embedded emissions ({}), which \
+                 cover the CBAM system boundary, not a life cycle; methodology {} has no \
+                 [cbam] rules and needs a life-cycle figure",
+                it.label,
+                pre.cn,
+                pre.basis.describe(),
+                m.id()
+            ),
+            help: "give the input a `factor` (an id in `factors`) for life-cycle methodologies; \
+                   the CBAM figures stay in use under eu-cbam-2026"
+                .into(),
+        });
+    };
+    let factor = &inv.factors[f];
+    let k = crate::units::Unit::KG.factor_to(factor.per).map_err(|e| EngineError::Rule {
+        file: file.into(),
+        pointer: format!("{}/factor", inp.pointer),
+        problem: format!("{e}: factor {:?} cannot value a precursor measured by mass", factor.id),
+        help: "give the precursor's life-cycle factor per unit of mass (kg or t)".into(),
+    })?;
+    it.add_factor(m, file, factor, inp.amount * k)
+}
+
+/// The specific embedded emissions of product `j` if it is a CBAM good under `rules`, from its
+/// per-declared-unit channel values `v`: divided by the tonnes of good in a declared unit (MWh
+/// for a good declared per unit of energy, electricity).
+pub(super) fn good(
+    inv: &Inventory,
+    rules: &CbamRules,
+    j: usize,
+    v: impl Fn(usize) -> f64,
+) -> Option<CbamGood> {
+    let product = &inv.products[j];
+    let cn = match &product.classification {
+        Some((ClassificationScheme::Cn, code)) => code,
+        _ => return None,
+    };
+    let category = rules.category(cn)?;
+    let (unit, per) = if product.unit.dimension() == Dimension::Energy {
+        ("MWh", product.unit.factor_to(Unit::KWH).ok()? / 1000.0)
+    } else {
+        ("t", product.mass_per_declared_unit / 1000.0)
+    };
+    if per <= 0.0 {
+        return None;
+    }
+    // kg CO2e per declared unit -> t CO2e per unit of good.
+    let see = |c: usize| v(c) / 1000.0 / per;
+    let (direct, indirect) = (see(ch::DIRECT), see(ch::INDIRECT));
+    let counted = v(ch::COUNTED);
+    Some(CbamGood {
+        cn: cn.clone(),
+        category: category.name.clone(),
+        route: inv.processes[product.made_by.0].route.clone(),
+        unit: unit.into(),
+        per_declared_unit: per,
+        direct,
+        indirect,
+        indirect_not_counted: see(ch::INDIRECT_NOT_COUNTED),
+        embedded: direct + indirect,
+        default_value_percent: if counted > 0.0 {
+            100.0 * v(ch::CBAM_DEFAULT) / counted
+        } else {
+            0.0
+        },
+    })
 }

@@ -26,6 +26,8 @@ pub enum ItemKind {
     Supplier,
     /// A purchased product with a database factor.
     Database,
+    /// An EU CBAM precursor with its producer's specific embedded emissions.
+    Precursor,
     /// Biogenic CO2 uptake.
     Uptake,
     /// Land-use change.
@@ -44,6 +46,7 @@ impl ItemKind {
             ItemKind::Heat => "heat",
             ItemKind::Supplier => "supplier",
             ItemKind::Database => "database",
+            ItemKind::Precursor => "precursor",
             ItemKind::Uptake => "biogenic-uptake",
             ItemKind::LandUseChange => "land-use-change",
             ItemKind::Credit => "system-expansion-credit",
@@ -115,6 +118,10 @@ pub struct Item {
     pub pointer: String,
     /// The supplier declaration of a supplier item (index into the inventory's suppliers).
     pub supplier: Option<usize>,
+    /// The precursor of a precursor item (index into the inventory's precursors).
+    pub precursor: Option<usize>,
+    /// Share of the item based on EU CBAM default values (0..1).
+    pub default_fraction: f64,
     /// Gases of an item outside the boundary that the methodology has no GWP for (left out of
     /// its reported CO2e; inside the boundary such a gas is an error).
     pub uncharacterized: Vec<String>,
@@ -163,6 +170,8 @@ impl Item {
             outside: None,
             pointer,
             supplier: None,
+            precursor: None,
+            default_fraction: 0.0,
             uncharacterized: Vec::new(),
         }
     }
@@ -260,6 +269,7 @@ impl Item {
         c[ch::OTHER] = self.other;
         c[ch::PRIMARY] = counted * self.primary_fraction;
         c[ch::DATA + self.data.index()] = counted;
+        c[ch::CBAM_DEFAULT] = counted * self.default_fraction;
         if let Some((t, te, g)) = self.dqr {
             c[ch::DQR_T] = t * counted;
             c[ch::DQR_TE] = te * counted;
@@ -420,6 +430,10 @@ pub(super) fn build(
             let (kind, factor_quality) = match &inp.source {
                 Source::Product(_) => continue,
                 Source::Supplier(_) => (ItemKind::Supplier, None),
+                Source::Precursor(x) => (
+                    ItemKind::Precursor,
+                    inv.precursors[*x].factor.filter(|_| rules.cbam.is_none()),
+                ),
                 Source::Database(f) => (ItemKind::Database, Some(*f)),
                 Source::Fuel(f) => (ItemKind::Fuel, Some(*f)),
                 Source::Heat(f) => (ItemKind::Heat, Some(*f)),
@@ -435,7 +449,7 @@ pub(super) fn build(
                     m.id()
                 ));
             } else if rules.boundary.purchased_inputs == PurchasedInputs::Precursors
-                && matches!(kind, ItemKind::Supplier | ItemKind::Database)
+                && matches!(kind, ItemKind::Supplier | ItemKind::Database | ItemKind::Precursor)
                 && !inp.precursor
             {
                 it.outside = Some(format!(
@@ -446,6 +460,7 @@ pub(super) fn build(
             match &inp.source {
                 Source::Product(_) => {}
                 Source::Supplier(s) => super::supplier::fill(&mut it, inv, m, &file, inp, *s)?,
+                Source::Precursor(x) => super::cbam::precursor(&mut it, inv, m, &file, inp, *x)?,
                 Source::Database(f) | Source::Fuel(f) | Source::Heat(f) => {
                     it.add_factor(m, &file, &inv.factors[*f], inp.amount)?;
                 }

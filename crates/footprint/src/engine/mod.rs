@@ -104,7 +104,9 @@ pub(crate) mod ch {
     pub const INDIRECT_NOT_COUNTED: usize = 15;
     /// The counted CO2e by data class: channel `DATA + DataClass::index()`.
     pub const DATA: usize = 16;
-    pub const K: usize = 21;
+    /// Counted CO2e based on EU CBAM default values (precursors at default values).
+    pub const CBAM_DEFAULT: usize = 21;
+    pub const K: usize = 22;
 }
 
 /// The product-level model: every product's items and inputs per declared unit.
@@ -193,7 +195,7 @@ impl<'a> Model<'a> {
         let mut allocations = Vec::new();
         let mut process_shares = Vec::with_capacity(inventory.processes.len());
         for (pi, p) in inventory.processes.iter().enumerate() {
-            let method = p.allocation.unwrap_or(rules.allocation.default);
+            let method = p.allocation_under(methodology.id()).unwrap_or(rules.allocation.default);
             if p.outputs.len() > 1 && !rules.allocation.allowed.contains(&method) {
                 return Err(EngineError::Rule {
                     file: file.clone(),
@@ -215,7 +217,7 @@ impl<'a> Model<'a> {
                     ),
                 });
             }
-            let shares = allocation_shares(&file, p, method)?;
+            let shares = allocation_shares(&file, p, method, methodology.id())?;
             if p.outputs.len() > 1 {
                 allocations.push(AllocationRecord {
                     process: p.id.clone(),
@@ -254,7 +256,7 @@ impl<'a> Model<'a> {
         // System expansion credits: one item per displacing co-product, on the reference product.
         let mut model_items = items;
         for (pi, p) in inventory.processes.iter().enumerate() {
-            let method = p.allocation.unwrap_or(rules.allocation.default);
+            let method = p.allocation_under(methodology.id()).unwrap_or(rules.allocation.default);
             if method != AllocationMethod::SystemExpansion {
                 continue;
             }
@@ -360,6 +362,7 @@ fn allocation_shares(
     file: &str,
     p: &crate::inventory::Process,
     method: AllocationMethod,
+    methodology: &str,
 ) -> Result<Vec<f64>, EngineError> {
     if p.outputs.len() == 1 {
         return Ok(vec![1.0]);
@@ -370,7 +373,7 @@ fn allocation_shares(
             p.outputs.iter().map(|o| o.price.map(|x| x * o.amount)).collect()
         }
         AllocationMethod::Physical => {
-            p.outputs.iter().map(|o| o.physical.map(|x| x * o.amount)).collect()
+            p.outputs.iter().map(|o| o.physical_under(methodology).map(|x| x * o.amount)).collect()
         }
         AllocationMethod::SystemExpansion => {
             let mut v = vec![0.0; p.outputs.len()];

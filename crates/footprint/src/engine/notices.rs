@@ -60,7 +60,9 @@ pub(super) fn collect(
 
 fn allocation(inv: &Inventory, m: &Methodology, out: &mut Vec<Notice>) {
     let default = m.rules.allocation.default;
-    for p in inv.processes.iter().filter(|p| p.outputs.len() > 1 && p.allocation.is_none()) {
+    for p in
+        inv.processes.iter().filter(|p| p.outputs.len() > 1 && p.allocation_under(m.id()).is_none())
+    {
         let name = method_name(default);
         let priced = p.outputs.iter().all(|o| o.price.is_some());
         if default != AllocationMethod::Economic && priced {

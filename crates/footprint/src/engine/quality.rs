@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::inventory::{Input, Inventory, Quality, Source, SourceType, SupplierDeclaration};
+use crate::inventory::{
+    Input, Inventory, Precursor, PrecursorBasis, Quality, Source, SourceType, SupplierDeclaration,
+};
 use crate::methodology::{Methodology, TypedSupplierData, UnsignedSupplier, WithoutShare};
 
 /// Where a datum comes from, as the primary data share counts it.
@@ -105,6 +107,19 @@ pub fn of_supplier(m: &Methodology, d: &SupplierDeclaration) -> Classified {
     Classified { class, primary }
 }
 
+/// A CBAM precursor's specific embedded emissions: the producer's actual values, typed in or
+/// read from its communication, are primary data but for the share it based on default values;
+/// the Commission's default values are secondary.
+pub fn of_precursor(pre: &Precursor) -> Classified {
+    match pre.basis {
+        PrecursorBasis::Default { .. } => Classified { class: DataClass::Secondary, primary: 0.0 },
+        _ => Classified {
+            class: DataClass::SupplierTyped,
+            primary: (1.0 - pre.basis.default_fraction()).clamp(0.0, 1.0),
+        },
+    }
+}
+
 /// What a supplier's figure without a stated share counts as (`supplier_without_share`; an
 /// `error` is raised where the declaration is read, so here it counts as nothing).
 fn without_share(m: &Methodology) -> f64 {
@@ -122,6 +137,13 @@ pub fn of_input(inv: &Inventory, m: &Methodology, pi: usize, inp: &Input) -> Opt
     let factor = match &inp.source {
         Source::Product(_) => return None,
         Source::Supplier(s) => return Some(of_supplier(m, &inv.suppliers[*s])),
+        Source::Precursor(x) => {
+            let pre = &inv.precursors[*x];
+            match (&m.rules.cbam, pre.factor) {
+                (None, Some(f)) => f,
+                _ => return Some(of_precursor(pre)),
+            }
+        }
         Source::Database(f) => *f,
         Source::Fuel(f) | Source::Heat(f) | Source::Electricity { grid: f, .. } => {
             if m.rules.primary_data.metered_energy_is_primary

@@ -66,7 +66,7 @@ impl Model<'_> {
             direct: rules.reporting.split_direct_indirect.then(|| v(ch::DIRECT)),
             indirect: rules.reporting.split_direct_indirect.then(|| v(ch::INDIRECT)),
             indirect_not_counted: rules.cbam.is_some().then(|| v(ch::INDIRECT_NOT_COUNTED)),
-            cbam: None,
+            cbam: rules.cbam.as_ref().and_then(|r| super::cbam::good(self.inventory, r, j, v)),
         };
         let w = v(ch::DQR_W);
         let quality = Quality {

@@ -100,6 +100,7 @@ pub(super) fn fill(
     }
     if let Some((dir, ind)) = d.cbam {
         it.cbam = Cbam::Split { direct: a * dir, indirect: a * ind, indirect_counted: true };
+        it.default_fraction = d.cbam_default_percent.map_or(0.0, |p| (p / 100.0).clamp(0.0, 1.0));
     }
     it.set_quality(super::quality::of_supplier(m, d), &inp.quality);
     if d.primary_data_share.is_none() {

@@ -71,6 +71,7 @@ fn load_unlocated(path: &Path, text: &str) -> Result<Inventory, InventoryError> 
     })?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut inventory = Resolver { file, base, raw: &raw }.resolve(path, digest, original)?;
+    datasets.extend(std::mem::take(&mut inventory.datasets));
     inventory.datasets = datasets;
     Ok(inventory)
 }

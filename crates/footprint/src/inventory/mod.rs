@@ -7,6 +7,7 @@
 pub mod communication;
 mod convert;
 mod load;
+mod precursor;
 pub mod raw;
 pub(crate) mod resolve;
 mod supplier;
@@ -20,6 +21,7 @@ use crate::document::{DocumentError, Location};
 use crate::units::{Ratio, Unit};
 use pcf_base::digest::Digest;
 
+pub use precursor::{Precursor, PrecursorBasis};
 pub use raw::{
     AllocationMethod, ClassificationScheme, DeclaredUnit, FactorKind, InputKind, InstrumentKind,
     RawInventory, SourceType, Stage,
@@ -47,8 +49,11 @@ pub struct Inventory {
     pub factors: Vec<Factor>,
     /// Suppliers' declarations read for `supplier` inputs, one per distinct file.
     pub suppliers: Vec<SupplierDeclaration>,
-    /// Shipped datasets whose factors the inventory references (`dataset:ID@FACTOR`).
+    /// Shipped datasets whose factors the inventory references (`dataset:ID@FACTOR`), and the
+    /// CBAM default values its precursors use.
     pub datasets: Vec<crate::dataset::DatasetRef>,
+    /// EU CBAM precursors of `precursor` inputs, one per input.
+    pub precursors: Vec<Precursor>,
 }
 
 /// Reporting metadata.
@@ -126,6 +131,13 @@ pub struct Quality {
     pub primary_data_share: Option<f64>,
 }
 
+impl Process {
+    /// The allocation method requested under methodology `id`.
+    pub fn allocation_under(&self, id: &str) -> Option<AllocationMethod> {
+        self.allocation_for.get(id).copied().or(self.allocation)
+    }
+}
+
 /// A process of the reporting company.
 #[derive(Debug, Clone)]
 pub struct Process {
@@ -139,6 +151,10 @@ pub struct Process {
     pub geography: Option<String>,
     /// Allocation method requested for its co-products.
     pub allocation: Option<AllocationMethod>,
+    /// Allocation method by methodology id, overriding `allocation` under that methodology.
+    pub allocation_for: BTreeMap<String, AllocationMethod>,
+    /// EU CBAM production route of its goods.
+    pub route: Option<String>,
     /// Outputs; the first is the reference product.
     pub outputs: Vec<Output>,
     /// Inputs.
@@ -155,6 +171,13 @@ pub struct Process {
     pub pointer: String,
 }
 
+impl Output {
+    /// The physical allocation property under methodology `id`.
+    pub fn physical_under(&self, id: &str) -> Option<f64> {
+        self.physical_for.get(id).copied().or(self.physical)
+    }
+}
+
 /// An output of a process.
 #[derive(Debug, Clone)]
 pub struct Output {
@@ -168,6 +191,8 @@ pub struct Output {
     pub price: Option<f64>,
     /// Physical allocation property per declared unit.
     pub physical: Option<f64>,
+    /// Physical allocation property per declared unit, by methodology id.
+    pub physical_for: BTreeMap<String, f64>,
     /// Factor displaced by this co-product (system expansion).
     pub displaces: Option<usize>,
     /// JSON pointer.
@@ -187,6 +212,8 @@ pub enum Source {
     Fuel(usize),
     /// Purchased heat (index into factors).
     Heat(usize),
+    /// An EU CBAM precursor (index into precursors).
+    Precursor(usize),
     /// Electricity.
     Electricity {
         /// Location-based grid factor.

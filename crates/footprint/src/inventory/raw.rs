@@ -265,6 +265,17 @@ pub struct RawProcess {
     /// Allocation method for this process's co-products, if the methodology allows a choice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocation: Option<AllocationMethod>,
+    /// Allocation method under a particular methodology, by methodology id (`{ "eu-cbam-2026"
+    /// = "physical" }`): overrides `allocation` when that methodology computes, so one
+    /// inventory serves a life-cycle and a CBAM figure of the same product.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub allocation_for: BTreeMap<String, AllocationMethod>,
+    /// EU CBAM production route of the goods this process makes, as the installation names it
+    /// (`electric arc furnace`, `primary (electrolysis)`); reported with the specific embedded
+    /// emissions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub route: Option<String>,
     /// Quality of this process's activity data (inherited by its inputs and emissions).
     #[serde(default)]
     pub quality: RawQuality,
@@ -320,6 +331,11 @@ pub struct RawOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0.0))]
     pub physical: Option<f64>,
+    /// The physical allocation property under a particular methodology, by methodology id
+    /// (`{ "eu-cbam-2026" = 1.0 }`: the CBAM functional unit); overrides `physical` when that
+    /// methodology computes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub physical_for: BTreeMap<String, f64>,
     /// For system expansion: the factor (an id in `factors`) of what this co-product displaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub displaces: Option<String>,
@@ -341,6 +357,10 @@ pub enum InputKind {
     Electricity,
     /// Purchased heat or steam.
     Heat,
+    /// An EU CBAM precursor bought from another installation, with that installation's
+    /// specific embedded emissions (from its communication, or typed in as `see`) or the
+    /// Commission's default value (`default_value`).
+    Precursor,
 }
 
 /// One input of a process.
@@ -385,6 +405,23 @@ pub struct RawInput {
     /// stage for energy and fuels).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<Stage>,
+    /// For `precursor`: the CN code of the precursor good (`7207 11 16`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9][0-9 ]*$"))]
+    pub cn: Option<String>,
+    /// For `precursor`: a CBAM communication file written by `pcf cbam import` from the
+    /// supplier's filled communication template, relative to this inventory; the good with
+    /// the input's CN code is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub communication: Option<String>,
+    /// For `precursor`: the supplier installation's specific embedded emissions as its
+    /// communication states them, typed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub see: Option<RawSee>,
+    /// For `precursor`: the Commission's default value for the CN code and country of origin
+    /// (dataset `eu-cbam-default-values`), where the supplier gives no actual values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_value: Option<RawDefaultValue>,
     /// Whether this input is a precursor in the EU CBAM sense (only precursors count under
     /// CBAM; default: true for `product` and `supplier`, false otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -399,6 +436,41 @@ pub struct RawInput {
     /// estimated contribution is reported as exempted, not counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excluded: Option<String>,
+}
+
+/// Specific embedded emissions of a precursor, as its producer communicates them.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSee {
+    /// Specific direct embedded emissions, t CO2e per t of precursor.
+    #[schemars(range(min = 0.0))]
+    pub direct: f64,
+    /// Specific indirect embedded emissions, t CO2e per t of precursor.
+    #[schemars(range(min = 0.0))]
+    pub indirect: f64,
+    /// The producer's production route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// Share of these figures based on default values, percent, as the communication states.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub default_value_percent: Option<f64>,
+    /// The document the figures come from (installation, date, reference).
+    #[schemars(length(min = 1))]
+    pub source: String,
+}
+
+/// A precursor at the Commission's default value.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDefaultValue {
+    /// Country of origin, ISO 3166-1 alpha-2 (`CN`); a country without a value takes "Other
+    /// countries and territories", as the annex says.
+    #[schemars(regex(pattern = r"^([A-Z]{2}|other)$"))]
+    pub country: String,
+    /// Version of the `eu-cbam-default-values` dataset (default: the current one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// A contractual instrument for electricity.

@@ -139,6 +139,14 @@ impl Resolver<'_> {
 
         let mut made_by: Vec<Option<(usize, usize)>> = vec![None; raw.products.len()];
         let mut suppliers: Vec<SupplierDeclaration> = Vec::new();
+        let mut precursors = Vec::new();
+        let mut cbam_datasets = Vec::new();
+        // The year whose CBAM default values precursors take: the reference period's last.
+        let year = meta
+            .reference_period
+            .as_ref()
+            .and_then(|(_, end)| end.get(..4)?.parse::<u32>().ok())
+            .unwrap_or(2026);
         let mut supplier_ix: HashMap<std::path::PathBuf, usize> = HashMap::new();
         let mut processes = Vec::with_capacity(raw.processes.len());
         for (pi, p) in raw.processes.iter().enumerate() {
@@ -195,6 +203,7 @@ impl Resolver<'_> {
                     mass: amount * rp.mass_per_declared_unit,
                     price: o.price.map(|x| x / k),
                     physical: o.physical.map(|x| x / k),
+                    physical_for: o.physical_for.iter().map(|(m, x)| (m.clone(), x / k)).collect(),
                     displaces,
                     pointer: oat,
                 });
@@ -250,6 +259,22 @@ impl Resolver<'_> {
                             Source::Supplier(ix),
                             s.unit,
                             s.product_name.clone(),
+                            SourceType::SupplierSpecific,
+                        )
+                    }
+                    InputKind::Precursor => {
+                        let factor = match &inp.factor {
+                            Some(id) => {
+                                Some(self.factor_ref(&factor_ix, format!("{iat}/factor"), id)?)
+                            }
+                            None => None,
+                        };
+                        let pre = self.precursor(&iat, inp, year, factor, &mut cbam_datasets)?;
+                        precursors.push(pre);
+                        (
+                            Source::Precursor(precursors.len() - 1),
+                            Unit::KG,
+                            format!("precursor CN {}", precursors[precursors.len() - 1].cn),
                             SourceType::SupplierSpecific,
                         )
                     }
@@ -358,9 +383,10 @@ impl Resolver<'_> {
                     factor,
                 })?;
                 let default_stage = match inp.kind {
-                    InputKind::Product | InputKind::Supplier | InputKind::Database => {
-                        Stage::RawMaterialAcquisition
-                    }
+                    InputKind::Product
+                    | InputKind::Supplier
+                    | InputKind::Database
+                    | InputKind::Precursor => Stage::RawMaterialAcquisition,
                     _ => p.stage.unwrap_or(Stage::Production),
                 };
                 // The activity data of an input is the process's own (measured) data; the
@@ -375,9 +401,10 @@ impl Resolver<'_> {
                     amount: inp.amount * k,
                     unit: to_unit,
                     stage: inp.stage.unwrap_or(default_stage),
-                    precursor: inp
-                        .precursor
-                        .unwrap_or(matches!(inp.kind, InputKind::Product | InputKind::Supplier)),
+                    precursor: inp.precursor.unwrap_or(matches!(
+                        inp.kind,
+                        InputKind::Product | InputKind::Supplier | InputKind::Precursor
+                    )),
                     quality: q,
                     excluded: inp.excluded.clone(),
                     conversion,
@@ -443,6 +470,8 @@ impl Resolver<'_> {
                 stage: p.stage.unwrap_or(Stage::Production),
                 geography: p.geography.clone().or_else(|| meta.geography.clone()),
                 allocation: p.allocation,
+                allocation_for: p.allocation_for.clone(),
+                route: p.route.clone(),
                 outputs,
                 inputs,
                 emissions,
@@ -495,7 +524,8 @@ impl Resolver<'_> {
             processes,
             factors,
             suppliers,
-            datasets: Vec::new(),
+            datasets: cbam_datasets,
+            precursors,
         })
     }
 
@@ -595,6 +625,7 @@ fn kind_name(k: InputKind) -> &'static str {
         InputKind::Fuel => "fuel",
         InputKind::Electricity => "electricity",
         InputKind::Heat => "heat",
+        InputKind::Precursor => "precursor",
     }
 }
 

@@ -50,6 +50,9 @@ pub struct SupplierDeclaration {
     pub dqr: Option<(f64, f64, f64)>,
     /// EU CBAM specific embedded emissions (direct, indirect), kg CO2e per declared unit.
     pub cbam: Option<(f64, f64)>,
+    /// The share of those figures based on CBAM default values, percent, where declared
+    /// (`defaultValueShare`).
+    pub cbam_default_percent: Option<f64>,
     /// The supplier product's CN code (digits), from a `productClassifications` URN
     /// `urn:pact:productclassification:cn:<code>`.
     pub cn: Option<String>,
@@ -126,6 +129,10 @@ impl SupplierDeclaration {
             .flatten()
             .filter_map(|x| x.get("data"))
             .find(|d| d.get("directEmbeddedEmissions").is_some());
+        let cbam_default_percent = match cbam {
+            Some(d) => decimal(d, "defaultValueShare")?,
+            None => None,
+        };
         let cbam = match cbam {
             Some(d) => Some((
                 decimal(d, "directEmbeddedEmissions")?.unwrap_or(0.0) / amount,
@@ -174,6 +181,7 @@ impl SupplierDeclaration {
             primary_data_share: decimal(pcf, "primaryDataShare")?,
             dqr,
             cbam,
+            cbam_default_percent,
             signed,
             document,
         })

@@ -64,6 +64,7 @@ const ARCHIVED: &[(&str, &str)] = archived![
     "gb-t-24067-2024@1.2.0",
     "ghg-protocol-product-2011@1.1.0",
     "eu-cbam-2026@2.2.0",
+    "eu-cbam-2026@2.3.0",
 ];
 
 /// A methodology file as written.
@@ -443,8 +444,33 @@ pub struct CbamRules {
     pub gas_resolved_only: bool,
     /// Categories of goods by CN code; no code may fall in two.
     pub categories: Vec<CbamCategory>,
+    /// Whether a production process making CBAM goods must name its production route
+    /// (`route` on the process): `required`; absent, a route is reported where given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<RouteRule>,
+    /// How a precursor at the Commission's default value counts (`precursor` inputs with
+    /// `default_value`); absent, such precursors are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precursor_default_values: Option<PrecursorDefaults>,
     /// Clause.
     pub clause: String,
+}
+
+/// Whether a production route must be named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RouteRule {
+    /// A process making CBAM goods without a `route` is an error.
+    Required,
+}
+
+/// How a precursor's default value counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrecursorDefaults {
+    /// The direct and the indirect default value of the annex, without the mark-up (which the
+    /// annex gives only for the total); the indirect part follows the precursor's good.
+    WithoutMarkup,
 }
 
 /// How indirect emissions are attributed.

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use pcf_footprint::engine;
-use pcf_footprint::inventory::{Factor, Inventory, Source, SourceType};
+use pcf_footprint::inventory::{Factor, Inventory, PrecursorBasis, Source, SourceType};
 
 use super::pact::EmissionFactorSource;
 
@@ -26,6 +26,10 @@ pub(super) fn secondary_sources(
     supply: &[f64],
 ) -> Option<Vec<EmissionFactorSource>> {
     let mut used: BTreeSet<usize> = BTreeSet::new();
+    let mut defaults: BTreeSet<EmissionFactorSource> = BTreeSet::new();
+    // Under CBAM rules a precursor counts with its specific embedded emissions (secondary at
+    // the Commission's default values), under others with its life-cycle factor.
+    let cbam = fp.totals.indirect_not_counted.is_some();
     for proc_ in &inv.processes {
         if !proc_.outputs.iter().any(|o| supply[o.product] != 0.0) {
             continue;
@@ -55,16 +59,32 @@ pub(super) fn secondary_sources(
                         }
                     }
                 }
+                Source::Precursor(x) => {
+                    let pre = &inv.precursors[*x];
+                    match (&pre.basis, pre.factor) {
+                        (PrecursorBasis::Default { dataset, .. }, _) if cbam => {
+                            defaults.insert(EmissionFactorSource {
+                                name: dataset.id.clone(),
+                                version: dataset.version.clone(),
+                            });
+                        }
+                        (_, Some(f)) if !cbam => {
+                            used.insert(f);
+                        }
+                        _ => {}
+                    }
+                }
                 Source::Product(_) | Source::Supplier(_) => {}
             }
         }
     }
-    let sources: BTreeSet<EmissionFactorSource> = used
+    let mut sources: BTreeSet<EmissionFactorSource> = used
         .into_iter()
         .map(|f| &inv.factors[f])
         .filter(|f| f.quality.source == SourceType::Secondary)
         .map(source_of)
         .collect();
+    sources.extend(defaults);
     (!sources.is_empty()).then(|| sources.into_iter().collect())
 }
 

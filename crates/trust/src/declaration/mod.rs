@@ -7,6 +7,7 @@
 //! [`verify`] checks one offline; [`bundle`] packs what a buyer needs to do so.
 
 pub mod bundle;
+pub mod cbam;
 mod figures;
 pub mod pact;
 pub mod quality;
@@ -33,7 +34,7 @@ pub use verify::{Check, CheckStatus, Report, Verdict, VerifyOptions};
 /// URN of pcf's provenance extension.
 pub const PROVENANCE_SCHEMA: &str = "urn:pcf:extension:provenance:1";
 /// URN of pcf's EU CBAM extension (direct and indirect embedded emissions).
-pub const CBAM_SCHEMA: &str = "urn:pcf:extension:cbam:1";
+pub use cbam::CBAM_SCHEMA;
 /// The credential type pcf issues, beside `VerifiableCredential`.
 pub const CREDENTIAL_TYPE: &str = "ProductCarbonFootprintDeclaration";
 pub use pcf_footprint::credential::{CONTEXTS, VC_CONTEXT, pact_footprint};
@@ -452,7 +453,7 @@ pub fn issue(
         extensions.push(Extension {
             spec_version: "1.0.0".into(),
             data_schema: CBAM_SCHEMA.into(),
-            data: cbam_data(direct, indirect, t.indirect_not_counted.map(d)),
+            data: cbam::data(direct, indirect, t.indirect_not_counted.map(d), t.cbam.as_ref(), &d),
         });
     }
     let created = options.created.clone().unwrap_or_else(proof::utc_now);
@@ -556,19 +557,6 @@ pub fn certificate_claims(
 /// used by several processes is claimed once with the sum; each claim is rounded down to the
 /// watt-hour (see [`pcf_footprint::certificate::ClaimedKwh`]) and a claim that rounds to nothing is
 /// left out.
-/// The data of the CBAM extension: direct and counted indirect embedded emissions (they add up
-/// to the footprint) and, where the methodology sets some aside, the indirect emissions not
-/// counted (those of goods for which only direct emissions count), reported beside them.
-fn cbam_data(direct: Decimal, indirect: Decimal, not_counted: Option<Decimal>) -> Value {
-    let mut data = json!({
-        "directEmbeddedEmissions": direct,
-        "indirectEmbeddedEmissions": indirect,
-    });
-    if let (Some(n), Some(map)) = (not_counted, data.as_object_mut()) {
-        map.insert("indirectEmissionsNotCounted".into(), json!(n));
-    }
-    data
-}
 
 fn claims_of(
     inv: &Inventory,

@@ -39,6 +39,7 @@ pub fn verify(enveloped: &Value, bundle: Option<&Bundle>, options: &VerifyOption
             product: None,
             pcf: None,
             data_quality: None,
+            cbam: None,
             checks: Vec::new(),
         },
     };

@@ -227,6 +227,13 @@ pub(super) fn build_trace(
                     used[*f] = true;
                     ("heat", inv.factors[*f].id.clone())
                 }
+                Source::Precursor(x) => {
+                    let pre = &inv.precursors[*x];
+                    if let Some(f) = pre.factor {
+                        used[f] = true;
+                    }
+                    ("precursor", format!("CN {}: {}", pre.cn, pre.basis.describe()))
+                }
                 Source::Electricity { grid, residual_mix, instruments } => {
                     used[*grid] = true;
                     if let Some(r) = residual_mix {

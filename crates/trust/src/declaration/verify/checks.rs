@@ -416,20 +416,9 @@ pub(super) fn numbers_check(r: &mut Report, subject: &Value, doc: &Value) {
         problems
             .push("packagingGhgEmissions is given but packagingEmissionsIncluded is false".into());
     }
-    if let Some(cbam) = extension(doc, CBAM_SCHEMA)
-        && let Some(n) = cbam.get("indirectEmissionsNotCounted")
-        && n.as_str().and_then(|s| Decimal(s.into()).value()).is_none_or(|x| x < 0.0)
-    {
-        problems.push(format!("indirectEmissionsNotCounted {n} is not a non-negative decimal"));
-    }
-    if let (Some(cbam), Some(e)) = (extension(doc, CBAM_SCHEMA), excl) {
-        let d = cbam["directEmbeddedEmissions"].as_str().and_then(|s| Decimal(s.into()).value());
-        let i = cbam["indirectEmbeddedEmissions"].as_str().and_then(|s| Decimal(s.into()).value());
-        match (d, i) {
-            (Some(d), Some(i)) if (d + i - e).abs() <= 1e-6 * e.abs().max(1.0) => {}
-            _ => problems
-                .push("direct + indirect embedded emissions do not add up to the footprint".into()),
-        }
+    if let Some(cbam) = extension(doc, CBAM_SCHEMA) {
+        let mass = num("productMassPerDeclaredUnit");
+        problems.extend(crate::declaration::cbam::problems(cbam, excl, mass));
     }
     if let Some(q) = extension(doc, crate::declaration::quality::DATA_QUALITY_SCHEMA) {
         problems.extend(crate::declaration::quality::problems(q));

@@ -123,6 +123,10 @@ pub struct Report {
     /// rests on, as one line ([`crate::declaration::quality::summary`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_quality: Option<String>,
+    /// For a CBAM good: CN code, route, specific embedded emissions and the share based on
+    /// default values, as one line ([`crate::declaration::cbam::summary`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cbam: Option<String>,
     /// The checks, in order.
     pub checks: Vec<Check>,
 }
@@ -205,6 +209,9 @@ impl fmt::Display for Report {
         }
         if let Some(q) = &self.data_quality {
             writeln!(f, "  quality    {q}")?;
+        }
+        if let Some(c) = &self.cbam {
+            writeln!(f, "  cbam       {c}")?;
         }
         writeln!(f, "  issuer     {}", self.issuer.as_deref().unwrap_or("(none)"))?;
         writeln!(f, "  id         {}", self.pf_id.as_deref().unwrap_or("(none)"))?;

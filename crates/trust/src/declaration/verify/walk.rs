@@ -54,6 +54,8 @@ pub(super) fn verify_node(
                 crate::declaration::quality::DATA_QUALITY_SCHEMA,
             ),
         ),
+        cbam: crate::declaration::extension(document, crate::declaration::CBAM_SCHEMA)
+            .and_then(crate::declaration::cbam::summary),
         checks: Vec::new(),
     };
 
