@@ -157,9 +157,19 @@ fn archived_files_state_none_of_the_new_rules() {
         "ghg-protocol-product-2011@1.1.0.toml",
         "eu-cbam-2026@2.2.0.toml",
     ];
+    // Released with the data-quality rules, archived when the CBAM SEE rules came.
+    let with_quality = ["eu-cbam-2026@2.3.0.toml"];
     for (name, m) in Methodology::all_archived().unwrap() {
-        // No archived file states the data-quality rules of the live versions.
+        // No archived file states the CBAM rules of eu-cbam-2026 2.4.0.
+        if let Some(c) = &m.rules.cbam {
+            assert_eq!((c.route, c.precursor_default_values), (None, None), "{name}");
+        }
         let q = &m.rules.primary_data;
+        if with_quality.contains(&name) {
+            assert!(q.supplier_typed.is_some() && m.rules.biogenic.wrong_sign.is_some(), "{name}");
+            continue;
+        }
+        // No other archived file states the data-quality rules of the live versions.
         assert_eq!((q.supplier_typed, q.unsigned_supplier), (None, None), "{name}");
         assert_eq!(m.rules.electricity.without_serial, None, "{name}");
         if with_these.contains(&name) {

@@ -656,6 +656,7 @@ classification = {{ scheme = "CN", code = "2523 29 00" }}
 [[processes]]
 id = "make"
 name = "Make"
+route = "cement: grinding"
 quality = {{ technological = 1, temporal = 1, geographical = 1 }}
 outputs = [{{ product = "p", amount = 1, unit = "kg" }}]
 inputs = [

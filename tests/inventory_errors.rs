@@ -36,7 +36,7 @@ amount = 8400
 unit = "kg"
 "#), @r#"
 inventory.toml: does not match the inventory schema (1 problem):
-  at /processes/0/inputs/0/kind (inventory.toml:13:8): "material" is not one of the allowed values (allowed: product, supplier, database, fuel, electricity, heat)
+  at /processes/0/inputs/0/kind (inventory.toml:13:8): "material" is not one of the allowed values (allowed: product, supplier, database, fuel, electricity, heat, precursor)
 run `pcf schema inventory` to see the schema
 "#);
     insta::assert_snapshot!(error(r#"

@@ -9,6 +9,7 @@ mod bom;
 mod canonical;
 mod cbam;
 mod cbam_defaults;
+mod cbam_see;
 mod certification;
 mod declaration;
 mod electricity;

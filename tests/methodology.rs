@@ -345,7 +345,7 @@ fn methodology_hash_is_sha256_of_the_canonical_json() {
     insta::assert_snapshot!(pinned.join("\n"), @r#"
 iso-14067-2018 1.3.0 sha256:ded531e57d3ee2d86435b7cb20886ae34417c7f963fbef6857887dccc0fa0c09
 ghg-protocol-product-2011 1.2.0 sha256:3504f9c1192c24890f9f29b3663d924a5b2c8702521a055fdefd14c72bc13a9d
-eu-cbam-2026 2.3.0 sha256:7b4a2d4901b26070ff8a8f1606d5ba5d1a96ead1c1600e7905466645e2673403
+eu-cbam-2026 2.4.0 sha256:489e03e29daef7f748eb3da954492da81180f97e7edec07c77a6fd54f64d3045
 gb-t-24067-2024 1.3.0 sha256:d5f9170f5ef547e7686e477d68d30151a737dfb76f1609267bb74b6f0f60e565
 "#);
     // The released 1.0.0 of eu-cbam-2026, archived byte for byte, keeps its digest (the

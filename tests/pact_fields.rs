@@ -38,6 +38,7 @@ product_ids = ["urn:gtin:00000000000017"]
 [[processes]]
 id = "make"
 name = "Make"
+route = "iron or steel products: test route"
 quality = {{ source = "primary", technological = 1, temporal = 1, geographical = 1 }}
 outputs = [{{ product = "p", amount = 1, unit = "kg" }}]
 inputs = [

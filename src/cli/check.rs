@@ -71,7 +71,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let gaps: Vec<(usize, Vec<Requirement>)> = products
         .iter()
-        .map(|&j| (j, ready::requirements(&inv, j, &IssueOptions::default())))
+        .map(|&j| (j, ready::requirements(&inv, &m, j, &IssueOptions::default())))
         .collect();
     let ok = gaps.iter().all(|(_, g)| g.is_empty());
     if json {

@@ -11,7 +11,7 @@
 
 use crate::inventory::PrecursorBasis;
 use crate::inventory::{ClassificationScheme, Input, Inventory};
-use crate::methodology::{CbamCategory, CbamRules, Methodology, RouteRule};
+use crate::methodology::{CbamCategory, CbamRules, Methodology};
 
 use super::items::{Cbam, Item, ItemKind};
 use super::{CbamGood, EngineError, ch};
@@ -79,23 +79,6 @@ pub(super) fn apply(
                         if first.direct_only { &other.name } else { &first.name },
                     ),
                     help: "model one production process per category of goods".into(),
-                });
-            }
-            if !cats.is_empty() && rules.route == Some(RouteRule::Required) && p.route.is_none() {
-                return Err(EngineError::Rule {
-                    file: file.clone(),
-                    pointer: p.pointer.clone(),
-                    problem: format!(
-                        "process {:?} makes CBAM goods ({}) but names no production route; {} \
-                         reports the route with the specific embedded emissions ({})",
-                        p.id,
-                        cats.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
-                        m.id(),
-                        rules.clause
-                    ),
-                    help: "add `route = \"...\"` to the process (for example \"electric arc \
-                           furnace\", \"basic oxygen furnace\", \"primary (electrolysis)\")"
-                        .into(),
                 });
             }
             Ok(cats)

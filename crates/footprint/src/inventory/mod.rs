@@ -473,14 +473,23 @@ impl From<DocumentError> for InventoryError {
 pub fn load_inventory(path: &Path) -> Result<(Inventory, Vec<DatasetRef>), crate::Error> {
     let text = std::fs::read_to_string(path).map_err(|e| crate::Error::io(path, &e))?;
     if !text.contains(REFERENCE_PREFIX) {
-        return Ok((Inventory::from_str(path, &text)?, Vec::new()));
+        let inv = Inventory::from_str(path, &text)?;
+        let used = inv.datasets.clone();
+        return Ok((inv, used));
     }
-    let (document, used) = crate::dataset::expanded_document(path, &text)?;
+    let (document, mut used) = crate::dataset::expanded_document(path, &text)?;
     let json_text = serde_json::to_string(&document).map_err(|e| crate::Error::Io {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
-    Ok((Inventory::from_str(&crate::dataset::expanded_path(path), &json_text)?, used))
+    let inv = Inventory::from_str(&crate::dataset::expanded_path(path), &json_text)?;
+    // The CBAM default values precursors took.
+    for d in &inv.datasets {
+        if !used.contains(d) {
+            used.push(d.clone());
+        }
+    }
+    Ok((inv, used))
 }
 
 /// The JSON Schema of inventory files.

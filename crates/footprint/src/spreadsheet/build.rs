@@ -420,20 +420,28 @@ fn material_kind(
     fields: Map<String, Value>,
     at: &str,
 ) -> Result<Map<String, Value>, SpreadsheetError> {
-    let filled: Vec<(&str, &str)> =
-        [("product", "product"), ("declaration", "supplier"), ("factor", "database")]
-            .into_iter()
-            .filter(|(field, _)| fields.contains_key(*field))
-            .collect();
+    // A precursor (a CN code filled) may name a life-cycle factor beside its CBAM figures.
+    let mut filled: Vec<(&str, &str)> = [("product", "product"), ("declaration", "supplier")]
+        .into_iter()
+        .filter(|(field, _)| fields.contains_key(*field))
+        .collect();
+    if fields.contains_key("cn") {
+        filled.push(("cn", "precursor"));
+    } else if fields.contains_key("factor") {
+        filled.push(("factor", "database"));
+    }
     let [(_, kind)] = filled[..] else {
         return Err(SpreadsheetError::At {
             place: at.into(),
             problem: if filled.is_empty() {
-                "the input names no product, supplier declaration or factor".into()
+                "the input names no product, supplier declaration, factor or precursor CN code"
+                    .into()
             } else {
-                "the input names more than one of product, supplier declaration and factor".into()
+                "the input names more than one of product, supplier declaration, factor and \
+                 precursor CN code"
+                    .into()
             },
-            help: "fill exactly one: \"product (made here)\" for a product of another process here, \"supplier declaration\" for a purchase with the supplier's declaration, \"factor\" for a purchase with an emission factor".into(),
+            help: "fill exactly one: \"product (made here)\" for a product of another process here, \"supplier declaration\" for a purchase with the supplier's declaration, \"factor\" for a purchase with an emission factor, \"cbam precursor cn\" for an EU CBAM precursor".into(),
         });
     };
     let mut out = Map::new();

@@ -193,9 +193,8 @@ pub fn issue(
     let places = rules.reporting.decimal_places;
     let d = |x: f64| Decimal::new(x, places);
     let ready::Ready { company_name, company_ids, start, end_exclusive, fossil_carbon, packaging } =
-        ready::ready(inv, j, options).map_err(|missing| DeclarationError::Incomplete {
-            product: product.to_string(),
-            missing,
+        ready::ready(inv, methodology, j, options).map_err(|missing| {
+            DeclarationError::Incomplete { product: product.to_string(), missing }
         })?;
 
     // Suppliers' declarations this product's chain consumes, verified.
@@ -557,7 +556,6 @@ pub fn certificate_claims(
 /// used by several processes is claimed once with the sum; each claim is rounded down to the
 /// watt-hour (see [`pcf_footprint::certificate::ClaimedKwh`]) and a claim that rounds to nothing is
 /// left out.
-
 fn claims_of(
     inv: &Inventory,
     model: &Model<'_>,

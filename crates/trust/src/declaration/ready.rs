@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use super::IssueOptions;
 use pcf_base::time::Instant;
-use pcf_footprint::inventory::Inventory;
+use pcf_footprint::inventory::{ClassificationScheme, Inventory};
+use pcf_footprint::methodology::{Methodology, RouteRule};
 
 /// A field a declaration requires that is missing or wrong.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -33,13 +34,19 @@ pub(super) struct Ready {
 }
 
 /// Every requirement product `j` of `inv` does not meet (empty when it can be declared).
-pub fn requirements(inv: &Inventory, j: usize, options: &IssueOptions) -> Vec<Requirement> {
-    ready(inv, j, options).err().unwrap_or_default()
+pub fn requirements(
+    inv: &Inventory,
+    m: &Methodology,
+    j: usize,
+    options: &IssueOptions,
+) -> Vec<Requirement> {
+    ready(inv, m, j, options).err().unwrap_or_default()
 }
 
 /// The fields of product `j`, or every one that is missing.
 pub(super) fn ready(
     inv: &Inventory,
+    m: &Methodology,
     j: usize,
     options: &IssueOptions,
 ) -> Result<Ready, Vec<Requirement>> {
@@ -137,6 +144,29 @@ pub(super) fn ready(
                 p.id.0
             ),
             "add `packaging_emissions_included = true` or `false` to the product",
+        );
+    }
+    // A CBAM good's communication names its production route, where the methodology says so.
+    if let Some(rules) = &m.rules.cbam
+        && rules.route == Some(RouteRule::Required)
+        && let Some((ClassificationScheme::Cn, cn)) = &p.classification
+        && let Some(category) = rules.category(cn)
+        && inv.processes[p.made_by.0].route.is_none()
+    {
+        let process = &inv.processes[p.made_by.0];
+        need(
+            "productionRoute",
+            &process.pointer,
+            format!(
+                "{:?} is a CBAM good ({}) and {} reports its production route, which process \
+                 {:?} does not name",
+                p.id.0,
+                category.name,
+                m.id(),
+                process.id
+            ),
+            "add `route = \"...\"` to the process (for example \"crude steel: electric arc \
+             furnace\", \"unwrought aluminium: primary (electrolysis)\")",
         );
     }
     match (company_name, dates, p.fossil_carbon_content, p.packaging_emissions_included) {
