@@ -220,12 +220,12 @@ error: bom/energy.csv!A4: no process "machning" on sheet Processes
     let dir = csv_bom("inputs.csv", |t| t.replace("unit,product", "units,product"));
     insta::assert_snapshot!(import_error(dir.path(), "bom"), @r#"
 error: bom/inputs.csv!D1: unknown column "units" on sheet Inputs
-  help: did you mean "unit"? the columns of Inputs are: "process", "material", "amount", "unit", "product (made here)", "supplier declaration", "factor", "density", "stage", "cbam precursor", "excluded because", "data source", "dqr technological", "dqr temporal", "dqr geographical" (a column headed "note..." is ignored)
+  help: did you mean "unit"? the columns of Inputs are: "process", "material", "amount", "unit", "product (made here)", "supplier declaration", "factor", "cbam precursor cn", "communication", "see direct", "see indirect", "see route", "see default value %", "see source", "default value country", "default value version", "density", "stage", "cbam precursor", "excluded because", "data source", "dqr technological", "dqr temporal", "dqr geographical" (a column headed "note..." is ignored)
 "#);
     let dir = csv_bom("inputs.csv", |t| t.replace(",,,adc12-ingot", ",casting,,adc12-ingot"));
     insta::assert_snapshot!(import_error(dir.path(), "bom"), @r#"
-error: bom/inputs.csv!A2: the input names more than one of product, supplier declaration and factor
-  help: fill exactly one: "product (made here)" for a product of another process here, "supplier declaration" for a purchase with the supplier's declaration, "factor" for a purchase with an emission factor
+error: bom/inputs.csv!A2: the input names more than one of product, supplier declaration, factor and precursor CN code
+  help: fill exactly one: "product (made here)" for a product of another process here, "supplier declaration" for a purchase with the supplier's declaration, "factor" for a purchase with an emission factor, "cbam precursor cn" for an EU CBAM precursor
 "#);
     let dir = csv_bom("inputs.csv", |t| t.replace("machining,Raw", ",Raw"));
     insta::assert_snapshot!(import_error(dir.path(), "bom"), @r#"
@@ -336,10 +336,10 @@ error: bool.xlsx!Inputs!C2: true/false where a number is expected (amount)
   help: write a number such as 640 with a decimal point and no unit (the unit has its own column)
 "#);
     book("stray.xlsx", &|ws| {
-        ws.write_string(2, 20, "see note").unwrap();
+        ws.write_string(2, 40, "see note").unwrap();
     });
     insta::assert_snapshot!(import_error(dir.path(), "stray.xlsx"), @r#"
-error: stray.xlsx!Inputs!U3: a value in a column without a header
+error: stray.xlsx!Inputs!AO3: a value in a column without a header
   help: give the column a header from the layout, or clear the cell
 "#);
     fs::write(dir.path().join("not.xlsx"), b"id,name\n").unwrap();

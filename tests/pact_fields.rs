@@ -158,6 +158,15 @@ fn figures_a_methodology_does_not_assess_are_left_out() {
         cbam,
         &json!({
             "directEmbeddedEmissions": "0.2",
+            // Per kg of a good of 1 kg: the specific figures (t per t) are the same numbers.
+            "specificDirectEmbeddedEmissions": "0.2",
+            "specificIndirectEmbeddedEmissions": "0",
+            "specificIndirectEmissionsNotCounted": "0.16098",
+            "specificEmissionsUnit": "tCO2e/t",
+            "cnCode": "72083800",
+            "goodsCategory": "iron-and-steel",
+            "productionRoute": "iron or steel products: test route",
+            "defaultValueShare": "0",
             "indirectEmbeddedEmissions": "0",
             "indirectEmissionsNotCounted": "0.16098",
         })

@@ -86,6 +86,18 @@ pub enum Kind {
 
 pub use super::sheets::SHEETS;
 
+/// A column, in one line of the layout's tables.
+pub(super) const fn col(
+    header: &'static str,
+    path: &'static str,
+    kind: Kind,
+    required: bool,
+    about: &'static str,
+    example: &'static str,
+) -> Column {
+    Column { header, path, kind, required, about, example }
+}
+
 /// The README sheet of a workbook (ignored on import).
 pub const README: &str = "README";
 
@@ -132,7 +144,9 @@ mod tests {
                     "stage" => parses::<raw::Stage>(values),
                     "declared_unit" => parses::<raw::DeclaredUnit>(values),
                     "classification/scheme" => parses::<raw::ClassificationScheme>(values),
-                    "allocation" => parses::<raw::AllocationMethod>(values),
+                    "allocation" | "allocation_for/eu-cbam-2026" => {
+                        parses::<raw::AllocationMethod>(values)
+                    }
                     "kind" if sheet.place == Place::Energy => parses::<raw::InputKind>(values),
                     "kind" => parses::<raw::FactorKind>(values),
                     "type" => parses::<raw::InstrumentKind>(values),

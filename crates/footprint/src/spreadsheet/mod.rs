@@ -18,6 +18,7 @@
 //! ```
 
 mod build;
+mod cbam_columns;
 pub mod layout;
 mod read;
 mod sheets;

@@ -1,7 +1,8 @@
 //! The layout's table: every sheet and column, with what it means, where its value goes and an
 //! example (re-exported as [`super::layout::SHEETS`]).
 
-use super::layout::{Column, Kind, Place, Sheet};
+use super::cbam_columns::{OUTPUT_CBAM, PRECURSOR, PROCESS_CBAM};
+use super::layout::{Column, Kind, Place, Sheet, col};
 
 const SOURCE_TYPES: &[&str] = &["primary", "supplier-specific", "secondary"];
 const STAGES: &[&str] = &[
@@ -50,17 +51,6 @@ macro_rules! quality_columns {
             },
         ]
     };
-}
-
-const fn col(
-    header: &'static str,
-    path: &'static str,
-    kind: Kind,
-    required: bool,
-    about: &'static str,
-    example: &'static str,
-) -> Column {
-    Column { header, path, kind, required, about, example }
 }
 
 const PROCESS: Column = col(
@@ -277,22 +267,8 @@ pub static SHEETS: &[Sheet] = &[
                     "how its co-products share its burdens, where the methodology allows a choice (blank: the methodology's default)",
                     "mass",
                 ),
-                col(
-                    "allocation under eu-cbam-2026",
-                    "allocation_for/eu-cbam-2026",
-                    Kind::Choice(&["mass", "economic", "physical", "system-expansion"]),
-                    false,
-                    "the allocation under the EU CBAM methodology, where it differs (blank: `allocation`)",
-                    "physical",
-                ),
-                col(
-                    "cbam route",
-                    "route",
-                    Kind::Text,
-                    false,
-                    "EU CBAM production route of the goods it makes (needed to declare a CBAM good)",
-                    "crude steel: electric arc furnace",
-                ),
+                PROCESS_CBAM[0],
+                PROCESS_CBAM[1],
                 q[0],
                 q[1],
                 q[2],
@@ -379,14 +355,7 @@ pub static SHEETS: &[Sheet] = &[
                 "the physical allocation property per unit of output",
                 "",
             ),
-            col(
-                "physical under eu-cbam-2026",
-                "physical_for/eu-cbam-2026",
-                Kind::Number,
-                false,
-                "the physical property under the EU CBAM methodology (the functional unit: 1 for a CBAM good of the process, 0 otherwise; blank: `physical`)",
-                "",
-            ),
+            OUTPUT_CBAM,
             col(
                 "displaces",
                 "displaces",
@@ -454,78 +423,15 @@ pub static SHEETS: &[Sheet] = &[
                     "for a purchase with an emission factor: a factor id (sheet Factors) or dataset:ID@FACTOR (for a CBAM precursor: its life-cycle factor, for other methodologies)",
                     "alu-ingot-adc12",
                 ),
-                col(
-                    "cbam precursor cn",
-                    "cn",
-                    Kind::Text,
-                    false,
-                    "for an EU CBAM precursor bought with its producer's figures or at the default value: its CN code (then fill one of communication, see direct/indirect/source, default value country)",
-                    "",
-                ),
-                col(
-                    "communication",
-                    "communication",
-                    Kind::Text,
-                    false,
-                    "precursor: the producer's CBAM communication file (`pcf cbam import`), relative to the inventory",
-                    "",
-                ),
-                col(
-                    "see direct",
-                    "see/direct",
-                    Kind::Number,
-                    false,
-                    "precursor: the producer's specific direct embedded emissions, t CO2e per t",
-                    "",
-                ),
-                col(
-                    "see indirect",
-                    "see/indirect",
-                    Kind::Number,
-                    false,
-                    "precursor: the producer's specific indirect embedded emissions, t CO2e per t",
-                    "",
-                ),
-                col(
-                    "see route",
-                    "see/route",
-                    Kind::Text,
-                    false,
-                    "precursor: the producer's production route",
-                    "",
-                ),
-                col(
-                    "see default value %",
-                    "see/default_value_percent",
-                    Kind::Number,
-                    false,
-                    "precursor: the share of the producer's figures based on default values, percent",
-                    "",
-                ),
-                col(
-                    "see source",
-                    "see/source",
-                    Kind::Text,
-                    false,
-                    "precursor: the document the figures come from",
-                    "",
-                ),
-                col(
-                    "default value country",
-                    "default_value/country",
-                    Kind::Text,
-                    false,
-                    "precursor at the EU default value: the country of origin (ISO 3166 alpha-2)",
-                    "",
-                ),
-                col(
-                    "default value version",
-                    "default_value/version",
-                    Kind::Text,
-                    false,
-                    "the version of dataset eu-cbam-default-values (blank: the current one)",
-                    "",
-                ),
+                PRECURSOR[0],
+                PRECURSOR[1],
+                PRECURSOR[2],
+                PRECURSOR[3],
+                PRECURSOR[4],
+                PRECURSOR[5],
+                PRECURSOR[6],
+                PRECURSOR[7],
+                PRECURSOR[8],
                 col(
                     "density",
                     "density",
