@@ -34,7 +34,14 @@ fn commands(readme: &str, heading: &str) -> Vec<String> {
 fn footprint_declaration_verification_and_certification_sections_run_as_written() {
     let readme = fs::read_to_string(root().join("README.md")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    for example in ["steel-bracket", "park-utilities", "soybean-crushing", "die-cast-housing"] {
+    for example in [
+        "steel-bracket",
+        "park-utilities",
+        "soybean-crushing",
+        "die-cast-housing",
+        "cbam-steel-bar",
+        "cbam-aluminium-profile",
+    ] {
         let at = format!("examples/{example}");
         copy_dir(&root().join(&at), &dir.path().join(&at));
     }
@@ -43,6 +50,7 @@ fn footprint_declaration_verification_and_certification_sections_run_as_written(
     for heading in [
         "### Exporters: footprints",
         "### Exporters: declarations",
+        "### Exporters: EU CBAM",
         "### Buyers: verification",
         "### Standard tools: W3C VC 2.0",
         "### Certification bodies: methodology versions, approvals, audits",

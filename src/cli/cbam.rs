@@ -78,6 +78,11 @@ pub fn lookup(code: &str, country: &str, year: u32, json: bool) -> super::Result
                 )
             }
         );
+        outln!(
+            "  as a precursor: kind = \"precursor\", cn = \"{}\", default_value = {{ country = \"{}\" }} (direct and indirect parts, without the mark-up)",
+            v.cn,
+            v.country
+        );
         outln!("  inventory factor: dataset:{DATASET}@{}-{}-{}", v.good, v.country, v.year);
         outln!("  source: {} ({} {}, {})", d.file.dataset.source, d.id(), d.version(), d.digest());
     }
