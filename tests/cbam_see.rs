@@ -314,3 +314,93 @@ fn a_cbam_declaration_carries_the_see_and_verify_shows_it() {
     bad["defaultValueShare"] = "143".into();
     assert!(!pcf::declaration::cbam::problems(&bad, Some(5.422425), Some(2.5)).is_empty());
 }
+
+#[test]
+fn electricity_as_a_cbam_good_is_given_per_mwh() {
+    // A gas-fired plant: 10,000 GJ x 56.1 kg CO2/GJ = 561 t CO2 for 1,500 MWh: 0.374 t/MWh.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plant.toml");
+    std::fs::write(
+        &path,
+        r#"
+[[products]]
+id = "power"
+name = "Electricity exported to the EU grid"
+declared_unit = "kilowatt hour"
+mass_per_declared_unit = 0.0
+classification = { scheme = "CN", code = "2716 00 00" }
+
+[[processes]]
+id = "plant"
+name = "Combined-cycle gas turbine"
+route = "electricity: natural gas combined cycle"
+outputs = [{ product = "power", amount = 1500, unit = "MWh" }]
+inputs = [{ kind = "fuel", name = "Natural gas", factor = "gas", amount = 10000, unit = "GJ" }]
+
+[[factors]]
+id = "gas"
+name = "Natural gas, CO2 only"
+per = "TJ"
+gases = { "co2-fossil" = 56100 }
+source = "2006 IPCC Guidelines, Vol. 2, Table 1.4"
+licence = "factual default value"
+"#,
+    )
+    .unwrap();
+    let g = good(&run(&path, &methodology("eu-cbam-2026")).unwrap(), "power");
+    assert_eq!((g.unit.as_str(), g.category.as_str()), ("MWh", "electricity"));
+    close(g.per_declared_unit, 0.001, "MWh per kWh");
+    close(g.direct, 0.374, "SEE, t CO2 per MWh");
+}
+
+#[test]
+fn a_signed_cbam_declaration_carries_its_default_share_to_the_next_tier() {
+    // The rolling mill declares its bar; a fabricator buys 1,000 t of it for 950 t of
+    // structures (7308): 2,062.32 t of embedded emissions and the mill's default-value share,
+    // whatever the next tier's tonnage.
+    let dir = tempfile::tempdir().unwrap();
+    util::copy_dir(&util::root().join("examples/cbam-steel-bar"), dir.path());
+    let run_ok = |args: &[&str]| {
+        let out = util::pcf(dir.path(), args);
+        assert!(out.status.success(), "{args:?}: {}", util::stderr(&out));
+    };
+    run_ok(&["keygen", "--out", "mill.key"]);
+    run_ok(&[
+        "declare",
+        "inventory.toml",
+        "-m",
+        "eu-cbam-2026",
+        "--product",
+        "rebar",
+        "--key",
+        "mill.key",
+        "--out",
+        "rebar.json",
+        "--register",
+        "reg",
+    ]);
+    std::fs::write(
+        dir.path().join("fabricator.toml"),
+        r#"
+[[products]]
+id = "frame"
+name = "Welded rebar cage"
+declared_unit = "kilogram"
+mass_per_declared_unit = 1.0
+classification = { scheme = "CN", code = "7308 90 59" }
+
+[[processes]]
+id = "welding"
+name = "Cutting, bending and welding"
+route = "iron or steel products: fabrication"
+outputs = [{ product = "frame", amount = 950, unit = "t" }]
+inputs = [{ kind = "supplier", name = "Rebar", declaration = "rebar.json", amount = 1000, unit = "t" }]
+"#,
+    )
+    .unwrap();
+    let f = run(&dir.path().join("fabricator.toml"), &methodology("eu-cbam-2026")).unwrap();
+    let g = good(&f, "frame");
+    close(g.direct, 2062.32 / 950.0, "SEE direct of the cage");
+    // As declared: a percentage with two places, like PACT's primaryDataShare (4.8367 %).
+    close(g.default_value_percent, 4.84, "the mill's default-value share");
+}
