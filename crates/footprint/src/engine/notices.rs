@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::inventory::{AllocationMethod, Inventory, Source, SourceType};
+use crate::inventory::{AllocationMethod, Inventory, PrecursorBasis, Source, SourceType};
 use crate::methodology::{
     ElectricityAccounting, Methodology, TypedSupplierData, UnsignedSupplier, WithoutShare,
 };
@@ -48,8 +48,20 @@ pub(super) fn collect(
 ) -> Vec<Notice> {
     let mut out = Vec::new();
     allocation(inv, m, &mut out);
+    // Whether each electricity input (by pointer) gives a residual-mix factor: one pass.
+    let residual: std::collections::HashMap<&str, bool> = inv
+        .processes
+        .iter()
+        .flat_map(|p| &p.inputs)
+        .filter_map(|i| match &i.source {
+            Source::Electricity { residual_mix, .. } => {
+                Some((i.pointer.as_str(), residual_mix.is_some()))
+            }
+            _ => None,
+        })
+        .collect();
     for e in electricity {
-        electricity_notices(inv, m, e, &mut out);
+        electricity_notices(m, e, residual.get(e.pointer.as_str()).copied(), &mut out);
     }
     data(inv, m, &mut out);
     let mut seen = std::collections::BTreeSet::new();
@@ -122,9 +134,9 @@ fn allocation(inv: &Inventory, m: &Methodology, out: &mut Vec<Notice>) {
 }
 
 fn electricity_notices(
-    inv: &Inventory,
     m: &Methodology,
     e: &ElectricityRecord,
+    residual: Option<bool>,
     out: &mut Vec<Notice>,
 ) {
     for (ni, ins) in e.instruments.iter().enumerate() {
@@ -156,13 +168,6 @@ fn electricity_notices(
             });
         }
     }
-    let residual =
-        inv.processes.iter().flat_map(|p| &p.inputs).find(|i| i.pointer == e.pointer).and_then(
-            |i| match &i.source {
-                Source::Electricity { residual_mix, .. } => Some(residual_mix.is_some()),
-                _ => None,
-            },
-        );
     if m.rules.electricity.accounting == ElectricityAccounting::MarketBased
         && residual == Some(false)
         && e.covered < e.consumed
@@ -259,8 +264,44 @@ fn data(inv: &Inventory, m: &Methodology, out: &mut Vec<Notice>) {
                         });
                     }
                 }
+                Source::Precursor(x) if m.rules.cbam.is_some() => {
+                    precursor_notice(inv, m, *x, &i.pointer, out);
+                }
                 _ => {}
             }
         }
+    }
+}
+
+/// A precursor at the EU default value: the values it took (direct and indirect, without the
+/// mark-up), and the table of "Other countries and territories" where its country had none.
+fn precursor_notice(
+    inv: &Inventory,
+    m: &Methodology,
+    x: usize,
+    pointer: &str,
+    out: &mut Vec<Notice>,
+) {
+    let pre = &inv.precursors[x];
+    if let PrecursorBasis::Default { fallback, .. } = &pre.basis {
+        out.push(Notice {
+            level: Level::Default,
+            pointer: format!("{pointer}/default_value"),
+            message: format!(
+                "precursor CN {} counted at the EU default value: direct {} and indirect {} t \
+                 CO2e per t, without the mark-up ({}){}",
+                pre.cn,
+                pre.direct,
+                pre.indirect,
+                pre.basis.describe(),
+                if fallback.is_some() { "; the country has no value of its own" } else { "" }
+            ),
+            rule: "cbam.precursor_default_values".into(),
+            help: format!(
+                "ask the producer for its communication of actual values (`pcf cbam import`); \
+                 {} reports the share based on default values",
+                m.id()
+            ),
+        });
     }
 }
