@@ -398,6 +398,24 @@ inputs = [{ kind = "supplier", name = "Rebar", declaration = "rebar.json", amoun
 "#,
     )
     .unwrap();
+    // The mill's declaration pins the steelworks' communication by digest.
+    let rebar: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("rebar.json")).unwrap()).unwrap();
+    let provenance =
+        pcf::declaration::extension(&rebar, pcf::declaration::PROVENANCE_SCHEMA).unwrap();
+    let text =
+        std::fs::read_to_string(dir.path().join("suppliers/billet-communication.json")).unwrap();
+    let digest = pcf::canonical::digest(&pcf::canonical::parse_strict(text.as_bytes()).unwrap())
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        provenance["communications"],
+        serde_json::json!([{
+            "file": "suppliers/billet-communication.json",
+            "digest": digest,
+            "installation": "Example Steelworks, Tangshan",
+        }])
+    );
     let f = run(&dir.path().join("fabricator.toml"), &methodology("eu-cbam-2026")).unwrap();
     let g = good(&f, "frame");
     close(g.direct, 2062.32 / 950.0, "SEE direct of the cage");

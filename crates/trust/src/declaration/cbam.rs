@@ -4,9 +4,12 @@
 //! electricity), CN code, production route and the share based on default values. This module
 //! writes it, checks its figures against each other, and says it in one line for `pcf verify`.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::pact::Decimal;
+use pcf_base::digest::Digest;
+use pcf_footprint::inventory::{Inventory, PrecursorBasis, Source};
 
 /// URN of pcf's CBAM extension.
 pub const CBAM_SCHEMA: &str = "urn:pcf:extension:cbam:1";
@@ -123,6 +126,43 @@ pub fn problems(data: &Value, excluding: Option<f64>, mass: Option<f64>) -> Vec<
                     "{specific} {s} is not the per-unit figure {p} divided by {mass} kg per \
                      declared unit"
                 ));
+            }
+        }
+    }
+    out
+}
+
+/// A precursor's CBAM communication, pinned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CommunicationRef {
+    /// The file as the inventory names it.
+    pub file: String,
+    /// Digest of its canonical JSON.
+    pub digest: Digest,
+    /// The installation that communicated it.
+    pub installation: String,
+}
+
+/// The communications of the precursors of the processes the product's chain runs (`supply`:
+/// how often each product is made per declared unit), each once.
+pub(super) fn communications(inv: &Inventory, supply: &[f64]) -> Vec<CommunicationRef> {
+    let mut out: Vec<CommunicationRef> = Vec::new();
+    for p in &inv.processes {
+        if !p.outputs.iter().any(|o| supply[o.product] != 0.0) {
+            continue;
+        }
+        for i in p.inputs.iter().filter(|i| i.excluded.is_none()) {
+            let Source::Precursor(x) = i.source else { continue };
+            if let PrecursorBasis::Communication { file, digest, installation, .. } =
+                &inv.precursors[x].basis
+                && !out.iter().any(|c| c.digest == *digest)
+            {
+                out.push(CommunicationRef {
+                    file: file.clone(),
+                    digest: *digest,
+                    installation: installation.clone(),
+                });
             }
         }
     }

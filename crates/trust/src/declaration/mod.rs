@@ -56,6 +56,10 @@ pub struct Provenance {
     /// Shipped emission-factor datasets the inventory used, pinned by digest.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub datasets: Vec<pcf_footprint::dataset::DatasetRef>,
+    /// EU CBAM communications of precursors the figures rest on, pinned by digest (the
+    /// inventory names them by path only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub communications: Vec<cbam::CommunicationRef>,
     /// The software that computed it.
     pub engine: String,
 }
@@ -430,6 +434,7 @@ pub fn issue(
         supersedes,
         certificates: certificates.clone(),
         datasets: datasets.clone(),
+        communications: cbam::communications(inv, &supply),
         engine: format!("pcf {}", env!("CARGO_PKG_VERSION")),
     };
     let mut extensions = vec![Extension {
