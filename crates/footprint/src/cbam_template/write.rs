@@ -207,38 +207,68 @@ impl Writer {
         Ok(())
     }
 
-    /// A_InstData's purchased precursors and their E_PurchPrec blocks: the inputs marked
-    /// `precursor` that a supplier declares.
+    /// A_InstData's purchased precursors and their E_PurchPrec blocks: the `precursor`
+    /// inputs, and the inputs marked `precursor` that a supplier declares.
     fn precursors(&mut self, inv: &Inventory) -> Result<(), TemplateError> {
-        let bought: Vec<(&Input, usize)> = inv
+        let bought: Vec<Bought> = inv
             .processes
             .iter()
             .flat_map(|p| &p.inputs)
-            .filter(|i| i.precursor && i.excluded.is_none())
-            .filter_map(|i| match i.source {
-                Source::Supplier(s) => Some((i, s)),
-                _ => None,
-            })
+            .filter(|i| i.excluded.is_none())
+            .filter_map(|i| bought(inv, i))
             .collect();
         fits("purchased precursors", bought.len(), 20)?;
-        for (k, (input, s)) in bought.iter().enumerate() {
+        const E: &str = "E_PurchPrec";
+        for (k, b) in bought.iter().enumerate() {
             let k = k as u32;
-            let supplier = &inv.suppliers[*s];
-            self.text("A_InstData", Field::PrecursorName, k, &input.name)?;
-            self.text("A_InstData", Field::PrecursorCategory, k, &supplier.product_name)?;
-            const E: &str = "E_PurchPrec";
-            if let Ok(to_t) = input.unit.factor_to(Unit::KG) {
-                self.number(E, Field::PurchasedAmount, k, input.amount * to_t / 1000.0)?;
+            self.text("A_InstData", Field::PrecursorName, k, &b.input.name)?;
+            self.text("A_InstData", Field::PrecursorCategory, k, &b.category)?;
+            if let Some(country) = &b.country {
+                self.text("A_InstData", Field::PrecursorCountry, k, country)?;
+            }
+            if let Ok(to_kg) = b.input.unit.factor_to(Unit::KG) {
+                self.number(E, Field::PurchasedAmount, k, b.input.amount * to_kg / 1000.0)?;
                 self.text(E, Field::PurchasedUnit, k, "t")?;
             }
-            if let (Some((direct, indirect)), Ok(kg)) =
-                (supplier.cbam, supplier.unit.factor_to(Unit::KG))
-            {
-                self.number(E, Field::PurchasedDirect, k, direct / kg)?;
-                self.number(E, Field::PurchasedIndirect, k, indirect / kg)?;
+            if let Some((direct, indirect)) = b.see {
+                self.number(E, Field::PurchasedDirect, k, direct)?;
+                self.number(E, Field::PurchasedIndirect, k, indirect)?;
             }
         }
         Ok(())
+    }
+}
+
+/// A purchased precursor as the template states it.
+struct Bought<'a> {
+    input: &'a Input,
+    category: String,
+    country: Option<String>,
+    /// SEE direct and indirect, t CO2e per t.
+    see: Option<(f64, f64)>,
+}
+
+/// The purchased precursor an input is, if it is one.
+fn bought<'a>(inv: &Inventory, input: &'a Input) -> Option<Bought<'a>> {
+    match input.source {
+        Source::Precursor(p) => {
+            let pre = &inv.precursors[p];
+            let country = match &pre.basis {
+                crate::inventory::PrecursorBasis::Default { country, .. } => Some(country.clone()),
+                _ => None,
+            };
+            let category = format!("CN {}", pre.cn);
+            Some(Bought { input, category, country, see: Some((pre.direct, pre.indirect)) })
+        }
+        Source::Supplier(s) if input.precursor => {
+            let supplier = &inv.suppliers[s];
+            let see = match (supplier.cbam, supplier.unit.factor_to(Unit::KG)) {
+                (Some((direct, indirect)), Ok(kg)) => Some((direct / kg, indirect / kg)),
+                _ => None,
+            };
+            Some(Bought { input, category: supplier.product_name.clone(), country: None, see })
+        }
+        _ => None,
     }
 }
 
