@@ -305,4 +305,6 @@ fn cli_export_carries_the_goods() {
     let bracket = c.goods.iter().find(|g| g.cn == "73269098").unwrap();
     assert_eq!(bracket.unit, "t");
     assert!(bracket.direct > 0.0 && bracket.route.is_some(), "{bracket:?}");
+    // Indirect emissions of iron and steel goods do not count, but are communicated.
+    assert!(bracket.indirect > 0.0, "{bracket:?}");
 }

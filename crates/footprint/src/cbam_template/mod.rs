@@ -77,7 +77,8 @@ pub enum TemplateError {
 
 /// The communication of the goods among `fps`' products: those whose totals carry CBAM
 /// figures (computed under a CBAM methodology), with the installation and period from the
-/// inventory's header (`[inventory]`: name, company, geography, reference period).
+/// inventory's header (`[inventory]`: name, company, geography, reference period). The
+/// indirect SEE is the good's indirect emissions, counted or not.
 pub fn from_footprints(inv: &Inventory, fps: &Footprints) -> Communication {
     let meta = &inv.meta;
     let name = meta
@@ -102,7 +103,9 @@ pub fn from_footprints(inv: &Inventory, fps: &Footprints) -> Communication {
                 route: g.route.clone(),
                 unit: g.unit.clone(),
                 direct: g.direct,
-                indirect: g.indirect,
+                // The template reports the indirect SEE of every good; whether they count
+                // (not for iron and steel, say) is the importer's rule, not the installation's.
+                indirect: g.indirect + g.indirect_not_counted,
                 default_share: Some(g.default_value_percent / 100.0),
                 electricity_factor: None,
                 electricity_factor_source: None,
