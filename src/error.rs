@@ -71,6 +71,9 @@ pub enum Error {
     /// A spreadsheet (bill of materials) could not be imported or exported.
     #[error(transparent)]
     Spreadsheet(#[from] pcf_footprint::spreadsheet::SpreadsheetError),
+    /// An EU CBAM communication template could not be read or written.
+    #[error(transparent)]
+    CbamTemplate(#[from] pcf_footprint::cbam_template::TemplateError),
     /// A request that does not fit the input (an unknown product id, a missing option).
     #[error("{0}")]
     Usage(String),

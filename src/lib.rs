@@ -10,7 +10,8 @@
 //!   chain as a petgraph graph) -> [`engine`] (the footprint, under the rules of a
 //!   [`methodology`]) -> [`report`]; [`solver`] holds the linear algebra both the engine and
 //!   [`lci`] use; [`units`], [`dataset`], [`certificate`]; [`template`] (what `pcf init`
-//!   writes) and [`spreadsheet`] (bills of materials in and out of workbooks);
+//!   writes) and [`spreadsheet`] (bills of materials in and out of workbooks); [`cbam_template`]
+//!   (the EU CBAM communication template in and out);
 //! - `pcf-trust`: [`keys`] -> [`proof`] -> [`declaration`] (the signed claim, and its one
 //!   verification) -> [`register`] (the issuer's append-only record), [`issuance`],
 //!   [`certification`];
@@ -29,8 +30,8 @@ pub mod error;
 pub use pcf_base::{atomic, canonical, digest, time};
 pub use pcf_exchange as exchange;
 pub use pcf_footprint::{
-    certificate, credential, document, engine, graph, inventory, lci, methodology, report, solver,
-    spreadsheet, template, units,
+    cbam_template, certificate, credential, document, engine, graph, inventory, lci, methodology,
+    report, solver, spreadsheet, template, units,
 };
 
 pub use pcf_trust::{

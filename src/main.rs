@@ -60,6 +60,12 @@ enum Command {
     /// PACT data exchange: serve and fetch footprints (see `cli::exchange`).
     #[command(flatten)]
     Exchange(cli::exchange::Command),
+    /// The EU CBAM communication template for installations: export an inventory's CBAM
+    /// goods into it, import a filled one into a communication file.
+    Cbam {
+        #[command(subcommand)]
+        command: cli::communication::CbamCommand,
+    },
     /// Score every product of a pcfbench-csv dataset (database-scale life cycle inventory).
     Lci(cli::lci::Args),
     /// Benchmark inputs: generated bill-of-materials inventories (for developers).
@@ -105,6 +111,7 @@ fn run(cli: Cli) -> cli::Result<ExitCode> {
         Command::Witness(args) => cli::witness::run(args),
         Command::Certify(c) => cli::certify::run(c),
         Command::Exchange(c) => cli::exchange::run(c),
+        Command::Cbam { command } => cli::communication::run(command),
         Command::Lci(args) => cli::lci::run(args),
         Command::Bench { command } => cli::bench::run(command),
     }

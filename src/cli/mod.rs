@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod cbam;
 pub mod certify;
 pub mod check;
+pub mod communication;
 pub mod dataset;
 pub mod declare;
 pub mod exchange;

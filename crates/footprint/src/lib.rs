@@ -7,7 +7,8 @@
 //! charts for people, drawn by [`chart`]). [`template`] holds the commented inventories
 //! `pcf init` starts from. [`solver`] holds the linear algebra both the engine and [`lci`]
 //! (database-scale life cycle inventories) use. With the `spreadsheet` feature, `spreadsheet`
-//! reads and writes inventories as bill-of-materials workbooks.
+//! reads and writes inventories as bill-of-materials workbooks, and `cbam_template` the EU CBAM
+//! communication template for installations (the SEE an installation tells its customers).
 //!
 //! Nothing here signs, verifies or talks to a network: the trust room (`pcf-trust`) turns a
 //! footprint into a signed declaration.
@@ -17,6 +18,8 @@
 //! assert!(methodology.digest().to_string().starts_with("sha256:"));
 //! ```
 
+#[cfg(feature = "spreadsheet")]
+pub mod cbam_template;
 pub mod certificate;
 pub mod chart;
 pub mod credential;
