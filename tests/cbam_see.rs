@@ -422,3 +422,54 @@ inputs = [{ kind = "supplier", name = "Rebar", declaration = "rebar.json", amoun
     // As declared: a percentage with two places, like PACT's primaryDataShare (4.8367 %).
     close(g.default_value_percent, 4.84, "the mill's default-value share");
 }
+
+#[test]
+fn a_communication_template_exported_and_imported_feeds_the_next_installation_unchanged() {
+    // The rolling mill exports its communication template; the fabricator imports it and uses
+    // it as a precursor: the bar's SEE reach the cage as the mill computed them, the indirect
+    // part reported (the template carries every good's indirect emissions, whether its own
+    // category counts them or not), and the default-value share as a percentage.
+    let dir = tempfile::tempdir().unwrap();
+    util::copy_dir(&util::root().join("examples/cbam-steel-bar"), dir.path());
+    let run_ok = |args: &[&str]| {
+        let out = util::pcf(dir.path(), args);
+        assert!(out.status.success(), "{args:?}: {}", util::stderr(&out));
+    };
+    run_ok(&["cbam", "export", "inventory.toml", "-m", "eu-cbam-2026", "-o", "rebar.xlsx"]);
+    run_ok(&["cbam", "import", "rebar.xlsx", "-o", "rebar-communication.json"]);
+    let mill = run(&dir.path().join("inventory.toml"), &methodology("eu-cbam-2026")).unwrap();
+    let bar = good(&mill, "rebar");
+    let text = std::fs::read_to_string(dir.path().join("rebar-communication.json")).unwrap();
+    let c = pcf::inventory::communication::Communication::from_text(Path::new("c.json"), &text)
+        .unwrap();
+    let g = c.good("72142000").unwrap();
+    close(g.direct, bar.direct, "communicated direct SEE");
+    close(g.indirect, bar.indirect + bar.indirect_not_counted, "communicated indirect SEE");
+    assert_eq!(g.route, bar.route);
+    close(g.default_share.unwrap() * 100.0, bar.default_value_percent, "default share");
+
+    std::fs::write(
+        dir.path().join("fabricator.toml"),
+        r#"
+[[products]]
+id = "frame"
+name = "Welded rebar cage"
+declared_unit = "kilogram"
+mass_per_declared_unit = 1.0
+classification = { scheme = "CN", code = "7308 90 59" }
+
+[[processes]]
+id = "welding"
+name = "Cutting, bending and welding"
+route = "iron or steel products: fabrication"
+outputs = [{ product = "frame", amount = 950, unit = "t" }]
+inputs = [{ kind = "precursor", name = "Rebar", cn = "7214 20 00", communication = "rebar-communication.json", amount = 1000, unit = "t" }]
+"#,
+    )
+    .unwrap();
+    let f = run(&dir.path().join("fabricator.toml"), &methodology("eu-cbam-2026")).unwrap();
+    let cage = good(&f, "frame");
+    close(cage.direct, 1000.0 * bar.direct / 950.0, "the cage's direct SEE");
+    close(cage.indirect_not_counted, 1000.0 * bar.indirect_not_counted / 950.0, "not counted");
+    close(cage.default_value_percent, bar.default_value_percent, "default-value share");
+}
