@@ -437,6 +437,14 @@ fn a_communication_template_exported_and_imported_feeds_the_next_installation_un
     };
     run_ok(&["cbam", "export", "inventory.toml", "-m", "eu-cbam-2026", "-o", "rebar.xlsx"]);
     run_ok(&["cbam", "import", "rebar.xlsx", "-o", "rebar-communication.json"]);
+    // Nothing to communicate without CBAM rules: refused, nothing written.
+    let out = util::pcf(
+        dir.path(),
+        &["cbam", "export", "inventory.toml", "-m", "pact-3.0", "-o", "lca.xlsx"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", util::stderr(&out));
+    assert!(util::stderr(&out).contains("no product has CBAM figures"));
+    assert!(!dir.path().join("lca.xlsx").exists());
     let mill = run(&dir.path().join("inventory.toml"), &methodology("eu-cbam-2026")).unwrap();
     let bar = good(&mill, "rebar");
     let text = std::fs::read_to_string(dir.path().join("rebar-communication.json")).unwrap();

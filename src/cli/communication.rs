@@ -28,8 +28,8 @@ pub enum CbamCommand {
 pub struct ExportArgs {
     /// Inventory file (TOML, JSON or a bill-of-materials workbook).
     pub inventory: PathBuf,
-    /// Methodology: a CBAM methodology's shipped id (`eu-cbam-2026`) or a file.
-    #[arg(long, short)]
+    /// Methodology: a CBAM methodology's shipped id or a file.
+    #[arg(long, short, default_value = "eu-cbam-2026")]
     pub methodology: String,
     /// Only these products (repeatable; default: every product).
     #[arg(long)]
@@ -77,15 +77,19 @@ fn export(args: ExportArgs) -> Result<ExitCode> {
         fps.products.push(model.product_footprint(j, &mut scratch)?);
     }
     let comm = cbam_template::from_footprints(&inv, &fps);
+    if comm.goods.is_empty() {
+        return Err(pcf::Error::Usage(format!(
+            "{}: no product has CBAM figures under {}, so there is nothing to communicate (nothing \
+             written)\n  help: compute under a methodology with [cbam] rules (-m eu-cbam-2026) \
+             and give the goods their CN codes (`classification = {{ scheme = \"CN\", code = \
+             \"...\" }}`)",
+            inventory.display(),
+            m.id()
+        )));
+    }
     let bytes = cbam_template::xlsx_bytes(&comm, Some(&inv))?;
     write_new(&out, &bytes)?;
     outln!("wrote {} ({} CBAM good{})", out.display(), comm.goods.len(), plural(comm.goods.len()));
-    if comm.goods.is_empty() {
-        eprintln!(
-            "warning: no product has CBAM figures: compute under a CBAM methodology \
-             (-m eu-cbam-2026) and classify the goods with their CN codes"
-        );
-    }
     Ok(ExitCode::SUCCESS)
 }
 
