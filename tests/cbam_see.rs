@@ -379,25 +379,8 @@ fn a_signed_cbam_declaration_carries_its_default_share_to_the_next_tier() {
         "--register",
         "reg",
     ]);
-    std::fs::write(
-        dir.path().join("fabricator.toml"),
-        r#"
-[[products]]
-id = "frame"
-name = "Welded rebar cage"
-declared_unit = "kilogram"
-mass_per_declared_unit = 1.0
-classification = { scheme = "CN", code = "7308 90 59" }
-
-[[processes]]
-id = "welding"
-name = "Cutting, bending and welding"
-route = "iron or steel products: fabrication"
-outputs = [{ product = "frame", amount = 950, unit = "t" }]
-inputs = [{ kind = "supplier", name = "Rebar", declaration = "rebar.json", amount = 1000, unit = "t" }]
-"#,
-    )
-    .unwrap();
+    let input = r#"inputs = [{ kind = "supplier", name = "Rebar", declaration = "rebar.json", amount = 1000, unit = "t" }]"#;
+    std::fs::write(dir.path().join("fabricator.toml"), fabricator(input)).unwrap();
     // The mill's declaration pins the steelworks' communication by digest.
     let rebar: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("rebar.json")).unwrap()).unwrap();
@@ -456,28 +439,32 @@ fn a_communication_template_exported_and_imported_feeds_the_next_installation_un
     assert_eq!(g.route, bar.route);
     close(g.default_share.unwrap() * 100.0, bar.default_value_percent, "default share");
 
-    std::fs::write(
-        dir.path().join("fabricator.toml"),
+    let input = r#"inputs = [{ kind = "precursor", name = "Rebar", cn = "7214 20 00", communication = "rebar-communication.json", amount = 1000, unit = "t" }]"#;
+    std::fs::write(dir.path().join("fabricator.toml"), fabricator(input)).unwrap();
+    let f = run(&dir.path().join("fabricator.toml"), &methodology("eu-cbam-2026")).unwrap();
+    let cage = good(&f, "frame");
+    close(cage.direct, 1000.0 * bar.direct / 950.0, "the cage's direct SEE");
+    close(cage.indirect_not_counted, 1000.0 * bar.indirect_not_counted / 950.0, "not counted");
+    close(cage.default_value_percent, bar.default_value_percent, "default-value share");
+}
+
+/// A fabricator's inventory: 950 t of rebar cages (CN 7308) from the input line `inputs`.
+fn fabricator(inputs: &str) -> String {
+    format!(
         r#"
 [[products]]
 id = "frame"
 name = "Welded rebar cage"
 declared_unit = "kilogram"
 mass_per_declared_unit = 1.0
-classification = { scheme = "CN", code = "7308 90 59" }
+classification = {{ scheme = "CN", code = "7308 90 59" }}
 
 [[processes]]
 id = "welding"
 name = "Cutting, bending and welding"
 route = "iron or steel products: fabrication"
-outputs = [{ product = "frame", amount = 950, unit = "t" }]
-inputs = [{ kind = "precursor", name = "Rebar", cn = "7214 20 00", communication = "rebar-communication.json", amount = 1000, unit = "t" }]
-"#,
+outputs = [{{ product = "frame", amount = 950, unit = "t" }}]
+{inputs}
+"#
     )
-    .unwrap();
-    let f = run(&dir.path().join("fabricator.toml"), &methodology("eu-cbam-2026")).unwrap();
-    let cage = good(&f, "frame");
-    close(cage.direct, 1000.0 * bar.direct / 950.0, "the cage's direct SEE");
-    close(cage.indirect_not_counted, 1000.0 * bar.indirect_not_counted / 950.0, "not counted");
-    close(cage.default_value_percent, bar.default_value_percent, "default-value share");
 }

@@ -16,6 +16,7 @@ use super::layout::{self, Field};
 use crate::inventory::communication::{
     CommunicatedGood, Communication, FORMAT, Installation, Period, SourceDocument,
 };
+use crate::spreadsheet::serial_date;
 
 const A: &str = "A_InstData";
 const SC: &str = "Summary_Communication";
@@ -142,7 +143,7 @@ impl Book<'_> {
             Value::Empty => None,
             Value::Text(s) => Some(s),
             Value::Number(n) => Some(number_text(n)),
-            Value::Date(d) => Some(iso_date(d)),
+            Value::Date(d) => Some(serial_date(d)),
             Value::Error(e) => return Err(self.cell_error(sheet, field, i, &e)),
         })
     }
@@ -187,8 +188,8 @@ impl Book<'_> {
     /// A date cell (or text `YYYY-MM-DD`), as an ISO date.
     fn date(&self, sheet: &str, field: Field) -> Result<Option<String>, TemplateError> {
         match self.value(sheet, field, 0) {
-            Value::Date(d) | Value::Number(d) => Ok(Some(iso_date(d))),
-            Value::Text(s) if is_iso_date(&s) => Ok(Some(s)),
+            Value::Date(d) | Value::Number(d) => Ok(Some(serial_date(d))),
+            Value::Text(s) if is_serial_date(&s) => Ok(Some(s)),
             Value::Text(s) => Err(self.error(
                 sheet,
                 field,
@@ -421,27 +422,12 @@ fn is_country_code(s: &str) -> bool {
     s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic())
 }
 
-fn is_iso_date(s: &str) -> bool {
+fn is_serial_date(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
         && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-}
-
-/// The ISO date of an Excel serial date (days since 1899-12-30; the time of day dropped).
-fn iso_date(serial: f64) -> String {
-    // Days from 1970-01-01, then Howard Hinnant's civil_from_days.
-    let z = serial.floor() as i64 - 25_569 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 #[cfg(test)]
@@ -450,8 +436,8 @@ mod tests {
 
     #[test]
     fn excel_dates() {
-        assert_eq!(iso_date(45_658.0), "2025-01-01");
-        assert_eq!(iso_date(46_022.5), "2025-12-31");
-        assert_eq!(iso_date(25_569.0), "1970-01-01");
+        assert_eq!(serial_date(45_658.0), "2025-01-01");
+        assert_eq!(serial_date(46_022.5), "2025-12-31");
+        assert_eq!(serial_date(25_569.0), "1970-01-01");
     }
 }

@@ -621,8 +621,8 @@ fn parse_number(text: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
-/// An Excel date serial (days since 1899-12-30) as `YYYY-MM-DD`.
-fn serial_date(serial: f64) -> String {
+/// An Excel date serial (days since 1899-12-30) as `YYYY-MM-DD` (the time of day dropped).
+pub(crate) fn serial_date(serial: f64) -> String {
     // Days since 1970-01-01, then Howard Hinnant's civil_from_days.
     let z = serial.floor() as i64 - 25_569 + 719_468;
     let era = z.div_euclid(146_097);

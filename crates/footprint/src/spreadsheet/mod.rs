@@ -18,6 +18,7 @@
 //! ```
 
 mod build;
+pub(crate) use build::serial_date;
 mod cbam_columns;
 pub mod layout;
 mod read;
