@@ -27,6 +27,7 @@ mod log_http;
 mod methodology;
 mod notices;
 mod output;
+mod page;
 mod pact_fields;
 mod readme;
 mod register;

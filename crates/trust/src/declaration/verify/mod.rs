@@ -12,6 +12,7 @@ mod checks;
 mod index;
 mod report;
 mod status;
+mod summary;
 mod walk;
 mod witnessed;
 
@@ -28,6 +29,10 @@ use pcf_base::time::Instant;
 use walk::verify_node;
 
 pub use report::{Check, CheckStatus, Report, Standing, Status, Verdict};
+pub use summary::{
+    Cbam, DataSource, Dqr, Figure, Methodology, Period, Summary, Supplier, composition_chart,
+    footprint_line, footprint_of, summary,
+};
 pub use witnessed::{Witnessed, witnessed};
 
 /// The largest declaration pcf verifies, as canonical JSON (a declaration is a few kB).
@@ -66,6 +71,27 @@ pub fn schema() -> Value {
 
 /// Verifies `document` (already parsed strictly) with what `bundle` carries.
 pub fn verify(document: &Value, bundle: Option<&Bundle>, options: &VerifyOptions) -> Report {
+    run(document, bundle, options).0
+}
+
+/// [`verify`], with the supply chain below the declaration: every supplier's declaration the
+/// verification reached, once each (the first path that reached it), with its own verdict and
+/// its consumer's check of it.
+pub fn verify_with_chain(
+    document: &Value,
+    bundle: Option<&Bundle>,
+    options: &VerifyOptions,
+) -> (Report, Vec<Supplier>) {
+    let (report, ctx) = run(document, bundle, options);
+    let chain = chain(&ctx, document, &report);
+    (report, chain)
+}
+
+fn run<'a>(
+    document: &Value,
+    bundle: Option<&'a Bundle>,
+    options: &'a VerifyOptions,
+) -> (Report, Context<'a>) {
     let at = options.at.unwrap_or_else(Instant::now);
     let mut ctx = Context {
         options,
@@ -77,7 +103,52 @@ pub fn verify(document: &Value, bundle: Option<&Bundle>, options: &VerifyOptions
     let mut report = verify_node(&mut ctx, document, at, &mut Vec::new());
     witnessed::witnessed_check(&mut report, document, bundle, options);
     report.verdict = report::verdict_of(&report.checks, &report.status);
-    report
+    (report, ctx)
+}
+
+/// The suppliers' declarations below `document`, from what the walk verified (`ctx.memo`).
+fn chain(ctx: &Context<'_>, document: &Value, report: &Report) -> Vec<Supplier> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![(document, report.clone())];
+    while let Some((doc, r)) = stack.pop() {
+        let Some(p) = super::provenance(doc) else { continue };
+        let issued = doc["validFrom"].as_str().and_then(|t| Instant::parse(t).ok());
+        for u in &p.upstream {
+            if !seen.insert(u.digest) {
+                continue;
+            }
+            let name = walk::link_name(u);
+            let link = r.checks.iter().find(|c| c.name == name).cloned().unwrap_or(Check {
+                name,
+                status: CheckStatus::Skip,
+                detail: "not checked".into(),
+            });
+            let found = ctx.index.find(&u.digest);
+            let sub = issued.and_then(|i| ctx.memo.get(&(u.digest, i))).filter(|_| !u.unsigned);
+            let pf = found.and_then(footprint_of);
+            let text = |k: &str| pf.and_then(|f| f[k].as_str()).map(String::from);
+            out.push(Supplier {
+                digest: u.digest.to_string(),
+                product: text("productNameCompany"),
+                company: text("companyName"),
+                issuer: u.issuer.clone().or_else(|| sub.and_then(|s| s.issuer.clone())),
+                footprint: found.and_then(footprint_line),
+                trusted: sub.map(|s| {
+                    s.checks.iter().any(|c| c.name == "issuer" && c.status == CheckStatus::Pass)
+                }),
+                link,
+                suppliers: found
+                    .and_then(super::provenance)
+                    .map(|q| q.upstream.iter().map(|x| x.digest.to_string()).collect())
+                    .unwrap_or_default(),
+            });
+            if let (Some(d), Some(s)) = (found, sub) {
+                stack.push((d, s.clone()));
+            }
+        }
+    }
+    out
 }
 
 /// What one verification carries through the chain of suppliers' declarations.

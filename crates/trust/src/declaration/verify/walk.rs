@@ -214,6 +214,11 @@ fn same_json(a: Option<&Value>, b: Option<&Value>) -> bool {
     }
 }
 
+/// The name of the check of a supplier's declaration `u`.
+pub(super) fn link_name(u: &UpstreamRef) -> String {
+    format!("upstream {}", u.pf_id.as_deref().unwrap_or(&u.digest.to_string()))
+}
+
 fn upstream_check(
     ctx: &mut Context<'_>,
     r: &mut Report,
@@ -222,7 +227,7 @@ fn upstream_check(
     path: &mut Vec<Digest>,
 ) {
     use CheckStatus::*;
-    let name = format!("upstream {}", u.pf_id.as_deref().unwrap_or(&u.digest.to_string()));
+    let name = link_name(u);
     if u.unsigned {
         unsigned_check(ctx, r, u, &name);
         return;

@@ -1,0 +1,384 @@
+//! What a declaration says, as data a buyer reads: the product and declared unit, the footprint
+//! and what it is made of, the data behind it (primary data share, DQRs and the share they
+//! rate, exempted share), boundary, periods, methodology and the CBAM split, and the supply
+//! chain of suppliers' declarations with each one's verdict. The browser verifier and
+//! `pcf verify --json` show it beside the checks; it judges nothing itself (the checks do).
+//!
+//! It reads PACT v3 field names and, for a supplier's plain footprint, the PACT v2 names.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::Check;
+use pcf_footprint::chart::{self, Bar};
+
+/// The summary of one declaration or PACT footprint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Product name.
+    pub product: Option<String>,
+    /// Product ids (URNs).
+    pub product_ids: Vec<String>,
+    /// The company that declares it.
+    pub company: Option<String>,
+    /// The declared unit, e.g. `1 kilogram`.
+    pub declared_unit: Option<String>,
+    /// Mass of a declared unit, kg.
+    pub mass_per_declared_unit_kg: Option<String>,
+    /// The footprint and its parts, kg CO2e per declared unit (biogenic uptake negative).
+    pub figures: Vec<Figure>,
+    /// Primary data share, percent.
+    pub primary_data_share_percent: Option<String>,
+    /// The data-quality ratings, with the share of the footprint they rate where stated.
+    pub dqr: Option<Dqr>,
+    /// The share of the footprint resting on each class of data (pcf's extension).
+    pub data_sources: Vec<DataSource>,
+    /// Emissions left out under the cut-off rule, percent.
+    pub exempted_emissions_percent: Option<String>,
+    /// The processes within the boundary, as the issuer describes them.
+    pub boundary: Option<String>,
+    /// Country (and subdivision) of production.
+    pub geography: Option<String>,
+    /// The period the activity data covers.
+    pub reference_period: Option<Period>,
+    /// The period the declaration is valid for.
+    pub validity_period: Option<Period>,
+    /// PACT `status` (Active or Deprecated).
+    pub pact_status: Option<String>,
+    /// Cross-sectoral standards and product or sector rules declared.
+    pub standards: Vec<String>,
+    /// The methodology version pinned by the declaration.
+    pub methodology: Option<Methodology>,
+    /// For a CBAM good, the specific embedded emissions.
+    pub cbam: Option<Cbam>,
+}
+
+/// One figure of the footprint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figure {
+    /// What it is, in words.
+    pub name: String,
+    /// kg CO2e per declared unit, as declared (a decimal string).
+    pub value: String,
+    /// Whether it is a part of the footprint excluding biogenic uptake (drawn in its chart).
+    pub part: bool,
+}
+
+/// The data-quality ratings (1 best, 3 worst).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dqr {
+    /// Technological representativeness.
+    pub technological: String,
+    /// Temporal representativeness.
+    pub temporal: String,
+    /// Geographical representativeness.
+    pub geographical: String,
+    /// The share of the footprint the ratings cover, percent, where stated.
+    pub rated_share_percent: Option<String>,
+}
+
+/// One class of data and its share of the footprint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataSource {
+    /// The class (own measurements, suppliers' signed declarations, ...).
+    pub class: String,
+    /// Percent of the footprint.
+    pub share_percent: String,
+}
+
+/// A period of time, as declared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Period {
+    /// Start (RFC 3339).
+    pub start: Option<String>,
+    /// End (RFC 3339).
+    pub end: Option<String>,
+}
+
+/// The pinned methodology.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Methodology {
+    /// Its id, e.g. `pact-3.0`.
+    pub id: String,
+    /// Its version.
+    pub version: String,
+    /// The digest of its canonical content.
+    pub digest: String,
+}
+
+/// The CBAM figures of a good.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cbam {
+    /// CN code.
+    pub cn_code: Option<String>,
+    /// Goods category.
+    pub category: Option<String>,
+    /// Production route.
+    pub route: Option<String>,
+    /// Unit of the specific figures (tCO2e/t or tCO2e/MWh).
+    pub unit: Option<String>,
+    /// Specific direct embedded emissions.
+    pub direct: Option<String>,
+    /// Specific indirect embedded emissions counted.
+    pub indirect: Option<String>,
+    /// Specific indirect emissions reported but not counted.
+    pub indirect_not_counted: Option<String>,
+    /// Share of the embedded emissions based on default values, percent.
+    pub default_value_share_percent: Option<String>,
+}
+
+/// One supplier's declaration in the supply chain below the one verified.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Supplier {
+    /// Digest of its canonical JSON.
+    pub digest: String,
+    /// Product name, where the bundle carries the document.
+    pub product: Option<String>,
+    /// The supplier.
+    pub company: Option<String>,
+    /// Its issuer, where signed.
+    pub issuer: Option<String>,
+    /// Its footprint with its declared unit, in words.
+    pub footprint: Option<String>,
+    /// Whether its issuer is among those trusted (none for an unsigned footprint or one the
+    /// bundle does not carry).
+    pub trusted: Option<bool>,
+    /// The consumer's check of it, the supplier's verdict in the chain: pass when genuine,
+    /// current when consumed and trusted; warn when genuine but untrusted or unsigned; fail
+    /// otherwise.
+    pub link: Check,
+    /// Digests of the suppliers' declarations it consumed in turn.
+    pub suppliers: Vec<String>,
+}
+
+/// The ProductFootprint in `document`: a credential's subject, or the document itself when it
+/// is a plain PACT footprint.
+pub fn footprint_of(document: &Value) -> Option<&Value> {
+    pcf_footprint::credential::pact_footprint(document).or_else(|| {
+        (document["pcf"].is_object() && document.get("productNameCompany").is_some())
+            .then_some(document)
+    })
+}
+
+/// The summary of `document` (a declaration or a plain PACT footprint); fields it lacks stay
+/// empty.
+pub fn summary(document: &Value) -> Summary {
+    let Some(pf) = footprint_of(document) else { return Summary::default() };
+    let pcf = &pf["pcf"];
+    let text =
+        |v: &Value, names: &[&str]| names.iter().find_map(|n| v[*n].as_str().map(String::from));
+    let mut s = Summary {
+        product: text(pf, &["productNameCompany"]),
+        product_ids: strings(&pf["productIds"]),
+        company: text(pf, &["companyName"]),
+        declared_unit: declared_unit(pcf),
+        mass_per_declared_unit_kg: text(pcf, &["productMassPerDeclaredUnit"]),
+        figures: figures(pcf),
+        primary_data_share_percent: text(pcf, &["primaryDataShare"]),
+        exempted_emissions_percent: text(pcf, &["exemptedEmissionsPercent"]),
+        boundary: text(pcf, &["boundaryProcessesDescription"]),
+        geography: match (
+            text(pcf, &["geographyCountry"]),
+            text(pcf, &["geographyCountrySubdivision"]),
+        ) {
+            (Some(c), Some(sub)) => Some(format!("{c} ({sub})")),
+            (c, sub) => c.or(sub).or_else(|| text(pcf, &["geographyRegionOrSubregion"])),
+        },
+        reference_period: period(pcf, "referencePeriodStart", "referencePeriodEnd"),
+        validity_period: period(pf, "validityPeriodStart", "validityPeriodEnd").or_else(|| {
+            period(document, "validFrom", "validUntil").filter(|_| !std::ptr::eq(pf, document))
+        }),
+        pact_status: text(pf, &["status"]),
+        standards: strings(&pcf["crossSectoralStandards"])
+            .into_iter()
+            .chain(strings(&pcf["crossSectoralStandardsUsed"]))
+            .chain(
+                pcf["productOrSectorSpecificRules"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(rules),
+            )
+            .collect(),
+        ..Summary::default()
+    };
+    let quality =
+        crate::declaration::extension(document, crate::declaration::quality::DATA_QUALITY_SCHEMA);
+    let dqi = &pcf["dqi"];
+    if let (Some(t), Some(te), Some(g)) = (
+        dqi["technologicalDQR"].as_str(),
+        dqi["temporalDQR"].as_str(),
+        dqi["geographicalDQR"].as_str(),
+    ) {
+        s.dqr = Some(Dqr {
+            technological: t.into(),
+            temporal: te.into(),
+            geographical: g.into(),
+            rated_share_percent: quality
+                .and_then(|q| q["ratedSharePercent"].as_str())
+                .or_else(|| dqi["coveragePercent"].as_str())
+                .map(String::from),
+        });
+    }
+    s.data_sources = quality
+        .and_then(|q| q["dataSources"].as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|d| {
+            Some(DataSource {
+                class: d["class"].as_str()?.into(),
+                share_percent: d["sharePercent"].as_str()?.into(),
+            })
+        })
+        .collect();
+    s.methodology = crate::declaration::provenance(document).map(|p| Methodology {
+        id: p.methodology.id,
+        version: p.methodology.version,
+        digest: p.methodology.digest.to_string(),
+    });
+    s.cbam = crate::declaration::extension(document, crate::declaration::CBAM_SCHEMA).map(|c| {
+        let t = |n: &str| c[n].as_str().map(String::from);
+        Cbam {
+            cn_code: t("cnCode"),
+            category: t("goodsCategory"),
+            route: t("productionRoute"),
+            unit: t("specificEmissionsUnit"),
+            direct: t("specificDirectEmbeddedEmissions"),
+            indirect: t("specificIndirectEmbeddedEmissions"),
+            indirect_not_counted: t("specificIndirectEmissionsNotCounted"),
+            default_value_share_percent: t("defaultValueShare"),
+        }
+    });
+    s
+}
+
+/// The footprint of a PACT footprint in words: `12.5 kg CO2e per 1 kilogram`.
+pub fn footprint_line(document: &Value) -> Option<String> {
+    let s = summary(document);
+    let total = s.figures.first()?;
+    Some(format!(
+        "{} kg CO2e per {}",
+        total.value,
+        s.declared_unit.as_deref().unwrap_or("declared unit (not stated)")
+    ))
+}
+
+/// The chart of what the footprint is made of (the parts of the footprint excluding biogenic
+/// uptake, and the uptake as a credit), or `None` when the declaration states no parts.
+pub fn composition_chart(s: &Summary) -> Option<String> {
+    let total = s.figures.first().and_then(|f| number(&f.value))?;
+    let parts: Vec<(&Figure, f64)> =
+        s.figures.iter().filter(|f| f.part).filter_map(|f| Some((f, number(&f.value)?))).collect();
+    if parts.is_empty() {
+        return None;
+    }
+    let unit = s.declared_unit.as_deref().unwrap_or("declared unit");
+    let share = |v: f64| {
+        if total != 0.0 { format!(" ({:.1} %)", 100.0 * v / total) } else { String::new() }
+    };
+    let mut rows: Vec<Bar> = parts
+        .iter()
+        .map(|(f, v)| Bar {
+            label: f.name.clone(),
+            value: *v,
+            text: format!(
+                "{} kg CO2e{}",
+                f.value,
+                if *v < 0.0 { String::new() } else { share(*v) }
+            ),
+            light: false,
+        })
+        .collect();
+    let listed: f64 = parts.iter().filter(|(_, v)| *v > 0.0).map(|(_, v)| v).sum();
+    let other = total - listed;
+    if other.abs() > 1e-9 * total.abs().max(1.0) && other > 0.0 {
+        rows.push(Bar {
+            label: "Other emissions (not itemised)".into(),
+            value: other,
+            text: format!("{} kg CO2e{}", pcf_footprint::report::num(other), share(other)),
+            light: true,
+        });
+    }
+    let title = format!(
+        "{}: {} kg CO2e per {unit}",
+        s.product.as_deref().unwrap_or("Footprint"),
+        s.figures[0].value
+    );
+    Some(chart::bars(
+        &title,
+        Some("what the footprint excluding biogenic uptake is made of"),
+        &rows,
+    ))
+}
+
+fn declared_unit(pcf: &Value) -> Option<String> {
+    let unit =
+        pcf["declaredUnitOfMeasurement"].as_str().or_else(|| pcf["declaredUnit"].as_str())?;
+    let amount =
+        pcf["declaredUnitAmount"].as_str().or_else(|| pcf["unitaryProductAmount"].as_str());
+    Some(match amount {
+        Some(a) => format!("{a} {unit}"),
+        None => unit.to_string(),
+    })
+}
+
+/// The footprint first, then its parts (PACT v3 names, then v2 names).
+fn figures(pcf: &Value) -> Vec<Figure> {
+    const FIGURES: &[(&[&str], &str, bool)] = &[
+        (
+            &["pcfExcludingBiogenicUptake", "pCfExcludingBiogenic"],
+            "Footprint excluding biogenic uptake",
+            false,
+        ),
+        (
+            &["pcfIncludingBiogenicUptake", "pCfIncludingBiogenic"],
+            "Footprint including biogenic uptake",
+            false,
+        ),
+        (&["fossilGhgEmissions"], "Fossil GHG emissions", true),
+        (
+            &["biogenicNonCO2Emissions", "otherBiogenicGhgEmissions"],
+            "Biogenic non-CO2 emissions",
+            true,
+        ),
+        (&["landUseChangeGhgEmissions", "dLucGhgEmissions"], "Land-use change", true),
+        (&["biogenicCO2Uptake"], "Biogenic CO2 uptake", true),
+        (&["biogenicCarbonWithdrawal"], "Biogenic carbon withdrawal", true),
+        (&["aircraftGhgEmissions"], "of which air transport", false),
+        (&["packagingGhgEmissions"], "of which packaging", false),
+    ];
+    FIGURES
+        .iter()
+        .filter_map(|(names, label, part)| {
+            let value = names.iter().find_map(|n| pcf[*n].as_str())?;
+            Some(Figure { name: (*label).into(), value: value.into(), part: *part })
+        })
+        .collect()
+}
+
+fn period(v: &Value, start: &str, end: &str) -> Option<Period> {
+    let (s, e) = (v[start].as_str(), v[end].as_str());
+    (s.is_some() || e.is_some())
+        .then(|| Period { start: s.map(String::from), end: e.map(String::from) })
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(String::from)).collect()
+}
+
+fn rules(r: &Value) -> Vec<String> {
+    let operator = r["operator"].as_str().or_else(|| r["otherOperatorName"].as_str()).unwrap_or("");
+    strings(&r["ruleNames"])
+        .into_iter()
+        .map(|n| format!("{operator} {n}").trim().to_string())
+        .collect()
+}
+
+fn number(s: &str) -> Option<f64> {
+    s.parse::<f64>().ok().filter(|x| x.is_finite())
+}
