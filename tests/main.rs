@@ -37,6 +37,7 @@ mod suppliers;
 mod time;
 mod transparency;
 mod transparency_buyer;
+mod trust_list;
 mod units;
 mod untp;
 mod versions;

@@ -24,6 +24,7 @@ pub mod methodology;
 pub mod register;
 pub mod schema;
 pub mod spreadsheet;
+pub mod trust;
 pub mod untp;
 pub mod verify;
 pub mod witness;

@@ -46,6 +46,10 @@ pub struct Args {
     /// DID of a trusted issuer; repeatable.
     #[arg(long)]
     pub trust: Vec<String>,
+    /// A trust list (`pcf trust add`): its issuers are trusted, and named in the report by
+    /// the names it gives them; its witnesses are relied on as --witness; repeatable.
+    #[arg(long = "trust-list", value_name = "FILE")]
+    pub trust_lists: Vec<PathBuf>,
     /// Accept a methodology pcf does not ship and the bundle does not carry.
     #[arg(long)]
     pub danger_accept_unknown_methodology: bool,
@@ -91,6 +95,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         file,
         bundle,
         trust,
+        trust_lists,
         danger_accept_unknown_methodology,
         approvals,
         trust_bodies,
@@ -102,10 +107,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
         consistency,
         json,
     } = args;
-    let witnesses = witnesses
-        .iter()
-        .map(|v| pcf::register::note::Verifier::parse_vkey(v))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut options = pcf::declaration::VerifyOptions {
+        trust,
+        danger_accept_unknown_methodology,
+        witnesses: witnesses
+            .iter()
+            .map(|v| pcf::register::note::Verifier::parse_vkey(v))
+            .collect::<std::result::Result<Vec<_>, _>>()?,
+        ..Default::default()
+    };
+    let mut lists = pcf::trustlist::TrustList::default();
+    for path in &trust_lists {
+        lists.merge(super::trust::read(path)?);
+    }
+    lists.apply(&mut options)?;
+    let witnesses = &options.witnesses;
     let min_witnesses = min_witnesses.unwrap_or(usize::from(!witnesses.is_empty()));
     if min_witnesses > witnesses.len() {
         return Err(pcf::Error::Usage(format!(
@@ -144,14 +160,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         doc
     };
-    let options = pcf::declaration::VerifyOptions {
-        trust,
-        danger_accept_unknown_methodology,
-        at,
-        witnesses,
-        min_witnesses,
-        max_age,
-    };
+    options.at = at;
+    options.min_witnesses = min_witnesses;
+    options.max_age = max_age;
+    let options = options;
     if pcf::passport::is_enveloped(&declaration) {
         if !approvals.is_empty() || !trust_bodies.is_empty() || seen.is_some() {
             return Err(pcf::Error::Usage(

@@ -5,7 +5,8 @@
 //! and the one [`declaration::verify`] every command uses) -> [`register`] (the issuer's
 //! append-only, hash-chained record, also an RFC 9162 Merkle tree with signed checkpoints;
 //! [`issuance`] makes a declaration and its entry one step) -> [`witness`] (cosigns checkpoints
-//! that extend the last one it saw) and [`seen`] (a buyer's record of the checkpoints seen).
+//! that extend the last one it saw) and [`seen`] (a buyer's record of the checkpoints seen);
+//! [`trustlist`] is the buyer's file of the issuers and witnesses it trusts, by name.
 //! [`passport`] issues the same footprint as a UNTP Digital Product Passport, a VC-JOSE token
 //! ([`jose`]) linked to the declaration by digest.
 //! [`certification`] is the certification bodies' side: approvals and revocations of
@@ -24,6 +25,7 @@ pub mod passport;
 pub mod proof;
 pub mod register;
 pub mod seen;
+pub mod trustlist;
 pub mod witness;
 
 pub use error::Error;

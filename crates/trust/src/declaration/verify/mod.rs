@@ -15,7 +15,7 @@ mod status;
 mod walk;
 mod witnessed;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
@@ -44,6 +44,9 @@ pub const MAX_DEPTH: usize = 16;
 pub struct VerifyOptions {
     /// DIDs of issuers the buyer trusts.
     pub trust: Vec<String>,
+    /// The names the buyer knows trusted issuers by, by DID (from a trust list,
+    /// [`crate::trustlist::TrustList::apply`]): the `issuer` check names them.
+    pub issuer_names: BTreeMap<String, String>,
     /// Accept a methodology whose digest is neither shipped nor in the bundle.
     pub danger_accept_unknown_methodology: bool,
     /// The instant at which validity and status are judged (for example the day a shipment

@@ -124,7 +124,10 @@ pub(super) fn verify_node(
     let issuer = r.issuer.clone().unwrap_or_default();
     let trust = &ctx.options.trust;
     if trust.iter().any(|t| t == &issuer) {
-        r.add("issuer", Pass, format!("{issuer} is trusted"));
+        match ctx.options.issuer_names.get(&issuer) {
+            Some(name) => r.add("issuer", Pass, format!("{issuer} is trusted ({name})")),
+            None => r.add("issuer", Pass, format!("{issuer} is trusted")),
+        }
     } else if trust.is_empty() {
         r.add("issuer", Fail, format!("{issuer} is not trusted: no --trust given (compare this DID with the one the issuer publishes, then pass --trust {issuer})"));
     } else {
