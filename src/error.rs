@@ -64,6 +64,9 @@ pub enum Error {
     /// A buyer's trust list was refused.
     #[error(transparent)]
     TrustList(#[from] pcf_trust::trustlist::TrustListError),
+    /// A DID document was refused.
+    #[error(transparent)]
+    Did(#[from] pcf_trust::did::DidError),
     /// A UNTP passport could not be issued or opened.
     #[error(transparent)]
     Passport(#[from] pcf_trust::passport::PassportError),

@@ -28,6 +28,16 @@ fn issuer_check(report: &Value) -> (String, String) {
 fn trust_list_names_the_trusted_issuer() {
     let is = Issuer::new();
     is.declare("d.json", &[]);
+    is.ok(&[
+        "bundle",
+        "d.json",
+        "--inventory",
+        "inventory.toml",
+        "--register",
+        "reg",
+        "--out",
+        "b.json",
+    ]);
     let witness = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
     let vkey = Verifier::new("w.example", COSIGNATURE, witness.verifying_key()).unwrap().vkey();
 
@@ -54,7 +64,7 @@ fn trust_list_names_the_trusted_issuer() {
     assert_eq!(list.witnesses[0].key, vkey);
 
     // Without a witness cosignature the list's witness is required (as --witness is).
-    let (code, report) = verify_json(&is, &["d.json", "--trust-list", "trust.json"]);
+    let (code, report) = verify_json(&is, &["b.json", "--trust-list", "trust.json"]);
     assert_eq!(issuer_check(&report).1, format!("{} is trusted (Steel Co.)", is.did));
     assert_eq!(issuer_check(&report).0, "pass");
     assert_eq!(code, Some(1), "{report}");
@@ -63,17 +73,17 @@ fn trust_list_names_the_trusted_issuer() {
 
     // An issuer-only list: the declaration verifies as with --trust.
     is.ok(&["trust", "add", "--list", "issuers.json", "--did", &is.did, "--name", "Steel Co."]);
-    let (code, report) = verify_json(&is, &["d.json", "--trust-list", "issuers.json"]);
-    assert_eq!(code, Some(3), "{report}");
-    assert_eq!(report["verdict"], "status-unknown");
-    let text = stdout(&is.run(&["verify", "d.json", "--trust-list", "issuers.json"]));
+    let (code, report) = verify_json(&is, &["b.json", "--trust-list", "issuers.json"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["verdict"], "valid");
+    let text = stdout(&is.run(&["verify", "b.json", "--trust-list", "issuers.json"]));
     assert!(text.contains("is trusted (Steel Co.)"), "{text}");
 
     // A list naming someone else: not trusted.
     let other =
         pcf::keys::did_key(&ed25519_dalek::SigningKey::from_bytes(&[6; 32]).verifying_key());
     is.ok(&["trust", "add", "--list", "other.json", "--did", &other, "--name", "Other"]);
-    let (code, report) = verify_json(&is, &["d.json", "--trust-list", "other.json"]);
+    let (code, report) = verify_json(&is, &["b.json", "--trust-list", "other.json"]);
     assert_eq!(code, Some(1));
     assert_eq!(issuer_check(&report).0, "fail");
 }

@@ -27,6 +27,7 @@ pub mod spreadsheet;
 pub mod trust;
 pub mod untp;
 pub mod verify;
+pub mod verify_many;
 pub mod witness;
 
 /// What every subcommand returns.

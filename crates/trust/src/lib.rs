@@ -1,6 +1,6 @@
 //! The trust room: a footprint becomes a claim anyone can check offline.
 //!
-//! [`keys`] (Ed25519, `did:key`, admission checks) -> [`proof`] (W3C Data Integrity
+//! [`keys`] (Ed25519, `did:key`, admission checks; [`did`] reads `did:web` documents) -> [`proof`] (W3C Data Integrity
 //! `eddsa-jcs-2022`) -> [`declaration`] (PACT v3 inside a Verifiable Credential: issue, bundle,
 //! and the one [`declaration::verify`] every command uses) -> [`register`] (the issuer's
 //! append-only, hash-chained record, also an RFC 9162 Merkle tree with signed checkpoints;
@@ -17,6 +17,7 @@
 
 pub mod certification;
 pub mod declaration;
+pub mod did;
 pub mod error;
 pub mod issuance;
 pub mod jose;

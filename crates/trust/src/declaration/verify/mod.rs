@@ -10,6 +10,7 @@
 
 mod checks;
 mod index;
+mod plain;
 mod report;
 mod status;
 mod walk;
@@ -27,7 +28,7 @@ use pcf_base::digest::Digest;
 use pcf_base::time::Instant;
 use walk::verify_node;
 
-pub use report::{Check, CheckStatus, Report, Standing, Status, Verdict};
+pub use report::{Check, CheckStatus, Report, ReportKind, Standing, Status, Verdict};
 pub use witnessed::{Witnessed, witnessed};
 
 /// The largest declaration pcf verifies, as canonical JSON (a declaration is a few kB).
@@ -54,6 +55,9 @@ pub struct VerifyOptions {
     pub at: Option<Instant>,
     /// Witnesses the buyer relies on (their cosignature verifier keys).
     pub witnesses: Vec<crate::register::note::Verifier>,
+    /// DID documents of `did:web` issuers (`pcf verify --did-document`): a `did:web` proof's
+    /// verification method is resolved in them, and nowhere else.
+    pub did_documents: crate::did::DidDocuments,
     /// How many of them must have cosigned the bundle's checkpoint.
     pub min_witnesses: usize,
     /// How old, in seconds before the instant judged, the newest cosignature of one of
@@ -70,6 +74,9 @@ pub fn schema() -> Value {
 /// Verifies `document` (already parsed strictly) with what `bundle` carries.
 pub fn verify(document: &Value, bundle: Option<&Bundle>, options: &VerifyOptions) -> Report {
     let at = options.at.unwrap_or_else(Instant::now);
+    if let Some(footprint) = plain::plain_footprint(document) {
+        return plain::verify_plain(document, footprint, at);
+    }
     let mut ctx = Context {
         options,
         index: Index::new(bundle),
@@ -79,8 +86,32 @@ pub fn verify(document: &Value, bundle: Option<&Bundle>, options: &VerifyOptions
     };
     let mut report = verify_node(&mut ctx, document, at, &mut Vec::new());
     witnessed::witnessed_check(&mut report, document, bundle, options);
-    report.verdict = report::verdict_of(&report.checks, &report.status);
+    report.verdict = report::verdict_of(&report.checks, &report.status, report.kind);
     report
+}
+
+/// The key of a proof's verification method, for [`crate::proof::verify`]: a `did:web`
+/// method from the DID documents given (a `did:key` needs none).
+pub(crate) fn resolver(
+    options: &VerifyOptions,
+) -> impl Fn(&str) -> Option<ed25519_dalek::VerifyingKey> + '_ {
+    |method: &str| {
+        if method.starts_with("did:web:") { options.did_documents.resolve(method) } else { None }
+    }
+}
+
+/// The `did:key` whose log (the issuer's register) records `document`: its issuer's, or for a
+/// `did:web` issuer that of the key its document gives the proof's verification method.
+pub(super) fn log_identity(document: &Value, options: &VerifyOptions) -> Option<String> {
+    let issuer = crate::declaration::issuer_of(document)?;
+    if !issuer.starts_with("did:web:") {
+        return Some(issuer);
+    }
+    let method = document["proof"]["verificationMethod"].as_str()?;
+    if method.split('#').next() != Some(issuer.as_str()) {
+        return Some(issuer);
+    }
+    Some(options.did_documents.resolve(method).map_or(issuer, |k| crate::keys::did_key(&k)))
 }
 
 /// What one verification carries through the chain of suppliers' declarations.
