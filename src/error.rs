@@ -61,6 +61,12 @@ pub enum Error {
     /// A pcfbench-csv dataset could not be read.
     #[error(transparent)]
     Lci(#[from] LciError),
+    /// A buyer's trust list was refused.
+    #[error(transparent)]
+    TrustList(#[from] pcf_trust::trustlist::TrustListError),
+    /// A DID document was refused.
+    #[error(transparent)]
+    Did(#[from] pcf_trust::did::DidError),
     /// A UNTP passport could not be issued or opened.
     #[error(transparent)]
     Passport(#[from] pcf_trust::passport::PassportError),

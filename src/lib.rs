@@ -35,7 +35,8 @@ pub use pcf_footprint::{
 };
 
 pub use pcf_trust::{
-    certification, declaration, issuance, jose, keys, passport, proof, register, seen, witness,
+    certification, declaration, did, issuance, jose, keys, passport, proof, register, seen,
+    trustlist, witness,
 };
 
 pub use error::Error;

@@ -48,6 +48,11 @@ enum Command {
     /// Verify a declaration (or a bundle) offline and print every check.
     #[command(after_help = cli::verify::VERIFY_HELP)]
     Verify(cli::verify::Args),
+    /// Keep a trust list: the issuers and witnesses you trust, by name (for verify --trust-list).
+    Trust {
+        #[command(subcommand)]
+        command: cli::trust::TrustCommand,
+    },
     /// Pack a declaration with what a buyer needs to verify it into one file.
     Bundle(cli::bundle::Args),
     /// Read and check the issuer's register.
@@ -106,6 +111,7 @@ fn run(cli: Cli) -> cli::Result<ExitCode> {
         Command::Did(args) => cli::keys::did(args),
         Command::Declare(args) => cli::declare::run(args),
         Command::Verify(args) => cli::verify::run(args),
+        Command::Trust { command } => cli::trust::run(command),
         Command::Bundle(args) => cli::bundle::run(args),
         Command::Register(args) => cli::register::run(args),
         Command::Witness(args) => cli::witness::run(args),

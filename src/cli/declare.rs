@@ -41,6 +41,10 @@ pub struct Args {
     /// Where to write the declaration (default: declarations/PRODUCT-ID.json).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Issue as did:web:DOMAIN (host, host:port or host/path) instead of the key's did:key;
+    /// publish the document `pcf did KEY --domain DOMAIN` prints at its URL.
+    #[arg(long = "did-web", value_name = "DOMAIN")]
+    pub did_web: Option<String>,
     /// The issuer's register directory.
     #[arg(long, default_value = pcf::register::DEFAULT_DIR)]
     pub register: PathBuf,
@@ -69,6 +73,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         register,
         danger_accept_unverified_upstream,
         format,
+        did_web,
     } = args;
     let inv = pcf::spreadsheet::load(&inventory)?;
     let m = Methodology::resolve(&methodology)?;
@@ -107,6 +112,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         key: &key,
         options: &options,
         register: &reg,
+        did_web: did_web.as_deref(),
         out: out.as_deref(),
     };
     let (d, entry, warnings, out) = match pcf::issuance::declare(&request, now)? {
@@ -145,7 +151,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     outln!("  file      {}", out.display());
     outln!("  id        {}", d.pf_id);
     outln!("  digest    {}", d.digest);
-    outln!("  issuer    {}", pcf::keys::did_key(&key.verifying_key()));
+    outln!(
+        "  issuer    {}",
+        pcf::declaration::identity(&key.verifying_key(), did_web.as_deref()).0
+    );
     outln!("  register  {} entry {}", register.display(), entry.seq);
     if format == super::untp::Format::UntpDpp {
         super::untp::write_passport(&d.document, &m, &key, &out)?;

@@ -24,8 +24,10 @@ pub mod methodology;
 pub mod register;
 pub mod schema;
 pub mod spreadsheet;
+pub mod trust;
 pub mod untp;
 pub mod verify;
+pub mod verify_many;
 pub mod witness;
 
 /// What every subcommand returns.

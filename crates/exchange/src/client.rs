@@ -482,7 +482,7 @@ impl Session<'_> {
                             | pcf_trust::declaration::verify::Standing::Deprecated
                     )
             }
-            Verdict::Invalid => false,
+            Verdict::Invalid | Verdict::Unsigned => false,
         };
         if !accepted {
             if report.verdict == Verdict::NotCurrent {

@@ -12,6 +12,7 @@
 //!   issuer's client of it.
 //! - [`tiles`]: C2SP `tlog-tiles` paths, under which `pcf serve --publish-log` serves the
 //!   register's log.
+//! - [`did`]: a `did:web` DID document fetched over HTTPS (`pcf verify --fetch-did`).
 //! - [`auth`]: the clients file (hashed secrets) and access tokens; [`tls`]: certificates.
 //!
 //! Each served footprint carries an extension ([`catalogue::DECLARATION_SCHEMA`]) with the URL
@@ -62,6 +63,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod client;
 pub mod delivery;
+pub mod did;
 pub mod events;
 pub mod fetched;
 pub mod filters;

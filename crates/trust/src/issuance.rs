@@ -47,6 +47,9 @@ pub struct Request<'a> {
     pub options: &'a IssueOptions,
     /// The issuer's register.
     pub register: &'a Register,
+    /// Issue as `did:web:<domain>` instead of the key's `did:key`
+    /// ([`declaration::identity`]).
+    pub did_web: Option<&'a str>,
     /// Where to write the declaration (never replaced); by default
     /// `declarations/<product>-<first 8 digits of the pf id>.json`.
     pub out: Option<&'a Path>,
@@ -86,7 +89,8 @@ pub enum Outcome {
 /// `options.supersedes`, if any) and writes it to `out`; see the module documentation for the
 /// order and what a crash leaves.
 pub fn declare(request: &Request<'_>, time: Timestamp) -> Result<Outcome, Error> {
-    let Request { inventory: inv, methodology, product, key, options, register, out } = *request;
+    let Request { inventory: inv, methodology, product, key, options, register, out, did_web } =
+        *request;
     let supersedes = match &options.supersedes {
         Some(old) => Some(pcf_base::canonical::digest(old)?),
         None => None,
@@ -104,7 +108,7 @@ pub fn declare(request: &Request<'_>, time: Timestamp) -> Result<Outcome, Error>
     let claims = declaration::certificate_claims(inv, methodology, product)?;
     certificates::check_issuance(register, inv, &claims, supersedes)?;
 
-    let d = declaration::issue(inv, methodology, product, key, options)?;
+    let d = declaration::issue_as(inv, methodology, product, key, options, did_web)?;
     let out = out.map_or_else(|| default_out(product, &d.pf_id), Path::to_path_buf);
     if out.exists() {
         return Err(out_exists(&out));

@@ -89,8 +89,6 @@ pub fn answer(
         ("bundle", d)
     } else if pcf_trust::passport::is_enveloped(&doc) {
         ("passport", doc)
-    } else if pcf_footprint::credential::pact_footprint(&doc).is_none() && verify::footprint_of(&doc).is_some() {
-        ("pact-footprint", doc)
     } else {
         ("declaration", doc)
     };
@@ -98,6 +96,10 @@ pub fn answer(
         (pcf_trust::passport::verify(&declaration, extra.as_ref(), &options), Vec::new())
     } else {
         verify::verify_with_chain(&declaration, extra.as_ref(), &options)
+    };
+    let kind = match report.kind {
+        verify::ReportKind::UnsignedPactFootprint => "pact-footprint",
+        verify::ReportKind::Declaration => kind,
     };
     // A passport's figures are those of the declaration it links to.
     let described = match (kind, &extra) {
@@ -135,14 +137,7 @@ fn trust(trust_list: &[u8], options: &mut VerifyOptions) -> Result<(), String> {
     if trust_list.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }
-    // TEMPORARY until pcf_trust::trustlist lands: issuers only.
-    let v = pcf_base::canonical::parse_strict(trust_list)
-        .map_err(|e| format!("the page's trust list: {e}"))?;
-    if v["format"] != "pcf-trust-list/1" {
-        return Err("the page's trust list: format is not pcf-trust-list/1".into());
-    }
-    for i in v["issuers"].as_array().into_iter().flatten() {
-        options.trust.extend(i["did"].as_str().map(String::from));
-    }
-    Ok(())
+    let list = pcf_trust::trustlist::TrustList::parse(trust_list, "the page's trust list")
+        .map_err(|e| e.to_string())?;
+    list.apply(options).map_err(|e| e.to_string())
 }

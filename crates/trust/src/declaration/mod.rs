@@ -181,6 +181,32 @@ pub fn issue(
     key: &SigningKey,
     options: &IssueOptions,
 ) -> Result<Declaration, crate::Error> {
+    issue_as(inv, methodology, product, key, options, None)
+}
+
+/// The issuer DID and the proof's verification method for `key`: its `did:key`, or with
+/// `did_web` (`host`, `host:port` or `host/path`) `did:web:<domain>` with the key's Multikey
+/// verification method, as [`keys::did_web_document`] publishes it.
+pub fn identity(key: &keys::VerifyingKey, did_web: Option<&str>) -> (String, String) {
+    match did_web {
+        Some(domain) => {
+            let did = keys::did_web(domain);
+            let method = format!("{did}#{}", keys::multikey(key));
+            (did, method)
+        }
+        None => (keys::did_key(key), keys::did_key_verification_method(key)),
+    }
+}
+
+/// [`issue`], as the issuer [`identity`] gives for `did_web`.
+pub fn issue_as(
+    inv: &Inventory,
+    methodology: &Methodology,
+    product: &str,
+    key: &SigningKey,
+    options: &IssueOptions,
+    did_web: Option<&str>,
+) -> Result<Declaration, crate::Error> {
     let model = Model::build(inv, methodology)?;
     let mut scratch = engine::ChainScratch::default();
     model.check_all(&mut scratch)?;
@@ -298,7 +324,10 @@ pub fn issue(
         None => (Vec::new(), None),
         Some(old) => {
             let digest = pcf_base::canonical::digest(old)?;
-            let verified = proof::verify(old, &|_| None).map_err(|e| {
+            let (_, own_method) = identity(&key.verifying_key(), did_web);
+            let own_key = key.verifying_key();
+            let own = move |m: &str| (m == own_method).then_some(own_key);
+            let verified = proof::verify(old, &own).map_err(|e| {
                 DeclarationError::Supersedes(format!("its proof does not verify: {e}"))
             })?;
             if verified.key != key.verifying_key() {
@@ -487,7 +516,7 @@ pub fn issue(
         pcf,
         extensions,
     };
-    let issuer = keys::did_key(&key.verifying_key());
+    let (issuer, method) = identity(&key.verifying_key(), did_web);
     let mut related = vec![json!({
         "id": pcf_footprint::credential::methodology_urn(methodology.id(), methodology.version()),
         "digestSRI": sri(&methodology.digest()),
@@ -520,9 +549,8 @@ pub fn issue(
         },
         "relatedResource": related,
     });
-    let document =
-        proof::sign(&credential, key, ProofOptions::did_key(&key.verifying_key(), created))
-            .map_err(DeclarationError::from)?;
+    let document = proof::sign(&credential, key, ProofOptions::new(method, created))
+        .map_err(DeclarationError::from)?;
     let digest = pcf_base::canonical::digest(&document).map_err(DeclarationError::from)?;
     Ok(Declaration {
         document,

@@ -22,6 +22,8 @@ pub fn verify(enveloped: &Value, bundle: Option<&Bundle>, options: &VerifyOption
     let mut report = match bundle {
         Some(b) => crate::declaration::verify::verify(&b.declaration, Some(b), options),
         None => Report {
+            kind: crate::declaration::verify::ReportKind::Declaration,
+            company: None,
             verdict: Verdict::StatusUnknown,
             status: Status {
                 standing: Standing::Unknown,

@@ -44,13 +44,21 @@ pub(super) fn shape(doc: &Value) -> Vec<String> {
         p.push(format!("{at} is missing or not an object"));
         return p;
     };
-    static VALIDATOR: OnceLock<Option<jsonschema::Validator>> = OnceLock::new();
-    if let Some(v) = VALIDATOR.get_or_init(|| jsonschema::validator_for(&schema()).ok()) {
-        for e in v.iter_errors(footprint).take(5) {
-            p.push(format!("{at}{}: {e}", e.instance_path().as_str()));
-        }
-    }
+    p.extend(footprint_schema_problems(footprint, at));
     p
+}
+
+/// Up to five ways `footprint` breaks the PACT v3 ProductFootprint schema, each at its path
+/// after `at`.
+pub(super) fn footprint_schema_problems(footprint: &Value, at: &str) -> Vec<String> {
+    static VALIDATOR: OnceLock<Option<jsonschema::Validator>> = OnceLock::new();
+    let Some(v) = VALIDATOR.get_or_init(|| jsonschema::validator_for(&schema()).ok()) else {
+        return vec!["the ProductFootprint schema does not compile".into()];
+    };
+    v.iter_errors(footprint)
+        .take(5)
+        .map(|e| format!("{at}{}: {e}", e.instance_path().as_str()))
+        .collect()
 }
 
 /// What format 2 adds: exactly the two contexts, pcf's pinned at the digest of the version
@@ -258,6 +266,7 @@ pub(super) fn supersession_check(
     doc: &Value,
     prov: Option<&Provenance>,
     index: &Index<'_>,
+    options: &VerifyOptions,
 ) {
     use CheckStatus::*;
     let subject = credential::pact_footprint(doc).unwrap_or(&Value::Null);
@@ -284,7 +293,7 @@ pub(super) fn supersession_check(
     let old_subject = credential::pact_footprint(old).unwrap_or(&Value::Null);
     let old_id = old_subject["id"].as_str().unwrap_or_default();
     let mut problems = Vec::new();
-    if proof::verify(old, &|_| None).is_err() {
+    if proof::verify(old, &super::resolver(options)).is_err() {
         problems.push("the superseded declaration's proof does not verify".to_string());
     }
     if issuer_of(old) != issuer_of(doc) {

@@ -10,13 +10,14 @@
 
 mod checks;
 mod index;
+mod plain;
 mod report;
 mod status;
 mod summary;
 mod walk;
 mod witnessed;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
@@ -28,7 +29,7 @@ use pcf_base::digest::Digest;
 use pcf_base::time::Instant;
 use walk::verify_node;
 
-pub use report::{Check, CheckStatus, Report, Standing, Status, Verdict};
+pub use report::{Check, CheckStatus, Report, ReportKind, Standing, Status, Verdict};
 pub use summary::{
     Cbam, DataSource, Dqr, Figure, Methodology, Period, Summary, Supplier, composition_chart,
     footprint_line, footprint_of, summary,
@@ -49,6 +50,9 @@ pub const MAX_DEPTH: usize = 16;
 pub struct VerifyOptions {
     /// DIDs of issuers the buyer trusts.
     pub trust: Vec<String>,
+    /// The names the buyer knows trusted issuers by, by DID (from a trust list,
+    /// [`crate::trustlist::TrustList::apply`]): the `issuer` check names them.
+    pub issuer_names: BTreeMap<String, String>,
     /// Accept a methodology whose digest is neither shipped nor in the bundle.
     pub danger_accept_unknown_methodology: bool,
     /// The instant at which validity and status are judged (for example the day a shipment
@@ -56,6 +60,9 @@ pub struct VerifyOptions {
     pub at: Option<Instant>,
     /// Witnesses the buyer relies on (their cosignature verifier keys).
     pub witnesses: Vec<crate::register::note::Verifier>,
+    /// DID documents of `did:web` issuers (`pcf verify --did-document`): a `did:web` proof's
+    /// verification method is resolved in them, and nowhere else.
+    pub did_documents: crate::did::DidDocuments,
     /// How many of them must have cosigned the bundle's checkpoint.
     pub min_witnesses: usize,
     /// How old, in seconds before the instant judged, the newest cosignature of one of
@@ -100,9 +107,12 @@ fn run<'a>(
         log: bundle.and_then(|b| b.log.as_ref()),
         memo: HashMap::new(),
     };
+    if let Some(footprint) = plain::plain_footprint(document) {
+        return (plain::verify_plain(document, footprint, at), ctx);
+    }
     let mut report = verify_node(&mut ctx, document, at, &mut Vec::new());
     witnessed::witnessed_check(&mut report, document, bundle, options);
-    report.verdict = report::verdict_of(&report.checks, &report.status);
+    report.verdict = report::verdict_of(&report.checks, &report.status, report.kind);
     (report, ctx)
 }
 
@@ -149,6 +159,30 @@ fn chain(ctx: &Context<'_>, document: &Value, report: &Report) -> Vec<Supplier> 
         }
     }
     out
+}
+
+/// The key of a proof's verification method, for [`crate::proof::verify`]: a `did:web`
+/// method from the DID documents given (a `did:key` needs none).
+pub(crate) fn resolver(
+    options: &VerifyOptions,
+) -> impl Fn(&str) -> Option<ed25519_dalek::VerifyingKey> + '_ {
+    |method: &str| {
+        if method.starts_with("did:web:") { options.did_documents.resolve(method) } else { None }
+    }
+}
+
+/// The `did:key` whose log (the issuer's register) records `document`: its issuer's, or for a
+/// `did:web` issuer that of the key its document gives the proof's verification method.
+pub(super) fn log_identity(document: &Value, options: &VerifyOptions) -> Option<String> {
+    let issuer = crate::declaration::issuer_of(document)?;
+    if !issuer.starts_with("did:web:") {
+        return Some(issuer);
+    }
+    let method = document["proof"]["verificationMethod"].as_str()?;
+    if method.split('#').next() != Some(issuer.as_str()) {
+        return Some(issuer);
+    }
+    Some(options.did_documents.resolve(method).map_or(issuer, |k| crate::keys::did_key(&k)))
 }
 
 /// What one verification carries through the chain of suppliers' declarations.

@@ -32,6 +32,17 @@ pub struct Check {
     pub detail: String,
 }
 
+/// What was verified.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReportKind {
+    /// A pcf declaration: a signed credential.
+    #[default]
+    Declaration,
+    /// A plain PACT ProductFootprint with no proof pcf can check: its content only.
+    UnsignedPactFootprint,
+}
+
 /// The verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -46,6 +57,9 @@ pub enum Verdict {
     StatusUnknown,
     /// At least one check failed: not genuine, or not what it claims.
     Invalid,
+    /// A plain PACT footprint whose content checks passed; unsigned, so nothing shows who
+    /// wrote it: never to rely on as a declaration.
+    Unsigned,
 }
 
 impl Verdict {
@@ -55,16 +69,18 @@ impl Verdict {
         match self {
             Verdict::Valid => 0,
             Verdict::Invalid => 1,
-            Verdict::NotCurrent | Verdict::StatusUnknown => 3,
+            Verdict::NotCurrent | Verdict::StatusUnknown | Verdict::Unsigned => 3,
         }
     }
 
-    fn label(self) -> &'static str {
+    /// The verdict as the report prints it (`VALID`, `UNSIGNED PACT FOOTPRINT`, ...).
+    pub fn label(self) -> &'static str {
         match self {
             Verdict::Valid => "VALID",
             Verdict::NotCurrent => "NOT CURRENT",
             Verdict::StatusUnknown => "STATUS UNKNOWN",
             Verdict::Invalid => "INVALID",
+            Verdict::Unsigned => "UNSIGNED PACT FOOTPRINT",
         }
     }
 }
@@ -105,6 +121,9 @@ pub struct Status {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Report {
+    /// What was verified: a declaration, or an unsigned PACT footprint.
+    #[serde(default)]
+    pub kind: ReportKind,
     /// The verdict.
     pub verdict: Verdict,
     /// Where the declaration stands at the instant of verification.
@@ -113,6 +132,9 @@ pub struct Report {
     pub digest: Option<String>,
     /// Issuer DID.
     pub issuer: Option<String>,
+    /// The footprint's `companyName`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
     /// ProductFootprint id.
     pub pf_id: Option<String>,
     /// Product name.
@@ -153,7 +175,7 @@ impl Report {
     /// Adds a check from outside verification (an approval) and recomputes the verdict.
     pub fn push_check(&mut self, check: Check) {
         self.checks.push(check);
-        self.verdict = verdict_of(&self.checks, &self.status);
+        self.verdict = verdict_of(&self.checks, &self.status, self.kind);
     }
 
     /// The failed checks as one line, `name: detail; ...`.
@@ -166,9 +188,12 @@ impl Report {
     }
 }
 
-pub(super) fn verdict_of(checks: &[Check], status: &Status) -> Verdict {
+pub(super) fn verdict_of(checks: &[Check], status: &Status, kind: ReportKind) -> Verdict {
     if checks.iter().any(|c| c.status == CheckStatus::Fail) {
         return Verdict::Invalid;
+    }
+    if kind == ReportKind::UnsignedPactFootprint {
+        return Verdict::Unsigned;
     }
     match status.standing {
         Standing::Current => Verdict::Valid,
@@ -181,6 +206,12 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let product = self.product.as_deref().unwrap_or("(unknown product)");
         writeln!(f, "{}: {product}", self.verdict.label())?;
+        if self.kind == ReportKind::UnsignedPactFootprint {
+            writeln!(f, "  kind       unsigned PACT footprint (no proof: its content only)")?;
+            if let Some(c) = &self.company {
+                writeln!(f, "  company    {c}")?;
+            }
+        }
         let standing = match self.status.standing {
             Standing::Current => "current",
             Standing::Unknown => "unknown",
@@ -213,7 +244,9 @@ impl fmt::Display for Report {
         if let Some(c) = &self.cbam {
             writeln!(f, "  cbam       {c}")?;
         }
-        writeln!(f, "  issuer     {}", self.issuer.as_deref().unwrap_or("(none)"))?;
+        if self.kind == ReportKind::Declaration || self.issuer.is_some() {
+            writeln!(f, "  issuer     {}", self.issuer.as_deref().unwrap_or("(none)"))?;
+        }
         writeln!(f, "  id         {}", self.pf_id.as_deref().unwrap_or("(none)"))?;
         writeln!(f, "  digest     {}", self.digest.as_deref().unwrap_or("(none)"))?;
         let width = self.checks.iter().map(|c| display_width(&c.name)).max().unwrap_or(0);

@@ -150,7 +150,7 @@ pub(super) fn status_check(
     let issuer = issuer_of(doc);
     let Some(digest) = digest else { return };
     for newer in index.successors.get(&digest).into_iter().flatten() {
-        let genuine = proof::verify(newer, &|_| None)
+        let genuine = proof::verify(newer, &super::resolver(options))
             .is_ok_and(|v| Some(did_of(&v.verification_method)) == issuer);
         let newer_from = newer["validFrom"].as_str().and_then(|t| Instant::parse(t).ok());
         if genuine && issuer_of(newer) == issuer && newer_from.is_some_and(|t| t <= at) {
@@ -182,7 +182,8 @@ pub(super) fn status_check(
                 r.add("register", Fail, "the excerpt does not record this declaration")
             }
             Ok(rep) => {
-                log_check(r, ex, log, issuer.as_deref(), options, at);
+                let log_issuer = super::log_identity(doc, options);
+                log_check(r, ex, log, log_issuer.as_deref(), options, at);
                 excerpt_standing(r, ex, &rep.head, digest, at, standing)
             }
         },

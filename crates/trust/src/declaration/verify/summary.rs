@@ -159,10 +159,8 @@ pub struct Supplier {
 /// The ProductFootprint in `document`: a credential's subject, or the document itself when it
 /// is a plain PACT footprint.
 pub fn footprint_of(document: &Value) -> Option<&Value> {
-    pcf_footprint::credential::pact_footprint(document).or_else(|| {
-        (document["pcf"].is_object() && document.get("productNameCompany").is_some())
-            .then_some(document)
-    })
+    pcf_footprint::credential::pact_footprint(document)
+        .or_else(|| super::plain::plain_footprint(document))
 }
 
 /// The summary of `document` (a declaration or a plain PACT footprint); fields it lacks stay

@@ -29,6 +29,8 @@ pub(super) fn verify_node(
     let digest = canonical.as_deref().map(Digest::of);
     let subject = pcf_footprint::credential::pact_footprint(document).unwrap_or(&Value::Null);
     let mut r = Report {
+        kind: super::ReportKind::Declaration,
+        company: subject["companyName"].as_str().map(String::from),
         verdict: Verdict::Invalid,
         status: Status {
             standing: Standing::Unknown,
@@ -88,7 +90,7 @@ pub(super) fn verify_node(
     let prov = provenance(document);
 
     // 2. Proof.
-    match proof::verify(document, &|_| None) {
+    match proof::verify(document, &super::resolver(ctx.options)) {
         // Data Integrity lets a holder append `@context` entries after signing (the proof
         // covers its own `@context`, a prefix of the document's). pcf declarations are signed
         // whole: anything unsigned would also give one declaration many digests.
@@ -117,6 +119,9 @@ pub(super) fn verify_node(
                 );
             }
         }
+        Err(proof::ProofError::UnresolvedMethod { method }) if method.starts_with("did:web:") => {
+            r.add("proof", Fail, unresolved(&method, &ctx.options.did_documents))
+        }
         Err(e) => r.add("proof", Fail, e.to_string()),
     }
 
@@ -124,7 +129,10 @@ pub(super) fn verify_node(
     let issuer = r.issuer.clone().unwrap_or_default();
     let trust = &ctx.options.trust;
     if trust.iter().any(|t| t == &issuer) {
-        r.add("issuer", Pass, format!("{issuer} is trusted"));
+        match ctx.options.issuer_names.get(&issuer) {
+            Some(name) => r.add("issuer", Pass, format!("{issuer} is trusted ({name})")),
+            None => r.add("issuer", Pass, format!("{issuer} is trusted")),
+        }
     } else if trust.is_empty() {
         r.add("issuer", Fail, format!("{issuer} is not trusted: no --trust given (compare this DID with the one the issuer publishes, then pass --trust {issuer})"));
     } else {
@@ -183,7 +191,7 @@ pub(super) fn verify_node(
     }
 
     // 6. Supersession.
-    supersession_check(&mut r, document, prov.as_ref(), &ctx.index);
+    supersession_check(&mut r, document, prov.as_ref(), &ctx.index, ctx.options);
 
     // 7. Numbers.
     numbers_check(&mut r, subject, document);
@@ -201,8 +209,28 @@ pub(super) fn verify_node(
         None => r.status.standing = Standing::Current,
     }
     r.status.reasons = standing.into_iter().map(|(_, why)| why).collect();
-    r.verdict = verdict_of(&r.checks, &r.status);
+    r.verdict = verdict_of(&r.checks, &r.status, r.kind);
     r
+}
+
+/// Why the `did:web` verification method `method` did not resolve, and what to do.
+fn unresolved(method: &str, docs: &crate::did::DidDocuments) -> String {
+    let did = method.split('#').next().unwrap_or(method);
+    if docs.get(did).is_some() {
+        return format!(
+            "the DID document of {did} has no assertion method {method}: it was not signed by a \
+             key {did} publishes"
+        );
+    }
+    let url = crate::did::document_url(did).unwrap_or_else(|_| "its did.json".into());
+    let mut why = format!(
+        "{did} could not be resolved: give its DID document with --did-document FILE (from \
+         {url}) or allow --fetch-did"
+    );
+    if !docs.0.is_empty() {
+        why.push_str(&format!("; the DID documents given are for {}", docs.dids().join(", ")));
+    }
+    why
 }
 
 /// Whether two values are one JSON document (canonical bytes equal: `10` and `10.0` are).

@@ -30,7 +30,8 @@ pub fn witnessed(
     options: &VerifyOptions,
 ) -> Result<Option<Witnessed>, String> {
     let Some(proof) = bundle.and_then(|b| b.witnessed.as_ref()) else { return Ok(None) };
-    let issuer = issuer_of(document).ok_or("the declaration names no issuer")?;
+    issuer_of(document).ok_or("the declaration names no issuer")?;
+    let issuer = super::log_identity(document, options).unwrap_or_default();
     let digest = pcf_base::canonical::digest(document).map_err(|e| e.to_string())?;
     let entry = bundle
         .and_then(|b| b.register_excerpt.as_ref())
