@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::wasm_bindgen;
 
-use pcf_trust::declaration::verify::{self, Report, Summary, Supplier, VerifyOptions};
 use pcf_trust::declaration::Bundle;
+use pcf_trust::declaration::verify::{self, Report, Summary, Supplier, VerifyOptions};
 
 /// What the page gets for one verification.
 #[derive(Debug, Serialize)]
@@ -52,7 +52,8 @@ pub fn verify_files(
     at: &str,
 ) -> String {
     let second = bundle_name.zip(bundle);
-    let answer = answer(file_name, file, second.as_ref().map(|(n, b)| (n.as_str(), &b[..])), trust_list, at);
+    let answer =
+        answer(file_name, file, second.as_ref().map(|(n, b)| (n.as_str(), &b[..])), trust_list, at);
     let json = match answer {
         Ok(a) => serde_json::to_string(&a),
         Err(error) => serde_json::to_string(&Refusal { error }),
