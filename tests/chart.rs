@@ -295,17 +295,19 @@ fn graph_is_titled_with_a_legend_and_one_basis() {
     );
     assert!(title.contains("per declared unit (piece) of bracket"), "{title}");
     let legend = dot.split("subgraph cluster_legend {").nth(1).unwrap_or_else(|| panic!("{dot}"));
-    for key in [
-        "legend_process ",
-        "legend_supplier ",
-        "legend_database ",
-        "legend_fuel ",
-        "legend_electricity ",
-        "legend_excluded_a -> legend_excluded_b [style=dashed",
-        "legend_width_a -> legend_width_b [penwidth=",
+    for row in [
+        "<td bgcolor=\"#dbe9f6\">rounded box</td><td align=\"left\">process of the reporting company",
+        "<td bgcolor=\"#fde0c5\">house</td><td align=\"left\">supplier's product",
+        ">cylinder</td><td align=\"left\">database emission factor",
+        ">octagon</td><td align=\"left\">fuel burnt",
+        ">parallelogram</td><td align=\"left\">electricity",
+        "dashed edge</td><td align=\"left\">input excluded under the cut-off rule",
+        "<td align=\"left\">edge width: share of the product's footprint",
     ] {
-        assert!(legend.contains(key), "{key}: {legend}");
+        assert!(legend.contains(row), "{row}: {legend}");
     }
+    // Kinds of nodes the graph does not have are not in the legend.
+    assert!(!legend.contains("precursor") && !legend.contains("hexagon"), "{legend}");
     // Edges outside the legend: one per input of the two processes (3 + 5).
     let body = dot.split("subgraph cluster_legend").next().unwrap();
     assert_eq!(body.matches(" -> n").count(), 8, "{dot}");
@@ -344,7 +346,7 @@ fn graph_escapes_labels_and_states_its_basis_without_a_product() {
         "{dot}"
     );
     assert!(dot.contains("subgraph cluster_legend {"), "{dot}");
-    assert!(!dot.contains("legend_width"), "{dot}");
+    assert!(!dot.contains("edge width"), "{dot}");
     let dot = graph(dir.path(), &path, Some("scrap"));
     strings_closed(&dot);
     assert!(dot.contains("per declared unit (kg) of scrap"), "{dot}");

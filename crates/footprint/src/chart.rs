@@ -224,11 +224,10 @@ const LINE: f64 = 14.0;
 const BAR_HEIGHT: f64 = 16.0;
 /// Space between the main rows and the detail rows.
 const GAP: f64 = 8.0;
-/// Colour-blind-safe colours (Paul Tol's "muted"), given to groups in order.
-const PALETTE: [&str; 9] = [
-    "#332288", "#88ccee", "#44aa99", "#117733", "#999933", "#ddcc77", "#cc6677", "#882255",
-    "#aa4499",
-];
+/// Colour-blind-safe colours (Okabe and Ito's, yellow left out, then two of Paul Tol's), given
+/// to groups in order; dark enough that a half tint still shows on white.
+const PALETTE: [&str; 8] =
+    ["#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7", "#56b4e9", "#882255", "#999933"];
 /// The colour of [`OTHER`] and of groups past the palette.
 const GREY: &str = "#9e9e9e";
 
@@ -276,7 +275,11 @@ impl Layout {
 
     /// The left edge and the length of the bar of `value`.
     fn extent(&self, value: f64) -> (f64, f64) {
-        let len = if value.is_finite() { self.scale * value.abs() } else { 0.0 };
+        // A value that is not zero shows at least a pixel.
+        let len = match value.is_finite() && value != 0.0 {
+            true => (self.scale * value.abs()).max(1.0),
+            false => 0.0,
+        };
         if value < 0.0 { (self.axis - len, len) } else { (self.axis, len) }
     }
 }
@@ -487,10 +490,10 @@ mod tests {
         let svg = bars("t", Some("sub"), "kg", &rows);
         assert!(svg.contains(r##"<text x="10" y="42" fill="#555">sub</text>"##), "{svg}");
         assert!(svg.contains(">item &amp; co</tspan>"), "{svg}");
-        assert!(svg.contains(r##"fill="#332288"/>"##), "{svg}");
-        assert!(svg.contains(r##"fill="#88ccee"/>"##), "{svg}");
-        assert_eq!(tint("#332288"), "#9991c4");
-        assert!(svg.contains(r##"fill="#9991c4"/>"##), "{svg}");
+        assert!(svg.contains(r##"fill="#0072b2"/>"##), "{svg}");
+        assert!(svg.contains(r##"fill="#e69f00"/>"##), "{svg}");
+        assert_eq!(tint("#0072b2"), "#80b9d9");
+        assert!(svg.contains(r##"fill="#80b9d9"/>"##), "{svg}");
         assert!(svg.contains(">2 (50.0 %)</text>"), "{svg}");
         assert!(svg.contains(">4 kg (100.0 %)</text>"), "{svg}");
     }

@@ -232,8 +232,8 @@ impl Kind {
     /// What the legend says it is.
     fn meaning(self) -> &'static str {
         match self {
-            Kind::Process => "process of the reporting company\n-> its products",
-            Kind::Supplier => "supplier's product\n(its declaration)",
+            Kind::Process => "process of the reporting company -> the products it makes",
+            Kind::Supplier => "supplier's product (its declaration)",
             Kind::Database => "database emission factor",
             Kind::Fuel => "fuel burnt",
             Kind::Heat => "purchased heat or steam",
@@ -243,53 +243,83 @@ impl Kind {
         }
     }
 
-    fn attributes(self) -> &'static str {
+    /// The Graphviz shape.
+    fn shape(self) -> &'static str {
         match self {
-            Kind::Process => "shape=box, style=\"rounded,filled\", fillcolor=\"#dbe9f6\"",
-            Kind::Supplier => "shape=house, fillcolor=\"#fde0c5\"",
-            Kind::Database => "shape=cylinder, fillcolor=\"#e8e8e8\"",
-            Kind::Fuel => "shape=octagon, fillcolor=\"#f8d0d0\"",
-            Kind::Heat => "shape=hexagon, fillcolor=\"#f6e3b4\"",
-            Kind::Electricity => "shape=parallelogram, fillcolor=\"#fff6a8\"",
-            Kind::Product => "shape=box, fillcolor=\"#dbe9f6\"",
-            Kind::Precursor => "shape=folder, fillcolor=\"#d9ead3\"",
+            Kind::Process | Kind::Product => "box",
+            Kind::Supplier => "house",
+            Kind::Database => "cylinder",
+            Kind::Fuel => "octagon",
+            Kind::Heat => "hexagon",
+            Kind::Electricity => "parallelogram",
+            Kind::Precursor => "folder",
         }
+    }
+
+    /// The shape as the legend names it.
+    fn shape_name(self) -> &'static str {
+        match self {
+            Kind::Process => "rounded box",
+            Kind::Product => "box",
+            other => other.shape(),
+        }
+    }
+
+    /// The fill colour.
+    fn fill(self) -> &'static str {
+        match self {
+            Kind::Process | Kind::Product => "#dbe9f6",
+            Kind::Supplier => "#fde0c5",
+            Kind::Database => "#e8e8e8",
+            Kind::Fuel => "#f8d0d0",
+            Kind::Heat => "#f6e3b4",
+            Kind::Electricity => "#fff6a8",
+            Kind::Precursor => "#d9ead3",
+        }
+    }
+
+    /// The DOT attributes of a node of this kind.
+    fn attributes(self) -> String {
+        let style = if self == Kind::Process { ", style=\"rounded,filled\"" } else { "" };
+        format!("shape={}{style}, fillcolor=\"{}\"", self.shape(), self.fill())
     }
 }
 
-/// The legend: one node per kind drawn (in a fixed order), then what dashes, widths and grey
-/// edges mean.
+/// The legend, one table in its own cluster: a row per kind of node drawn (its shape named,
+/// on its fill colour), then what dashes, widths and grey edges mean.
 fn legend(out: &mut String, kinds: &[Kind], excluded: bool, widths: bool, outside: bool) {
-    out.push_str(
-        "  subgraph cluster_legend {\n    label=\"Legend\";\n    labeljust=l;\n    fontsize=11;\n    style=rounded;\n    color=\"#999999\";\n",
-    );
-    for kind in Kind::ALL.iter().filter(|k| kinds.contains(*k)) {
-        let _ = writeln!(
-            out,
-            "    legend_{} [label=\"{}\", {}];",
-            kind.name(),
-            escape(kind.meaning()),
-            kind.attributes()
-        );
-    }
-    let mut keys: Vec<(&str, &str, String)> = Vec::new();
+    let mut rows: Vec<(String, &str)> = Kind::ALL
+        .iter()
+        .filter(|k| kinds.contains(*k))
+        .map(|k| (format!("<td bgcolor=\"{}\">{}</td>", k.fill(), k.shape_name()), k.meaning()))
+        .collect();
     if excluded {
-        keys.push(("excluded", "dashed: excluded under the cut-off rule", "style=dashed".into()));
+        rows.push(("<td>- - - dashed edge</td>".into(), "input excluded under the cut-off rule"));
     }
     if widths {
-        keys.push(("width", "width: share of the product's footprint", "penwidth=3.5".into()));
+        rows.push((
+            "<td><b>thick</b> edge</td>".into(),
+            "edge width: share of the product's footprint",
+        ));
     }
     if outside {
-        keys.push(("outside", "grey: not in this product's chain", "color=\"#bbbbbb\"".into()));
+        rows.push((
+            "<td><font color=\"#999999\">grey edge</font></td>".into(),
+            "not in this product's chain",
+        ));
     }
-    for (id, text, style) in keys {
-        let _ = writeln!(
-            out,
-            "    legend_{id}_a [label=\"\", shape=point, width=0.05];\n    legend_{id}_b [label=\"{}\", shape=plaintext, style=\"\"];\n    legend_{id}_a -> legend_{id}_b [{style}, arrowhead=none];",
-            escape(text)
-        );
+    out.push_str(
+        "  subgraph cluster_legend {\n    label=\"Legend\";\n    labeljust=l;\n    fontsize=11;\n    style=rounded;\n    color=\"#999999\";\n    legend [shape=plaintext, style=\"\", fontsize=9, label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"0\" cellpadding=\"3\">\n",
+    );
+    for (key, meaning) in rows {
+        let _ = writeln!(out, "      <tr>{key}<td align=\"left\">{}</td></tr>", html(meaning));
     }
-    out.push_str("  }\n");
+    out.push_str("    </table>>];\n  }\n");
+}
+
+/// Escapes text for a DOT HTML-like label.
+fn html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Everything on the basis of one declared unit of a product.
