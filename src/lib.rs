@@ -30,8 +30,8 @@ pub mod error;
 pub use pcf_base::{atomic, canonical, digest, time};
 pub use pcf_exchange as exchange;
 pub use pcf_footprint::{
-    cbam_template, certificate, credential, document, engine, graph, inventory, lci, methodology,
-    report, solver, spreadsheet, template, units,
+    cbam_template, certificate, chart, credential, document, engine, graph, inventory, lci,
+    methodology, report, solver, spreadsheet, template, units,
 };
 
 pub use pcf_trust::{

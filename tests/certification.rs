@@ -133,7 +133,10 @@ fn declare_then_audit_is_identical_and_files_a_trace() {
     assert!(md.contains("| dataset.cn-grid.2022 |"), "{md}");
     let svg = fs::read_to_string(dir.join("audit/contributions.svg")).unwrap();
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
-    assert!(svg.contains("<rect"));
+    // The same chart as `pcf footprint --svg` draws: shares, the total, process colours.
+    assert_eq!(svg, pcf::chart::footprint(&trace.footprint));
+    let total = pcf::report::num(trace.footprint.totals.excluding_uptake);
+    assert!(svg.contains(&format!("<title>total: {total} kg CO2e (100.0 %)</title>")), "{svg}");
 
     // Audit files are evidence: never overwritten.
     let again = util::pcf(

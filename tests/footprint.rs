@@ -733,32 +733,6 @@ fn cyclic_example_matches_a_dense_solve() {
 }
 
 #[test]
-fn graph_draws_every_flow_weighted_by_contribution() {
-    let root = util::root();
-    let out = util::pcf(
-        &root,
-        &["graph", "examples/steel-bracket/inventory.toml", "--product", "bracket"],
-    );
-    assert!(out.status.success(), "{}", util::stderr(&out));
-    let dot = util::stdout(&out);
-    assert!(dot.starts_with("digraph supply_chain {"));
-    // One edge per input of the two processes (3 + 5).
-    assert_eq!(dot.matches(" -> n").count(), 8, "{dot}");
-    // The supplier's coil carries most of the footprint and is drawn with its share.
-    let coil = dot
-        .lines()
-        .find(|l| l.contains("-> n") && l.contains("935,000 kg"))
-        .unwrap_or_else(|| panic!("{dot}"));
-    // 1 919 159.495 kg x 10/11 / 1 000 000 = 1.744690 of 2.709701 kg per piece: 64.4 %.
-    assert!(coil.contains("kg CO2e (64.4 %)"), "{coil}");
-    let film = dot
-        .lines()
-        .find(|l| l.contains("-> n") && l.contains("2,000 kg"))
-        .unwrap_or_else(|| panic!("{dot}"));
-    assert!(film.contains("excluded under cut-off") && film.contains("dashed"), "{film}");
-}
-
-#[test]
 fn methodology_commands_agree_with_the_library() {
     let root = util::root();
     let out = util::pcf(&root, &["methodology", "hash", "methodologies/eu-cbam-2026.toml"]);
@@ -798,33 +772,6 @@ fn example_supplier_declaration_still_verifies() {
     // Genuine; alone (no register excerpt) its status cannot be shown current.
     assert!(report.failures_except(&[]).is_empty(), "{report}");
     assert_eq!(report.verdict, pcf::declaration::Verdict::StatusUnknown, "{report}");
-}
-
-/// `pcf footprint --svg DIR` draws one chart per product with the one chart module: the
-/// product's total in the title, a bar per process with its share, then the largest items.
-#[test]
-fn footprint_svg_draws_a_bar_per_process_and_hotspot_of_every_product() {
-    let dir = tempfile::tempdir().unwrap();
-    let inventory = util::root().join("examples/steel-bracket/inventory.toml");
-    let args = ["footprint", inventory.to_str().unwrap(), "--methodology", "pact-3.0"];
-    let out = util::pcf(dir.path(), &[&args[..], &["--svg", "charts"]].concat());
-    assert!(out.status.success(), "{}", util::stderr(&out));
-    let f = run(&inventory, &Methodology::shipped("pact-3.0").unwrap());
-    assert!(f.products.len() > 1);
-    for p in &f.products {
-        let file = dir.path().join("charts").join(format!("{}.svg", p.product));
-        let svg = std::fs::read_to_string(&file).unwrap();
-        let total = pcf::report::num(p.totals.excluding_uptake);
-        assert!(svg.contains(&format!(" - {total} kg CO2e per ")), "{svg}");
-        // The white background, then one bar per process and per hotspot shown (at most 8).
-        let bars = p.by_process.len() + p.hotspots.len().min(8);
-        assert_eq!(svg.matches("<rect ").count(), 1 + bars, "{svg}");
-        for l in &p.by_process {
-            let share = pcf::report::pct(l.percent);
-            assert!(svg.contains(&format!("({share})</text>")), "{} {share}: {svg}", l.name);
-        }
-        assert!(svg.trim_end().ends_with("</svg>"));
-    }
 }
 
 /// Five excluded inputs of 0.8 kg CO2e each beside 96 kg counted (192 kWh at 0.5): by hand,

@@ -11,6 +11,7 @@ mod cbam;
 mod cbam_defaults;
 mod cbam_see;
 mod certification;
+mod chart;
 mod communication;
 mod declaration;
 mod did_web;

@@ -120,7 +120,7 @@ fn write_svg(dir: &std::path::Path, p: &engine::Footprint) -> Result<()> {
     let path = dir.join(format!("{}.svg", p.product));
     pcf::atomic::write_replace(
         &path,
-        report::contribution_svg(p).as_bytes(),
+        pcf::chart::footprint(p).as_bytes(),
         pcf::atomic::Mode::Public,
     )
     .map_err(|e| pcf::Error::io(&path, &e))?;

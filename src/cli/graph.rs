@@ -1,4 +1,6 @@
-//! `pcf graph`: the supply chain as a Graphviz DOT graph, optionally weighted by contribution.
+//! `pcf graph`: the supply chain as a Graphviz DOT graph, titled, with a legend; with
+//! `--product`, every amount and contribution per declared unit of that product and edges
+//! weighted by their share of its footprint.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,7 +17,8 @@ use super::input::unknown_product;
 pub struct Args {
     /// Inventory file.
     pub inventory: PathBuf,
-    /// Weight edges by their contribution to this product's footprint.
+    /// Give amounts and contributions per declared unit of this product (title: its footprint
+    /// under the methodology), edges weighted by their share of it.
     #[arg(long)]
     pub product: Option<String>,
     /// Methodology for the contributions.

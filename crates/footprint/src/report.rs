@@ -3,7 +3,6 @@
 
 use std::fmt::Write as _;
 
-use crate::chart::{self, Bar};
 use crate::engine::{Contribution, Footprint, Footprints, Summary};
 
 mod number;
@@ -315,29 +314,4 @@ fn walk(c: &Contribution, depth: usize, out: &mut String) {
     for ch in &c.children {
         walk(ch, depth + 1, out);
     }
-}
-
-/// An SVG bar chart of what contributes to one declared unit of a product: by process, then the
-/// largest hotspots (lighter).
-pub fn contribution_svg(p: &Footprint) -> String {
-    let bar = |label: String, value: f64, share: f64, light: bool| Bar {
-        label,
-        value,
-        text: format!("{} ({})", num(value), pct(share)),
-        light,
-    };
-    let mut rows = Vec::new();
-    for l in &p.by_process {
-        rows.push(bar(format!("process {}", l.name), l.kg_co2e, l.percent, false));
-    }
-    for h in p.hotspots.iter().take(HOTSPOTS) {
-        rows.push(bar(format!("{} ({})", h.item, h.process), h.kg_co2e, h.percent, true));
-    }
-    let title =
-        format!("{} - {} kg CO2e per {}", p.name, num(p.totals.excluding_uptake), p.declared_unit);
-    chart::bars(
-        &title,
-        Some("contribution by process (dark) and largest items (light), kg CO2e"),
-        &rows,
-    )
 }

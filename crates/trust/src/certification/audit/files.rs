@@ -5,7 +5,6 @@ use std::path::Path;
 
 use super::{Audit, AuditVerdict, CheckResult, Trace, show};
 use crate::Error;
-use pcf_footprint::chart::{self, Bar};
 
 /// Writes `trace.json`, `report.md` and `contributions.svg` into `dir` (created if needed;
 /// existing files are never replaced). Returns the paths written.
@@ -36,25 +35,10 @@ pub fn write(audit: &Audit, dir: &Path) -> Result<Vec<std::path::PathBuf>, Error
     Ok(written)
 }
 
-/// The contribution chart: hotspots (by process and item), largest first, at most 12.
+/// The contribution chart: the same chart as `pcf footprint --svg` draws of the recomputed
+/// footprint (processes, the largest items, shares and the total).
 pub fn chart(trace: &Trace) -> String {
-    let rows: Vec<Bar> = trace
-        .footprint
-        .hotspots
-        .iter()
-        .take(12)
-        .map(|h| Bar {
-            label: format!("{} / {}", h.process, h.item),
-            value: h.kg_co2e,
-            text: format!("{} kg CO2e", pcf_footprint::report::num(h.kg_co2e)),
-            light: false,
-        })
-        .collect();
-    let title = format!(
-        "Contributions to {} (kg CO2e per {})",
-        trace.footprint.name, trace.footprint.declared_unit
-    );
-    chart::bars(&title, None, &rows)
+    pcf_footprint::chart::footprint(&trace.footprint)
 }
 
 /// The report an auditor files, as Markdown (the chart is `contributions.svg` beside it).
