@@ -61,7 +61,7 @@ pub struct Figure {
     pub name: String,
     /// kg CO2e per declared unit, as declared (a decimal string).
     pub value: String,
-    /// Whether it is a part of the footprint excluding biogenic uptake (drawn in its chart).
+    /// Whether it is a part of the footprint excluding biogenic uptake (a row of its chart).
     pub part: bool,
 }
 
@@ -266,50 +266,32 @@ pub fn footprint_line(document: &Value) -> Option<String> {
     ))
 }
 
-/// The chart of what the footprint is made of (the parts of the footprint excluding biogenic
-/// uptake, and the uptake as a credit), or `None` when the declaration states no parts.
+/// The chart of what the footprint excluding biogenic uptake is made of (fossil, biogenic
+/// non-CO2, land-use change, and what the declaration does not itemise), closed by its total;
+/// `None` when the declaration states no parts.
 pub fn composition_chart(s: &Summary) -> Option<String> {
-    let total = s.figures.first().and_then(|f| number(&f.value))?;
+    let total_figure = s.figures.first()?;
+    let total = number(&total_figure.value)?;
     let parts: Vec<(&Figure, f64)> =
         s.figures.iter().filter(|f| f.part).filter_map(|f| Some((f, number(&f.value)?))).collect();
     if parts.is_empty() {
         return None;
     }
-    let unit = s.declared_unit.as_deref().unwrap_or("declared unit");
-    let share = |v: f64| {
-        if total != 0.0 { format!(" ({:.1} %)", 100.0 * v / total) } else { String::new() }
-    };
-    let mut rows: Vec<Bar> = parts
-        .iter()
-        .map(|(f, v)| Bar {
-            label: f.name.clone(),
-            value: *v,
-            text: format!(
-                "{} kg CO2e{}",
-                f.value,
-                if *v < 0.0 { String::new() } else { share(*v) }
-            ),
-            light: false,
-        })
-        .collect();
-    let listed: f64 = parts.iter().filter(|(_, v)| *v > 0.0).map(|(_, v)| v).sum();
-    let other = total - listed;
-    if other.abs() > 1e-9 * total.abs().max(1.0) && other > 0.0 {
-        rows.push(Bar {
-            label: "Other emissions (not itemised)".into(),
-            value: other,
-            text: format!("{} kg CO2e{}", pcf_footprint::report::num(other), share(other)),
-            light: true,
-        });
+    let mut rows: Vec<Bar> = parts.iter().map(|(f, v)| Bar::new(f.name.clone(), *v)).collect();
+    let other = total - parts.iter().map(|(_, v)| v).sum::<f64>();
+    if other.abs() > 1e-9 * total.abs().max(1.0) {
+        rows.push(Bar::new("Other emissions (not itemised)", other));
     }
+    let unit = s.declared_unit.as_deref().unwrap_or("declared unit");
     let title = format!(
         "{}: {} kg CO2e per {unit}",
         s.product.as_deref().unwrap_or("Footprint"),
-        s.figures[0].value
+        total_figure.value
     );
     Some(chart::bars(
         &title,
         Some("what the footprint excluding biogenic uptake is made of"),
+        "kg CO2e",
         &rows,
     ))
 }
@@ -345,8 +327,8 @@ fn figures(pcf: &Value) -> Vec<Figure> {
             true,
         ),
         (&["landUseChangeGhgEmissions", "dLucGhgEmissions"], "Land-use change", true),
-        (&["biogenicCO2Uptake"], "Biogenic CO2 uptake", true),
-        (&["biogenicCarbonWithdrawal"], "Biogenic carbon withdrawal", true),
+        (&["biogenicCO2Uptake"], "Biogenic CO2 uptake", false),
+        (&["biogenicCarbonWithdrawal"], "Biogenic carbon withdrawal", false),
         (&["aircraftGhgEmissions"], "of which air transport", false),
         (&["packagingGhgEmissions"], "of which packaging", false),
     ];
