@@ -22,7 +22,10 @@ const ROOMS: &[(&str, &str, &[&str])] = &[
     ("pcf-footprint", "crates/footprint", &["pcf-base"]),
     ("pcf-trust", "crates/trust", &["pcf-base", "pcf-footprint"]),
     ("pcf-exchange", "crates/exchange", &["pcf-base", "pcf-footprint", "pcf-trust"]),
-    ("pcf", ".", &["pcf-base", "pcf-footprint", "pcf-trust", "pcf-exchange"]),
+    // The browser verifier: beside the exchange, never above it.
+    ("pcf-web", "crates/web", &["pcf-base", "pcf-footprint", "pcf-trust"]),
+    // The CLI; its tests also drive the browser verifier's functions natively.
+    ("pcf", ".", &["pcf-base", "pcf-footprint", "pcf-trust", "pcf-exchange", "pcf-web"]),
 ];
 
 /// Only the exchange room (and the CLI above it) may pull these in.
@@ -107,8 +110,8 @@ fn lock_closure(root: &str) -> BTreeSet<String> {
 }
 
 #[test]
-fn footprint_and_trust_never_reach_an_http_stack() {
-    for room in ["pcf-base", "pcf-footprint", "pcf-trust"] {
+fn footprint_trust_and_the_page_never_reach_an_http_stack() {
+    for room in ["pcf-base", "pcf-footprint", "pcf-trust", "pcf-web"] {
         let closure = lock_closure(room);
         assert!(closure.len() > 3, "{room} not in Cargo.lock: {closure:?}");
         for network in NETWORK {

@@ -88,7 +88,11 @@ fn a_bundle_is_summarised_with_what_a_buyer_reads() {
         s.reference_period.as_ref().and_then(|p| p.start.as_deref()),
         pf["pcf"]["referencePeriodStart"].as_str()
     );
-    assert!(s.validity_period.as_ref().is_some_and(|p| p.start.is_some()));
+    // The declaration's validity ends where its credential's does.
+    let validity = s.validity_period.as_ref().unwrap();
+    assert!(validity.start.is_some());
+    assert_eq!(validity.end.as_deref(), declaration(&b)["validUntil"].as_str());
+    assert!(validity.end.is_some());
     let prov = pcf::declaration::provenance(declaration(&b)).unwrap();
     let m = s.methodology.as_ref().unwrap();
     assert_eq!(

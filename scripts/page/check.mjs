@@ -57,6 +57,8 @@ async function verify(page, file, bundle) {
   await page.evaluate(() => { const v = document.getElementById("verdict"); v.dataset.verdict = ""; });
   if (bundle) await page.setInputFiles("#bundle", bundle);
   await page.setInputFiles("#file", file);
+  // Choosing the file verifies it; choosing the same file again fires no change event.
+  await page.click("#verify");
   await page.waitForFunction(() => document.getElementById("verdict").dataset.verdict || document.getElementById("error").textContent, null, { timeout: 30000 });
   return page.evaluate(() => {
     const v = document.getElementById("verdict");

@@ -199,7 +199,8 @@ function drawSummary(a) {
   if (s.methodology) {
     const m = r.checks.find((c) => c.name === "methodology");
     const ap = r.checks.find((c) => c.name === "approval");
-    row("Methodology", `${s.methodology.id} ${s.methodology.version}${m ? ` — ${m.detail}` : ""}${ap ? `; approval: ${ap.detail}` : ""}`);
+    // The methodology check names the version and digest and says how it is known.
+    row("Methodology", `${m ? m.detail : `${s.methodology.id} ${s.methodology.version}`}${ap ? `; approval: ${ap.detail}` : ""}`);
   }
   if (s.cbam) {
     const c = s.cbam;
@@ -228,7 +229,9 @@ function drawChain(a) {
   const root = $("chain");
   root.replaceChildren();
   if (!a.chain.length) {
-    root.textContent = "No suppliers' declarations were consumed.";
+    root.textContent = a.kind === "pact-footprint"
+      ? "A PACT footprint names no suppliers' declarations."
+      : "No suppliers' declarations were consumed.";
     return;
   }
   const byDigest = new Map(a.chain.map((s) => [s.digest, s]));

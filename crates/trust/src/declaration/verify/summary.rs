@@ -188,9 +188,7 @@ pub fn summary(document: &Value) -> Summary {
             (c, sub) => c.or(sub).or_else(|| text(pcf, &["geographyRegionOrSubregion"])),
         },
         reference_period: period(pcf, "referencePeriodStart", "referencePeriodEnd"),
-        validity_period: period(pf, "validityPeriodStart", "validityPeriodEnd").or_else(|| {
-            period(document, "validFrom", "validUntil").filter(|_| !std::ptr::eq(pf, document))
-        }),
+        validity_period: validity(document, pf),
         pact_status: text(pf, &["status"]),
         standards: strings(&pcf["crossSectoralStandards"])
             .into_iter()
@@ -345,6 +343,19 @@ fn period(v: &Value, start: &str, end: &str) -> Option<Period> {
     let (s, e) = (v[start].as_str(), v[end].as_str());
     (s.is_some() || e.is_some())
         .then(|| Period { start: s.map(String::from), end: e.map(String::from) })
+}
+
+/// The footprint's validity period, each end falling back to the credential's (a pcf
+/// declaration states its end as the credential's `validUntil`).
+fn validity(document: &Value, pf: &Value) -> Option<Period> {
+    let own = period(pf, "validityPeriodStart", "validityPeriodEnd");
+    let vc = (!std::ptr::eq(pf, document))
+        .then(|| period(document, "validFrom", "validUntil"))
+        .flatten();
+    match (own, vc) {
+        (Some(o), Some(v)) => Some(Period { start: o.start.or(v.start), end: o.end.or(v.end) }),
+        (o, v) => o.or(v),
+    }
 }
 
 fn strings(v: &Value) -> Vec<String> {
