@@ -149,7 +149,9 @@ pub(super) fn verify_plain(document: &Value, footprint: &Value, at: Instant) -> 
         r.status.standing = *s;
     }
     r.status.reasons = standing.into_iter().map(|(_, why)| why).collect();
-    r.status.reasons.push("unsigned: no status evidence".into());
+    r.status.reasons.push(
+        "unsigned PACT footprint: nothing shows who wrote it or whether it is current".into(),
+    );
     r.verdict = verdict_of(&r.checks, &r.status, r.kind);
     r
 }
