@@ -88,11 +88,20 @@ fn a_bundle_is_summarised_with_what_a_buyer_reads() {
         s.reference_period.as_ref().and_then(|p| p.start.as_deref()),
         pf["pcf"]["referencePeriodStart"].as_str()
     );
-    // The declaration's validity ends where its credential's does.
+    // No end is stated: PACT's default, the reference period's end + 3 years, as the
+    // validity check judges it.
     let validity = s.validity_period.as_ref().unwrap();
-    assert!(validity.start.is_some());
-    assert_eq!(validity.end.as_deref(), declaration(&b)["validUntil"].as_str());
-    assert!(validity.end.is_some());
+    assert_eq!(validity.start.as_deref(), declaration(&b)["validFrom"].as_str());
+    assert!(declaration(&b).get("validUntil").is_none() && pf.get("validityPeriodEnd").is_none());
+    let reference_end = pf["pcf"]["referencePeriodEnd"].as_str().unwrap();
+    let year: i32 = reference_end[..4].parse().unwrap();
+    assert_eq!(
+        validity.end.as_deref(),
+        Some(format!("{}{}", year + 3, &reference_end[4..])).as_deref()
+    );
+    assert!(validity.note.is_some());
+    let check = a.report.checks.iter().find(|c| c.name == "validity").unwrap();
+    assert!(check.detail.ends_with(validity.end.as_deref().unwrap()), "{}", check.detail);
     let prov = pcf::declaration::provenance(declaration(&b)).unwrap();
     let m = s.methodology.as_ref().unwrap();
     assert_eq!(

@@ -174,7 +174,7 @@ function drawSummary(a) {
     tr.append(th);
     cell(tr, v);
   };
-  const period = (p) => (p ? `${p.start || "?"} to ${p.end || "?"}` : null);
+  const period = (p) => (p ? `${p.start || "?"} to ${p.end || "?"}${p.note ? ` (${p.note})` : ""}` : null);
   const pct = (x) => (x == null ? null : `${x} %`);
   row("Product", s.product);
   row("Product ids", s.productIds.join(", "));

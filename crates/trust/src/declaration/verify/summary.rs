@@ -96,6 +96,9 @@ pub struct Period {
     pub start: Option<String>,
     /// End (RFC 3339).
     pub end: Option<String>,
+    /// How the end was found when no field states it (PACT's default validity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The pinned methodology.
@@ -341,8 +344,11 @@ fn figures(pcf: &Value) -> Vec<Figure> {
 
 fn period(v: &Value, start: &str, end: &str) -> Option<Period> {
     let (s, e) = (v[start].as_str(), v[end].as_str());
-    (s.is_some() || e.is_some())
-        .then(|| Period { start: s.map(String::from), end: e.map(String::from) })
+    (s.is_some() || e.is_some()).then(|| Period {
+        start: s.map(String::from),
+        end: e.map(String::from),
+        note: None,
+    })
 }
 
 /// The footprint's validity period, each end falling back to the credential's (a pcf
@@ -352,10 +358,22 @@ fn validity(document: &Value, pf: &Value) -> Option<Period> {
     let vc = (!std::ptr::eq(pf, document))
         .then(|| period(document, "validFrom", "validUntil"))
         .flatten();
-    match (own, vc) {
-        (Some(o), Some(v)) => Some(Period { start: o.start.or(v.start), end: o.end.or(v.end) }),
-        (o, v) => o.or(v),
+    let mut p = match (own, vc) {
+        (Some(o), Some(v)) => {
+            Period { start: o.start.or(v.start), end: o.end.or(v.end), note: None }
+        }
+        (o, v) => o.or(v)?,
+    };
+    // PACT: without a stated end, a footprint is valid for three years after the end of its
+    // reference period (as the validity check judges it).
+    if p.end.is_none()
+        && let Some(r) = pf["pcf"]["referencePeriodEnd"].as_str()
+        && let Ok(r) = pcf_base::time::Instant::parse(r)
+    {
+        p.end = Some(r.plus_years(3).to_string());
+        p.note = Some("PACT's default: the reference period's end + 3 years".into());
     }
+    Some(p)
 }
 
 fn strings(v: &Value) -> Vec<String> {
