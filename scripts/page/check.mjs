@@ -95,6 +95,7 @@ async function verify(page, file, bundle) {
   check(r.chain.length >= 1 && /VERIFIED/.test(r.chain[0]), `valid bundle: the supplier's declaration is in the supply chain with its verdict (${r.chain[0]})`);
   check(r.checks.proof === "pass" && r.checks.issuer === "pass", "valid bundle: proof and issuer checks pass");
   check(errors.length === 0, `valid bundle: no script errors (${errors.join("; ")})`);
+  check(await page.evaluate(() => document.getElementById("claimed").hidden), "valid bundle: no warning over its figures");
   await page.screenshot({ path: join(out, "screens", "valid-bundle.png"), fullPage: true });
 
   // The print view: inputs hidden, the stamp shown; and its PDF.
@@ -169,6 +170,13 @@ async function verify(page, file, bundle) {
   await page.setInputFiles("#import", fx("trust-list.json"));
   let r = await verify(page, fx("tampered.json"));
   check(r.verdict === "invalid" && r.checks.proof === "fail", `tampered bundle: INVALID, proof fails (${r.verdict}; ${r.why})`);
+  const shown = await page.evaluate(() => ({
+    claimed: !document.getElementById("claimed").hidden,
+    width: Math.max(document.documentElement.scrollWidth,
+      ...[...document.querySelectorAll("#result, #result *")].map((e) => e.getBoundingClientRect().right)),
+  }));
+  check(shown.claimed, "tampered bundle: its figures are marked as claimed, not relied on");
+  check(shown.width <= 1100, `tampered bundle: long DIDs wrap within the window (${shown.width} px wide)`);
   await page.screenshot({ path: join(out, "screens", "tampered.png"), fullPage: true });
   r = await verify(page, fx("footprint.json"));
   check(r.kind === "pact-footprint", `plain PACT footprint: recognised (${r.kind})`);

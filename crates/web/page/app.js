@@ -148,6 +148,7 @@ function draw(a, fileName, ms) {
     $("issuer-name").value = a.summary.company || "";
     $("issuer-name").focus();
   };
+  $("claimed").hidden = r.verdict !== "invalid";
   drawSummary(a);
   $("chart").innerHTML = a.chart || "";
   drawChain(a);
