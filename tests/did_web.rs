@@ -47,16 +47,7 @@ fn a_did_web_declaration_verifies_from_its_document() {
     assert!(method.starts_with(&format!("did:web:{DOMAIN}#z6Mk")), "{method}");
     publish(&is, "issuer.key", DOMAIN, "did.json");
     let did = format!("did:web:{DOMAIN}");
-    is.ok(&[
-        "bundle",
-        "d.json",
-        "--inventory",
-        "inventory.toml",
-        "--register",
-        "reg",
-        "--out",
-        "b.json",
-    ]);
+    is.bundle("d.json", "b.json");
 
     // Without the document: the proof cannot be checked, and the report says how to fix it.
     let (code, report) = verify(&is, &["b.json", "--trust", &did]);
@@ -106,16 +97,7 @@ fn register_and_bundle_work_with_a_did_web_issuer() {
     is.declare("d.json", &["--did-web", DOMAIN]);
     publish(&is, "issuer.key", DOMAIN, "did.json");
     let did = format!("did:web:{DOMAIN}");
-    is.ok(&[
-        "bundle",
-        "d.json",
-        "--inventory",
-        "inventory.toml",
-        "--register",
-        "reg",
-        "--out",
-        "b.json",
-    ]);
+    is.bundle("d.json", "b.json");
     let (code, report) = verify(&is, &["b.json", "--trust", &did, "--did-document", "did.json"]);
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(report["verdict"], "valid");
@@ -124,16 +106,7 @@ fn register_and_bundle_work_with_a_did_web_issuer() {
 
     // A second declaration superseding the first, by the same did:web issuer.
     is.declare("d2.json", &["--did-web", DOMAIN, "--supersedes", "d.json"]);
-    is.ok(&[
-        "bundle",
-        "d.json",
-        "--inventory",
-        "inventory.toml",
-        "--register",
-        "reg",
-        "--out",
-        "b1.json",
-    ]);
+    is.bundle("d.json", "b1.json");
     let (code, report) = verify(&is, &["b1.json", "--trust", &did, "--did-document", "did.json"]);
     assert_eq!((code, report["verdict"].as_str()), (Some(3), Some("not-current")), "{report}");
 }

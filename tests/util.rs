@@ -157,6 +157,20 @@ impl Issuer {
         stdout(&out)
     }
 
+    /// Bundles the declaration `declaration` with the inventory and register into `out`.
+    pub fn bundle(&self, declaration: &str, out: &str) -> String {
+        self.ok(&[
+            "bundle",
+            declaration,
+            "--inventory",
+            "inventory.toml",
+            "--register",
+            "reg",
+            "--out",
+            out,
+        ])
+    }
+
     /// Declares the bracket into `out` (and the register), with `extra` arguments.
     pub fn declare(&self, out: &str, extra: &[&str]) -> String {
         self.ok(&declare_args(out, extra))
