@@ -11,16 +11,6 @@ use crate::util::{Issuer, stderr};
 
 const DOMAIN: &str = "supplier.example";
 
-fn verify(is: &Issuer, args: &[&str]) -> (Option<i32>, Value) {
-    let mut all = vec!["verify"];
-    all.extend_from_slice(args);
-    all.push("--json");
-    let out = is.run(&all);
-    let report = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("{all:?}: no report: {}", stderr(&out)));
-    (out.status.code(), report)
-}
-
 fn check(report: &Value, name: &str) -> (String, String) {
     let c = report["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap();
     (c["status"].as_str().unwrap().into(), c["detail"].as_str().unwrap().into())
@@ -47,17 +37,17 @@ fn a_did_web_declaration_verifies_from_its_document() {
     assert!(method.starts_with(&format!("did:web:{DOMAIN}#z6Mk")), "{method}");
     publish(&is, "issuer.key", DOMAIN, "did.json");
     let did = format!("did:web:{DOMAIN}");
-    is.bundle("d.json", "b.json");
+    is.bundle("d.json", "b.json", &[]);
 
     // Without the document: the proof cannot be checked, and the report says how to fix it.
-    let (code, report) = verify(&is, &["b.json", "--trust", &did]);
+    let (code, report) = is.verify_json(&["b.json", "--trust", &did]);
     assert_eq!(code, Some(1));
     let (status, detail) = check(&report, "proof");
     assert_eq!(status, "fail");
     assert!(detail.contains(&format!("{did} could not be resolved: give its DID document with --did-document FILE (from https://{DOMAIN}/.well-known/did.json) or allow --fetch-did")), "{detail}");
 
     // With it: genuine.
-    let (code, report) = verify(&is, &["b.json", "--trust", &did, "--did-document", "did.json"]);
+    let (code, report) = is.verify_json(&["b.json", "--trust", &did, "--did-document", "did.json"]);
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(report["verdict"], "valid");
     assert_eq!(check(&report, "proof").0, "pass");
@@ -67,7 +57,7 @@ fn a_did_web_declaration_verifies_from_its_document() {
     is.ok(&["keygen", "--out", "other.key"]);
     publish(&is, "other.key", DOMAIN, "other-did.json");
     let (code, report) =
-        verify(&is, &["b.json", "--trust", &did, "--did-document", "other-did.json"]);
+        is.verify_json(&["b.json", "--trust", &did, "--did-document", "other-did.json"]);
     assert_eq!(code, Some(1));
     let (status, detail) = check(&report, "proof");
     assert_eq!(status, "fail");
@@ -76,7 +66,7 @@ fn a_did_web_declaration_verifies_from_its_document() {
     // A document of another DID does not resolve this one.
     publish(&is, "issuer.key", "elsewhere.example", "elsewhere.json");
     let (code, report) =
-        verify(&is, &["b.json", "--trust", &did, "--did-document", "elsewhere.json"]);
+        is.verify_json(&["b.json", "--trust", &did, "--did-document", "elsewhere.json"]);
     assert_eq!(code, Some(1));
     let detail = check(&report, "proof").1;
     assert!(
@@ -97,8 +87,8 @@ fn register_and_bundle_work_with_a_did_web_issuer() {
     is.declare("d.json", &["--did-web", DOMAIN]);
     publish(&is, "issuer.key", DOMAIN, "did.json");
     let did = format!("did:web:{DOMAIN}");
-    is.bundle("d.json", "b.json");
-    let (code, report) = verify(&is, &["b.json", "--trust", &did, "--did-document", "did.json"]);
+    is.bundle("d.json", "b.json", &[]);
+    let (code, report) = is.verify_json(&["b.json", "--trust", &did, "--did-document", "did.json"]);
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(report["verdict"], "valid");
     let (status, detail) = check(&report, "log");
@@ -106,7 +96,8 @@ fn register_and_bundle_work_with_a_did_web_issuer() {
 
     // A second declaration superseding the first, by the same did:web issuer.
     is.declare("d2.json", &["--did-web", DOMAIN, "--supersedes", "d.json"]);
-    is.bundle("d.json", "b1.json");
-    let (code, report) = verify(&is, &["b1.json", "--trust", &did, "--did-document", "did.json"]);
+    is.bundle("d.json", "b1.json", &[]);
+    let (code, report) =
+        is.verify_json(&["b1.json", "--trust", &did, "--did-document", "did.json"]);
     assert_eq!((code, report["verdict"].as_str()), (Some(3), Some("not-current")), "{report}");
 }

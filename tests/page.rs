@@ -12,7 +12,7 @@ use pcf::declaration::{CheckStatus, Verdict};
 fn bundle() -> (Issuer, Vec<u8>) {
     let issuer = Issuer::new();
     issuer.declare("bracket.json", &[]);
-    issuer.bundle("bracket.json", "b.json");
+    issuer.bundle("bracket.json", "b.json", &[]);
     let bytes = std::fs::read(issuer.dir.path().join("b.json")).unwrap();
     (issuer, bytes)
 }

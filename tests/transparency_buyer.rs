@@ -34,22 +34,6 @@ fn check(report: &Value, name: &str) -> (String, String) {
     (c["status"].as_str().unwrap().to_string(), c["detail"].as_str().unwrap().to_string())
 }
 
-/// Bundles `declaration` from the register `reg` into `out`, with `extra` arguments.
-fn bundle(is: &Issuer, declaration: &str, out: &str, extra: &[&str]) {
-    let mut args = vec![
-        "bundle",
-        declaration,
-        "--inventory",
-        "inventory.toml",
-        "--register",
-        "reg",
-        "--out",
-        out,
-    ];
-    args.extend_from_slice(extra);
-    is.ok(&args);
-}
-
 fn read(is: &Issuer, path: &str) -> String {
     std::fs::read_to_string(is.dir.path().join(path)).unwrap()
 }
@@ -98,7 +82,7 @@ impl TestWitness {
 fn a_split_view_is_caught_by_the_record_of_checkpoints_seen() {
     let is = Issuer::new();
     is.declare("v1.json", &[]);
-    bundle(&is, "v1.json", "a.bundle.json", &[]);
+    is.bundle("v1.json", "a.bundle.json", &[]);
     // The same key declares again into another register: another entry 0, another root.
     is.ok(&[
         "declare",
@@ -149,9 +133,9 @@ fn a_split_view_is_caught_by_the_record_of_checkpoints_seen() {
 fn an_old_checkpoint_after_a_newer_one_is_stale() {
     let is = Issuer::new();
     is.declare("v1.json", &[]);
-    bundle(&is, "v1.json", "a.bundle.json", &[]);
+    is.bundle("v1.json", "a.bundle.json", &[]);
     is.declare("v2.json", &["--supersedes", "v1.json"]);
-    bundle(&is, "v1.json", "b.bundle.json", &[]);
+    is.bundle("v1.json", "b.bundle.json", &[]);
 
     // Alone, A is valid as of its checkpoint.
     let (code, alone) = verify(&is, "a.bundle.json", &["--seen", "fresh"]);
@@ -177,10 +161,10 @@ fn an_old_checkpoint_after_a_newer_one_is_stale() {
 fn a_newer_checkpoint_is_recorded_only_with_a_consistency_proof() {
     let is = Issuer::new();
     is.declare("v1.json", &[]);
-    bundle(&is, "v1.json", "a.bundle.json", &[]);
+    is.bundle("v1.json", "a.bundle.json", &[]);
     is.declare("v2.json", &["--supersedes", "v1.json"]);
-    bundle(&is, "v2.json", "b.bundle.json", &[]);
-    bundle(&is, "v2.json", "c.bundle.json", &["--consistency-from", "1"]);
+    is.bundle("v2.json", "b.bundle.json", &[]);
+    is.bundle("v2.json", "c.bundle.json", &["--consistency-from", "1"]);
     let proof = is.ok(&["register", "--register", "reg", "prove", "--from", "1"]);
     std::fs::write(is.dir.path().join("proof.txt"), proof).unwrap();
 
@@ -206,7 +190,7 @@ fn a_newer_checkpoint_is_recorded_only_with_a_consistency_proof() {
     assert!(detail.contains("consistent with the checkpoint of size 1"), "{detail}");
     // A proof between other sizes is refused and the record kept.
     is.declare("v3.json", &["--supersedes", "v2.json"]);
-    bundle(&is, "v3.json", "d.bundle.json", &[]);
+    is.bundle("v3.json", "d.bundle.json", &[]);
     let (code, d) = verify(&is, "d.bundle.json", &["--seen", "seen", "--consistency", "proof.txt"]);
     let (status, detail) = check(&d, "seen");
     assert_eq!((code, status.as_str()), (Some(1), "fail"), "{detail}");
@@ -223,7 +207,7 @@ fn max_age_is_judged_by_the_witness_timestamp() {
     let ten_days_ago = days_from_now(-10);
     std::fs::write(is.dir.path().join("cosigned.txt"), w.cosign(&checkpoint(&is, 1), ten_days_ago))
         .unwrap();
-    bundle(&is, "v1.json", "w.bundle.json", &["--checkpoint", "cosigned.txt"]);
+    is.bundle("v1.json", "w.bundle.json", &["--checkpoint", "cosigned.txt"]);
 
     let (code, ok) = verify(&is, "w.bundle.json", &["--witness", &w.vkey, "--max-age", "30d"]);
     let (status, detail) = check(&ok, "log");

@@ -9,16 +9,6 @@ use pcf::register::note::{COSIGNATURE, Verifier};
 
 use crate::util::{Issuer, stderr, stdout};
 
-fn verify_json(is: &Issuer, args: &[&str]) -> (Option<i32>, Value) {
-    let mut all = vec!["verify"];
-    all.extend_from_slice(args);
-    all.push("--json");
-    let out = is.run(&all);
-    let report = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("{all:?}: no report: {}", stderr(&out)));
-    (out.status.code(), report)
-}
-
 fn issuer_check(report: &Value) -> (String, String) {
     let c = report["checks"].as_array().unwrap().iter().find(|c| c["name"] == "issuer").unwrap();
     (c["status"].as_str().unwrap().into(), c["detail"].as_str().unwrap().into())
@@ -28,7 +18,7 @@ fn issuer_check(report: &Value) -> (String, String) {
 fn trust_list_names_the_trusted_issuer() {
     let is = Issuer::new();
     is.declare("d.json", &[]);
-    is.bundle("d.json", "b.json");
+    is.bundle("d.json", "b.json", &[]);
     let witness = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
     let vkey = Verifier::new("w.example", COSIGNATURE, witness.verifying_key()).unwrap().vkey();
 
@@ -55,7 +45,7 @@ fn trust_list_names_the_trusted_issuer() {
     assert_eq!(list.witnesses[0].key, vkey);
 
     // Without a witness cosignature the list's witness is required (as --witness is).
-    let (code, report) = verify_json(&is, &["b.json", "--trust-list", "trust.json"]);
+    let (code, report) = is.verify_json(&["b.json", "--trust-list", "trust.json"]);
     assert_eq!(issuer_check(&report).1, format!("{} is trusted (Steel Co.)", is.did));
     assert_eq!(issuer_check(&report).0, "pass");
     assert_eq!(code, Some(1), "{report}");
@@ -64,7 +54,7 @@ fn trust_list_names_the_trusted_issuer() {
 
     // An issuer-only list: the declaration verifies as with --trust.
     is.ok(&["trust", "add", "--list", "issuers.json", "--did", &is.did, "--name", "Steel Co."]);
-    let (code, report) = verify_json(&is, &["b.json", "--trust-list", "issuers.json"]);
+    let (code, report) = is.verify_json(&["b.json", "--trust-list", "issuers.json"]);
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(report["verdict"], "valid");
     let text = stdout(&is.run(&["verify", "b.json", "--trust-list", "issuers.json"]));
@@ -74,7 +64,7 @@ fn trust_list_names_the_trusted_issuer() {
     let other =
         pcf::keys::did_key(&ed25519_dalek::SigningKey::from_bytes(&[6; 32]).verifying_key());
     is.ok(&["trust", "add", "--list", "other.json", "--did", &other, "--name", "Other"]);
-    let (code, report) = verify_json(&is, &["b.json", "--trust-list", "other.json"]);
+    let (code, report) = is.verify_json(&["b.json", "--trust-list", "other.json"]);
     assert_eq!(code, Some(1));
     assert_eq!(issuer_check(&report).0, "fail");
 }

@@ -157,9 +157,10 @@ impl Issuer {
         stdout(&out)
     }
 
-    /// Bundles the declaration `declaration` with the inventory and register into `out`.
-    pub fn bundle(&self, declaration: &str, out: &str) -> String {
-        self.ok(&[
+    /// Bundles the declaration `declaration` with the inventory and register `reg` into `out`,
+    /// with `extra` arguments.
+    pub fn bundle(&self, declaration: &str, out: &str, extra: &[&str]) -> String {
+        let mut args = vec![
             "bundle",
             declaration,
             "--inventory",
@@ -168,7 +169,20 @@ impl Issuer {
             "reg",
             "--out",
             out,
-        ])
+        ];
+        args.extend_from_slice(extra);
+        self.ok(&args)
+    }
+
+    /// `pcf verify ARGS --json`: the exit code and the report.
+    pub fn verify_json(&self, args: &[&str]) -> (Option<i32>, serde_json::Value) {
+        let mut all = vec!["verify"];
+        all.extend_from_slice(args);
+        all.push("--json");
+        let out = self.run(&all);
+        let report = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{all:?}: no report: {}", stderr(&out)));
+        (out.status.code(), report)
     }
 
     /// Declares the bracket into `out` (and the register), with `extra` arguments.

@@ -12,7 +12,7 @@ use crate::util::{Issuer, stderr, stdout};
 /// (v3), a junk file and a file that is not JSON by name (ignored).
 fn suppliers(is: &Issuer) {
     is.declare("d.json", &[]);
-    is.bundle("d.json", "in/a-bundle.json");
+    is.bundle("d.json", "in/a-bundle.json", &[]);
     let mut doc: Value =
         serde_json::from_slice(&std::fs::read(is.dir.path().join("d.json")).unwrap()).unwrap();
     doc["credentialSubject"]["productFootprint"]["pcf"]["pcfExcludingBiogenicUptake"] =
