@@ -31,7 +31,7 @@ pub use pcf_base::{atomic, canonical, digest, time};
 pub use pcf_exchange as exchange;
 pub use pcf_footprint::{
     cbam_template, certificate, chart, credential, document, engine, graph, inventory, lci,
-    methodology, report, solver, spreadsheet, template, units,
+    matching, methodology, report, solver, spreadsheet, template, timeseries, units,
 };
 
 pub use pcf_trust::{

@@ -53,6 +53,11 @@ enum Command {
         #[command(subcommand)]
         command: cli::trust::TrustCommand,
     },
+    /// A park operator's ledger of green electricity allocated to tenants: allocate, check.
+    Park {
+        #[command(subcommand)]
+        command: cli::park::ParkCommand,
+    },
     /// Pack a declaration with what a buyer needs to verify it into one file.
     Bundle(cli::bundle::Args),
     /// Read and check the issuer's register.
@@ -112,6 +117,7 @@ fn run(cli: Cli) -> cli::Result<ExitCode> {
         Command::Declare(args) => cli::declare::run(args),
         Command::Verify(args) => cli::verify::run(args),
         Command::Trust { command } => cli::trust::run(command),
+        Command::Park { command } => cli::park::run(command),
         Command::Bundle(args) => cli::bundle::run(args),
         Command::Register(args) => cli::register::run(args),
         Command::Witness(args) => cli::witness::run(args),

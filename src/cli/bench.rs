@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use super::Result;
 
 mod log;
+mod matching;
 
 /// The supplier declaration the generated inventories buy from (the steel-bracket example's).
 const SUPPLIER: &str = include_str!("../../examples/steel-bracket/suppliers/hot-rolled-coil.json");
@@ -30,6 +31,8 @@ pub enum Command {
     Bom(BomArgs),
     /// Append many entries to a new register and time appends, proofs and checkpoints.
     Log(log::LogArgs),
+    /// Time hourly matching at park scale: a year of 15-minute data, tenants x instruments.
+    Matching(matching::MatchingArgs),
 }
 
 /// The arguments of `pcf bench bom`.
@@ -60,6 +63,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
     let args = match command {
         Command::Bom(args) => args,
         Command::Log(args) => return log::run(&args),
+        Command::Matching(args) => return matching::run(&args),
     };
     let parts = args.parts.max(1);
     let doc = bom(parts, args.shape);

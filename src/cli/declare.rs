@@ -45,6 +45,10 @@ pub struct Args {
     /// publish the document `pcf did KEY --domain DOMAIN` prints at its URL.
     #[arg(long = "did-web", value_name = "DOMAIN")]
     pub did_web: Option<String>,
+    /// A park's ledger (`pcf park allocate`): refuse to claim more of the park's green
+    /// electricity than it allocates to this company.
+    #[arg(long = "park-ledger", value_name = "LEDGER")]
+    pub park_ledger: Option<PathBuf>,
     /// The issuer's register directory.
     #[arg(long, default_value = pcf::register::DEFAULT_DIR)]
     pub register: PathBuf,
@@ -74,8 +78,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
         danger_accept_unverified_upstream,
         format,
         did_web,
+        park_ledger,
     } = args;
     let inv = pcf::spreadsheet::load(&inventory)?;
+    if let Some(path) = &park_ledger {
+        let ledger = pcf::certification::park::read_ledger(path)?;
+        for line in pcf::certification::park::check_inventory(&ledger, path, &inv)? {
+            outln!("  park allocation {line}");
+        }
+    }
     let m = Methodology::resolve(&methodology)?;
     let key = pcf::keys::read_private_key(&key)?;
     let reference_period = match reference_period {

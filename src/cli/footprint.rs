@@ -42,7 +42,10 @@ pub struct Args {
     /// (each contribution tree expands at most 2000 products and 16 levels).
     #[arg(long)]
     pub details: bool,
-    /// Write an SVG contribution chart per product broken down into this directory.
+    /// Write an SVG contribution chart per product broken down into this directory, and for
+    /// each electricity input matched in time (`electricity.matching`) a chart of consumption
+    /// against matched green supply by month and over an average day
+    /// (`PRODUCT.electricity-N.svg`).
     #[arg(long)]
     pub svg: Option<PathBuf>,
 }
@@ -125,6 +128,14 @@ fn write_svg(dir: &std::path::Path, p: &engine::Footprint) -> Result<()> {
     )
     .map_err(|e| pcf::Error::io(&path, &e))?;
     eprintln!("wrote {}", path.display());
+    // One matching chart per electricity input matched in time.
+    for (k, e) in p.electricity.iter().enumerate() {
+        let Some(svg) = pcf::chart::matching(&p.name, e) else { continue };
+        let path = dir.join(format!("{}.electricity-{}.svg", p.product, k + 1));
+        pcf::atomic::write_replace(&path, svg.as_bytes(), pcf::atomic::Mode::Public)
+            .map_err(|e| pcf::Error::io(&path, &e))?;
+        eprintln!("wrote {}", path.display());
+    }
     Ok(())
 }
 

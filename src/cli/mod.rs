@@ -21,6 +21,7 @@ pub mod input;
 pub mod keys;
 pub mod lci;
 pub mod methodology;
+pub mod park;
 pub mod register;
 pub mod schema;
 pub mod spreadsheet;

@@ -250,6 +250,26 @@ pub fn footprint(p: &Footprint) -> String {
             num(e.covered),
             e.uncovered_factor
         );
+        if let Some(mr) = &e.matching {
+            let share = if e.consumed > 0.0 { 100.0 * e.covered / e.consumed } else { 0.0 };
+            let _ = writeln!(
+                out,
+                "    matched {} (storage: {}): {} of consumption; {} {} unmatched\n    consumption timing: {}",
+                match mr.granularity {
+                    crate::timeseries::Granularity::Annual => "over the reference period",
+                    crate::timeseries::Granularity::Monthly => "month by month",
+                    crate::timeseries::Granularity::Hourly => "hour by hour",
+                },
+                match mr.storage {
+                    crate::matching::Storage::Shift => "shifts green surplus",
+                    crate::matching::Storage::Ignore => "not an instrument",
+                },
+                pct(share),
+                num(mr.unmatched),
+                e.unit,
+                mr.consumption_source
+            );
+        }
         for n in &e.notes {
             let _ = writeln!(out, "    note: {n}");
         }

@@ -196,6 +196,7 @@ impl Model<'_> {
             exclusions,
             outside_boundary: outside,
             forward_check: forward[ch::COUNTED],
+            hourly: self.hourly_intensity(j)?,
             supplier_gwp_sets: {
                 supplier_gwp_sets.sort();
                 supplier_gwp_sets

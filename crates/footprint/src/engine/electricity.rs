@@ -46,6 +46,7 @@ pub(super) fn apply(
         instruments: Vec::new(),
         pointer: inp.pointer.clone(),
         notes: Vec::new(),
+        matching: None,
     };
     if rules.electricity.accounting == ElectricityAccounting::LocationBased {
         check_kind(m, file, &inp.pointer, &inp.name, grid_f, &mut record)?;
@@ -64,6 +65,20 @@ pub(super) fn apply(
         }
         return Ok(record);
     }
+    // Under a matching rule, what each instrument counts is decided in time (engine/timing).
+    let refused: Vec<Option<String>> = instruments
+        .iter()
+        .map(|ins| {
+            if !rules.electricity.accepted_instruments.contains(&ins.kind) {
+                Some(format!("{} does not accept this kind of instrument", m.id()))
+            } else if rules.electricity.require_serial && ins.serial.is_none() {
+                Some(format!("{} requires a serial number: not counted", m.id()))
+            } else {
+                None
+            }
+        })
+        .collect();
+    let plan = super::timing::plan(inv, m, file, inp, instruments, &refused)?;
     let mut left = total;
     for (ni, ins) in instruments.iter().enumerate() {
         let kind_ok = rules.electricity.accepted_instruments.contains(&ins.kind);
@@ -92,6 +107,8 @@ pub(super) fn apply(
                 });
             }
             (0.0, false, format!("{} requires a serial number: not counted", m.id()))
+        } else if let Some(p) = &plan {
+            (p.matched[ni], p.matched[ni] > 0.0, p.reasons[ni].clone())
         } else {
             let used = ins.quantity.min(left);
             let reason = if used < ins.quantity {
@@ -106,6 +123,11 @@ pub(super) fn apply(
             (used, true, reason)
         };
         left -= used;
+        // The energy counted at this instrument's factor (under matching: with its share of
+        // storage's shifted green energy; a store carries none of its own).
+        let activity_used = plan.as_ref().map_or(used, |p| p.activity[ni]);
+        let used_here = used;
+        let used = activity_used;
         let (mut default_factor, mut default_dataset) = (None, None);
         if used > 0.0 {
             let at = format!("{}/instruments/{ni}", inp.pointer);
@@ -148,19 +170,29 @@ pub(super) fn apply(
                 }
             }
         }
-        record.covered += used;
+        record.covered += used_here;
         record.instruments.push(InstrumentUse {
             kind: instrument_name(ins.kind).into(),
             serial: ins.serial.clone(),
             quantity: ins.quantity,
-            used,
+            used: used_here,
             counted,
             reason,
             default_factor,
             default_dataset,
         });
     }
-    if left > 0.0 {
+    let unmatched = plan.as_ref().map(|p| p.unmatched_by_bucket.clone());
+    record.matching = plan.map(|p| p.record);
+    let supplier = match &inp.source {
+        crate::inventory::Source::Electricity { supplier, .. } => *supplier,
+        _ => None,
+    };
+    if let (Some(s), true) = (supplier, left > 1e-12 * total.abs()) {
+        super::supplier::uncovered(it, inv, m, file, inp, s, grid_f, left, unmatched, &mut record)?;
+        return Ok(record);
+    }
+    if left > 1e-12 * total.abs() {
         let f = match (rules.electricity.uncovered, residual_mix) {
             (Uncovered::Grid, _) => grid_f,
             (_, Some(r)) => &inv.factors[r],
@@ -431,17 +463,11 @@ fn check_kind(
     }
 }
 
-fn instrument_name(k: crate::inventory::InstrumentKind) -> &'static str {
-    use crate::inventory::InstrumentKind as I;
-    match k {
-        I::Gec => "gec",
-        I::IRec => "i-rec",
-        I::Ppa => "ppa",
-        I::Onsite => "onsite",
-    }
+pub(super) fn instrument_name(k: crate::inventory::InstrumentKind) -> &'static str {
+    k.name()
 }
 
-fn fmt_amount(x: f64) -> String {
+pub(super) fn fmt_amount(x: f64) -> String {
     let s = format!("{x:.6}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

@@ -464,7 +464,7 @@ pub(super) fn build(
                 Source::Database(f) | Source::Fuel(f) | Source::Heat(f) => {
                     it.add_factor(m, &file, &inv.factors[*f], inp.amount)?;
                 }
-                Source::Electricity { grid, residual_mix, instruments } => {
+                Source::Electricity { grid, residual_mix, instruments, .. } => {
                     electricity.push(super::electricity::apply(
                         &mut it,
                         inv,

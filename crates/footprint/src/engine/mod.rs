@@ -16,12 +16,15 @@ mod biogenic;
 mod breakdown;
 mod cbam;
 mod electricity;
+mod hourly;
 mod items;
 pub mod notices;
 pub mod quality;
 mod result;
 mod summary;
 mod supplier;
+mod timing;
+pub use crate::inventory::HourlyIntensity;
 
 use std::collections::HashMap;
 
@@ -36,7 +39,8 @@ pub use breakdown::{TREE_DEPTH, TREE_NODES};
 pub use items::{Category, Item, ItemKind};
 pub use result::{
     AllocationRecord, CbamGood, Contribution, DataShare, ElectricityRecord, ExclusionRecord,
-    Footprint, Footprints, GasLine, Hotspot, InstrumentUse, Line, OutsideRecord, Quality, Totals,
+    Footprint, Footprints, GasLine, Hotspot, InstrumentUse, Line, MatchLine, MatchingRecord,
+    OutsideRecord, Period, Quality, Totals,
 };
 pub use summary::{SAMPLED_CROSS_CHECKS, Selection, Summary};
 

@@ -48,14 +48,16 @@ pub(super) fn collect(
 ) -> Vec<Notice> {
     let mut out = Vec::new();
     allocation(inv, m, &mut out);
+    hourly_suppliers(inv, m, &mut out);
     // Whether each electricity input (by pointer) gives a residual-mix factor: one pass.
     let residual: std::collections::HashMap<&str, bool> = inv
         .processes
         .iter()
         .flat_map(|p| &p.inputs)
         .filter_map(|i| match &i.source {
-            Source::Electricity { residual_mix, .. } => {
-                Some((i.pointer.as_str(), residual_mix.is_some()))
+            // A supplier of the uncovered electricity (a park) stands in for a residual mix.
+            Source::Electricity { residual_mix, supplier, .. } => {
+                Some((i.pointer.as_str(), residual_mix.is_some() || supplier.is_some()))
             }
             _ => None,
         })
@@ -302,6 +304,31 @@ fn precursor_notice(
                  {} reports the share based on default values",
                 m.id()
             ),
+        });
+    }
+}
+
+/// Energy bought from a supplier with an hourly intensity, counted at that intensity weighted
+/// by when it was used (hourly matching).
+fn hourly_suppliers(inv: &Inventory, m: &Methodology, out: &mut Vec<Notice>) {
+    for inp in inv.processes.iter().flat_map(|p| &p.inputs) {
+        let Source::Supplier(s) = inp.source else { continue };
+        let d = &inv.suppliers[s];
+        let Ok(Some(w)) = super::supplier::hourly_weighted(inv, m, inp, d) else { continue };
+        out.push(Notice {
+            level: Level::Default,
+            pointer: inp.pointer.clone(),
+            message: format!(
+                "{:?} counted at the supplier's hourly intensity weighted by this input's \
+                 profile: {} kg CO2e/{} (its declared annual figure: {}); {}",
+                d.product_name,
+                crate::report::num(w),
+                d.unit.symbol(),
+                crate::report::num(d.excluding_uptake),
+                inp.profile.as_ref().map_or(String::new(), |p| p.source.clone())
+            ),
+            rule: "electricity.matching".into(),
+            help: "a methodology without hourly matching counts the declared annual figure".into(),
         });
     }
 }

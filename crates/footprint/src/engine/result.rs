@@ -74,6 +74,9 @@ pub struct Footprint {
     /// every counted declaration uses the methodology's set or states none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub supplier_gwp_sets: Vec<String>,
+    /// The hourly carbon intensity, for an energy product whose output has a delivery profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hourly: Option<crate::inventory::HourlyIntensity>,
 }
 
 /// Totals per declared unit.
@@ -277,6 +280,80 @@ pub struct ElectricityRecord {
     /// (when it warns), or a factor that does not say its kind.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// How instruments were matched to consumption in time, under a methodology with
+    /// `electricity.matching`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matching: Option<MatchingRecord>,
+}
+
+/// Instruments matched to consumption in time (see `crate::matching`). Energies in the
+/// record's unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchingRecord {
+    /// `annual`, `monthly` or `hourly`.
+    pub granularity: crate::timeseries::Granularity,
+    /// `shift` or `ignore`.
+    pub storage: crate::matching::Storage,
+    /// Where the consumption's timing came from (a meter with its digest, or a load shape
+    /// scaled to the metered total), or that it had none (annual matching only).
+    pub consumption_source: String,
+    /// The time zone months and hours are taken in, when interval data was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// Per instrument, in the order of the inventory.
+    pub instruments: Vec<MatchLine>,
+    /// Consumption matched by no instrument.
+    pub unmatched: f64,
+    /// Consumption and matched energy per month (from interval data).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub months: Vec<Period>,
+    /// Consumption, green energy available and matched per local hour of the day, averaged
+    /// over the days of the period (hourly matching).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub average_day: Vec<Period>,
+    /// The clause of the methodology's matching rules.
+    pub clause: String,
+}
+
+/// One instrument under matching.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchLine {
+    /// Kind.
+    pub kind: String,
+    /// Serial or contract reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    /// Where its timing came from (a meter and its digest), or its production period.
+    pub timing: String,
+    /// Energy it made available to this consumption (storage: its green discharge).
+    pub available: f64,
+    /// Energy matched to consumption.
+    pub matched: f64,
+    /// Its share of the consumption, percent.
+    pub share_percent: f64,
+    /// Surplus that charged storage.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub stored: f64,
+}
+
+/// Energies of one period (a month, or an hour of the average day).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    /// `2025-03`, or the hour `13`.
+    pub label: String,
+    /// Consumption.
+    pub consumption: f64,
+    /// Green energy the instruments made available (storage: discharge).
+    pub available: f64,
+    /// Matched.
+    pub matched: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// How one instrument was used.

@@ -24,7 +24,20 @@ pub(super) fn fill(
     s: usize,
 ) -> Result<(), EngineError> {
     let d = &inv.suppliers[s];
-    let a = inp.amount;
+    // Under hourly matching, energy bought from a supplier that declares its hourly intensity
+    // (a park's electricity) counts at that intensity weighted by when it was used: the
+    // declared figures are scaled by the weighted over the annual intensity.
+    let a = match hourly_weighted(inv, m, inp, d).map_err(|problem| EngineError::Rule {
+        file: file.into(),
+        pointer: inp.pointer.clone(),
+        problem,
+        help: "give the input a profile within the supplier's reference period, or ask the \
+               supplier for a declaration whose hourly intensity covers it"
+            .into(),
+    })? {
+        Some(w) if d.excluding_uptake > 0.0 => inp.amount * w / d.excluding_uptake,
+        _ => inp.amount,
+    };
     let rule_error = |problem: String, help: &str| EngineError::Rule {
         file: file.into(),
         pointer: inp.pointer.clone(),
@@ -125,5 +138,143 @@ pub(super) fn fill(
     if let Some(dqr) = d.dqr {
         it.dqr = Some(dqr);
     }
+    Ok(())
+}
+
+/// The supplier's hourly intensity weighted by the input's profile, kg CO2e per declared unit,
+/// when the methodology matches hourly and both are there; an error names the hour the
+/// declaration does not cover.
+pub(super) fn hourly_weighted(
+    inv: &Inventory,
+    m: &Methodology,
+    inp: &Input,
+    d: &SupplierDeclaration,
+) -> Result<Option<f64>, String> {
+    use crate::timeseries::Granularity;
+    let (Some(h), Some(profile), Some(grid)) = (&d.hourly, &inp.profile, &inv.grid) else {
+        return Ok(None);
+    };
+    if m.rules.electricity.matching != Some(Granularity::Hourly) {
+        return Ok(None);
+    }
+    weighted(h, grid, &profile.values, d)
+}
+
+/// `h` weighted by energy per slot of `grid`; the error names a slot it does not cover.
+pub(super) fn weighted(
+    h: &crate::inventory::HourlyIntensity,
+    grid: &crate::timeseries::Grid,
+    values: &[f64],
+    d: &SupplierDeclaration,
+) -> Result<Option<f64>, String> {
+    let start: jiff::Timestamp = h
+        .start
+        .parse()
+        .map_err(|e| format!("the supplier's hourly intensity starts at {:?}: {e}", h.start))?;
+    let step = i64::from(h.step_minutes.max(1)) * 60;
+    let (mut kg, mut used) = (0.0, 0.0);
+    for (i, v) in values.iter().enumerate() {
+        if *v == 0.0 {
+            continue;
+        }
+        let t = grid.slot_start(i);
+        let offset = t.as_second() - start.as_second();
+        let k = offset.div_euclid(step);
+        let Some(intensity) = usize::try_from(k).ok().and_then(|k| h.kg_co2e_per_unit.get(k))
+        else {
+            return Err(format!(
+                "the declaration of {:?} ({}) gives its hourly intensity from {} for {} \
+                 intervals of {} minutes; this input uses energy at {t}, outside them",
+                d.product_name,
+                d.path.display(),
+                h.start,
+                h.kg_co2e_per_unit.len(),
+                h.step_minutes
+            ));
+        };
+        kg += v * intensity;
+        used += v;
+    }
+    Ok((used > 0.0).then(|| kg / used))
+}
+
+/// The electricity an input's instruments leave uncovered, bought from supplier `s` (a park's
+/// utility declaration): counted at the declaration's figures, scaled under hourly matching to
+/// its hourly intensity weighted by the consumption left uncovered in each hour.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn uncovered(
+    it: &mut Item,
+    inv: &Inventory,
+    m: &Methodology,
+    file: &str,
+    inp: &Input,
+    s: usize,
+    grid_f: &crate::inventory::Factor,
+    left: f64,
+    unmatched: Option<Vec<f64>>,
+    record: &mut super::result::ElectricityRecord,
+) -> Result<(), EngineError> {
+    use crate::timeseries::Granularity;
+    let d = &inv.suppliers[s];
+    let rule = |problem: String| EngineError::Rule {
+        file: file.into(),
+        pointer: inp.pointer.clone(),
+        problem,
+        help: "the supplier's declaration must be per unit of energy and cover the hours of \
+               the consumption"
+            .into(),
+    };
+    let to_decl = grid_f.per.factor_to(d.unit).map_err(|e| {
+        rule(format!(
+            "the electricity supplier's declaration {:?} is per {}, which does not convert \
+             from the grid factor's {}: {e}",
+            d.product_name, d.unit, grid_f.per
+        ))
+    })?;
+    let amount = left * to_decl;
+    let hourly = m.rules.electricity.matching == Some(Granularity::Hourly);
+    let intensity = match (hourly, &d.hourly, &inv.grid, &unmatched) {
+        (true, Some(h), Some(grid), Some(u)) if u.len() == grid.len() => {
+            weighted(h, grid, u, d).map_err(rule)?
+        }
+        _ => None,
+    };
+    let scale = match intensity {
+        Some(w) if d.excluding_uptake > 0.0 => w / d.excluding_uptake,
+        _ => 1.0,
+    };
+    let a = amount * scale;
+    it.supplier = Some(s);
+    it.unspecified_co2e += a * d.fossil;
+    it.unspecified_bio_non_co2 += a * d.biogenic_non_co2;
+    it.luc += a * d.land_use_change;
+    it.other += a * (d.excluding_uptake - d.fossil - d.biogenic_non_co2 - d.land_use_change);
+    record.uncovered_factor = format!(
+        "supplier declaration {:?} ({})",
+        d.product_name,
+        d.pf_id.as_deref().map_or_else(|| d.digest.to_string(), |id| format!("pf id {id}"))
+    );
+    record.uncovered_source = d.path.display().to_string();
+    record.notes.push(match intensity {
+        Some(w) => format!(
+            "the {} {} not covered by instruments are bought from {:?} at its hourly intensity \
+             weighted by the hours they were used in: {} kg CO2e/{} (its declared figure: {})",
+            super::electricity::fmt_amount(left),
+            record.unit,
+            d.product_name,
+            crate::report::num(w),
+            d.unit.symbol(),
+            crate::report::num(d.excluding_uptake)
+        ),
+        None => format!(
+            "the {} {} not covered by instruments are bought from {:?} at its declared {} kg \
+             CO2e/{}",
+            super::electricity::fmt_amount(left),
+            record.unit,
+            d.product_name,
+            crate::report::num(d.excluding_uptake),
+            d.unit.symbol()
+        ),
+    });
     Ok(())
 }

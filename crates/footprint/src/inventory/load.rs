@@ -70,7 +70,9 @@ fn load_unlocated(path: &Path, text: &str) -> Result<Inventory, InventoryError> 
         help: "keep numbers within the range JSON tools agree on".into(),
     })?;
     let base = path.parent().unwrap_or(Path::new("."));
+    let shown = file.clone();
     let mut inventory = Resolver { file, base, raw: &raw }.resolve(path, digest, original)?;
+    super::profile::attach(&mut inventory, &raw, base, &shown)?;
     datasets.extend(std::mem::take(&mut inventory.datasets));
     inventory.datasets = datasets;
     Ok(inventory)

@@ -8,6 +8,7 @@ pub mod communication;
 mod convert;
 mod load;
 mod precursor;
+mod profile;
 pub mod raw;
 pub(crate) mod resolve;
 mod supplier;
@@ -54,6 +55,9 @@ pub struct Inventory {
     pub datasets: Vec<crate::dataset::DatasetRef>,
     /// EU CBAM precursors of `precursor` inputs, one per input.
     pub precursors: Vec<Precursor>,
+    /// The slots of the reference period that interval data is laid on, when any input or
+    /// instrument has a profile.
+    pub grid: Option<crate::timeseries::Grid>,
 }
 
 /// Reporting metadata.
@@ -195,6 +199,8 @@ pub struct Output {
     pub physical_for: BTreeMap<String, f64>,
     /// Factor displaced by this co-product (system expansion).
     pub displaces: Option<usize>,
+    /// When it was delivered (energy products), on the inventory's grid.
+    pub profile: Option<Box<Profile>>,
     /// JSON pointer.
     pub pointer: String,
 }
@@ -220,8 +226,13 @@ pub enum Source {
         grid: usize,
         /// Residual-mix factor.
         residual_mix: Option<usize>,
+        /// The supplier of the electricity not covered by instruments (a park's utility
+        /// declaration; index into suppliers), instead of the residual mix or grid factor.
+        supplier: Option<usize>,
         /// Contractual instruments.
         instruments: Vec<Instrument>,
+        /// The grid region the site draws from (`region`, else the inventory's geography).
+        region: Option<String>,
     },
 }
 
@@ -241,7 +252,15 @@ pub struct Instrument {
     pub factor: Option<usize>,
     /// Generation technology, where the inventory says.
     pub technology: Option<String>,
+    /// Generation period (first and last day, ISO dates), where the inventory says.
+    pub period: Option<(String, String)>,
+    /// The grid region of the generation, where the inventory says.
+    pub region: Option<String>,
+    /// When the energy was generated, delivered or stored.
+    pub timing: InstrumentTiming,
 }
+
+pub use profile::{HOURLY_INTENSITY_SCHEMA, HourlyIntensity, InstrumentTiming, Profile};
 
 /// An input of a process.
 #[derive(Debug, Clone)]
@@ -266,6 +285,8 @@ pub struct Input {
     /// How the amount as written was converted into [`Input::unit`] across dimensions (a fuel
     /// metered in Nm3 for a factor per TJ), if it was.
     pub conversion: Option<Conversion>,
+    /// When the energy was used (electricity and energy products), on the inventory's grid.
+    pub profile: Option<Box<Profile>>,
     /// JSON pointer.
     pub pointer: String,
 }

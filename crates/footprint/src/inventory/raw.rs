@@ -47,6 +47,10 @@ pub struct RawMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"))]
     pub geography: Option<String>,
+    /// IANA time zone of the site (`Asia/Shanghai`): the local calendar of meter data without
+    /// offsets, and of months and hours when electricity is matched in time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     /// Currency of economic values (ISO 4217), for economic allocation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[A-Z]{3}$"))]
@@ -339,6 +343,10 @@ pub struct RawOutput {
     /// For system expansion: the factor (an id in `factors`) of what this co-product displaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub displaces: Option<String>,
+    /// For energy made (a park's electricity): when it was delivered, so that a declaration
+    /// of the product carries its hourly carbon intensity (meter exports in kWh).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<RawProfile>,
 }
 
 /// What an input is.
@@ -375,7 +383,10 @@ pub struct RawInput {
     /// For `product`: the id of a product made in this file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
-    /// For `supplier`: the supplier's declaration file, relative to this inventory.
+    /// For `supplier`: the supplier's declaration file, relative to this inventory. For
+    /// `electricity`: the declaration of the supplier of the electricity instruments do not
+    /// cover (a park's electricity), counted at its figures (under hourly matching, at its
+    /// hourly intensity in the hours left uncovered) instead of the residual mix or grid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declaration: Option<String>,
     /// For `database`, `fuel`, `heat` and `electricity`: the id of a factor in `factors`
@@ -432,6 +443,15 @@ pub struct RawInput {
     /// For `electricity`: contractual instruments (certificates, PPAs, on-site generation).
     #[serde(default)]
     pub instruments: Vec<RawInstrument>,
+    /// For `electricity` and energy `product` inputs: when the energy was used (a meter
+    /// export, or a standard load shape scaled to `amount`): electricity's instruments are
+    /// matched to it in time, and the hourly intensity of what the process makes follows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<RawProfile>,
+    /// For `electricity`: the grid region the site draws from (default: the inventory's
+    /// `geography`), for a methodology that counts instruments of the same region only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     /// Excluded under the methodology's cut-off rule; the value says why. The input's
     /// estimated contribution is reported as exempted, not counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -502,6 +522,36 @@ pub struct RawInstrument {
     /// Generation period covered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<RawPeriod>,
+    /// When the energy was generated or delivered: a meter export (CSV of `timestamp,kwh`,
+    /// relative to the inventory) of on-site generation, a PPA's deliveries or hourly
+    /// certificates. Its total must be the `quantity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// For `storage`: the meter export of energy into the store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charge: Option<String>,
+    /// For `storage`: the meter export of energy out of the store (its total is the
+    /// `quantity`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discharge: Option<String>,
+    /// The grid region the generation is in (`CN-SD`), for a methodology that counts
+    /// instruments of the same region only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+/// When an electricity input's energy was used: exactly one of `meter` and `shape`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    /// A meter export: CSV of `timestamp,kwh` (interval starts, 15 to 60 minutes), relative
+    /// to the inventory; its total must be the input's amount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meter: Option<String>,
+    /// A standard load shape (`continuous`, `day-shift`, `two-shift`, `weekdays`) scaled to
+    /// the input's amount, where no interval data exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<String>,
 }
 
 /// Kinds of electricity instrument.
@@ -518,6 +568,23 @@ pub enum InstrumentKind {
     Ppa,
     /// Generation on site, consumed on site.
     Onsite,
+    /// A store (battery) charged and discharged on site: under a methodology that lets
+    /// storage shift energy, its discharge is green up to the green surplus it was charged
+    /// with.
+    Storage,
+}
+
+impl InstrumentKind {
+    /// The name as written in inventories (`gec`, `i-rec`, `ppa`, `onsite`, `storage`).
+    pub fn name(self) -> &'static str {
+        match self {
+            InstrumentKind::Gec => "gec",
+            InstrumentKind::IRec => "i-rec",
+            InstrumentKind::Ppa => "ppa",
+            InstrumentKind::Onsite => "onsite",
+            InstrumentKind::Storage => "storage",
+        }
+    }
 }
 
 /// A direct emission.

@@ -8,8 +8,8 @@ use super::convert::ConvertInput;
 use super::raw::{self, InputKind, RawInventory, RawQuality, SourceType, Stage};
 use super::supplier::SupplierDeclaration;
 use super::{
-    Emission, Factor, Gas, Input, Instrument, Inventory, InventoryError, Meta, Output, Process,
-    Product, ProductId, Quality, Source,
+    Emission, Factor, Gas, Input, Instrument, InstrumentTiming, Inventory, InventoryError, Meta,
+    Output, Process, Product, ProductId, Quality, Source,
 };
 use crate::units::{Dimension, Unit};
 
@@ -20,6 +20,31 @@ pub(super) struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
+    /// The index of the supplier declaration at `rel` (read once per file).
+    fn supplier(
+        &self,
+        rel: &str,
+        iat: &str,
+        suppliers: &mut Vec<SupplierDeclaration>,
+        index: &mut HashMap<std::path::PathBuf, usize>,
+    ) -> Result<usize, InventoryError> {
+        let full = self.base.join(rel);
+        if let Some(&ix) = index.get(&full) {
+            return Ok(ix);
+        }
+        let decl = SupplierDeclaration::load(&full).map_err(|problem| {
+            self.invalid(
+                format!("{iat}/declaration"),
+                format!("supplier declaration {rel:?}: {problem}"),
+                "check the path (relative to the inventory) and that the file is a PACT product \
+                 footprint or a pcf declaration",
+            )
+        })?;
+        suppliers.push(decl);
+        index.insert(full, suppliers.len() - 1);
+        Ok(suppliers.len() - 1)
+    }
+
     pub(super) fn invalid(&self, pointer: String, problem: String, help: &str) -> InventoryError {
         InventoryError::Invalid {
             file: self.file.clone(),
@@ -205,6 +230,7 @@ impl Resolver<'_> {
                     physical: o.physical.map(|x| x / k),
                     physical_for: o.physical_for.iter().map(|(m, x)| (m.clone(), x / k)).collect(),
                     displaces,
+                    profile: None,
                     pointer: oat,
                 });
             }
@@ -238,22 +264,7 @@ impl Resolver<'_> {
                     }
                     InputKind::Supplier => {
                         let rel = require("declaration", &inp.declaration)?;
-                        let full = self.base.join(&rel);
-                        let ix = match supplier_ix.get(&full) {
-                            Some(&ix) => ix,
-                            None => {
-                                let decl = SupplierDeclaration::load(&full).map_err(|problem| {
-                                    self.invalid(
-                                        format!("{iat}/declaration"),
-                                        format!("supplier declaration {rel:?}: {problem}"),
-                                        "check the path (relative to the inventory) and that the file is a PACT product footprint or a pcf declaration",
-                                    )
-                                })?;
-                                suppliers.push(decl);
-                                supplier_ix.insert(full, suppliers.len() - 1);
-                                suppliers.len() - 1
-                            }
-                        };
+                        let ix = self.supplier(&rel, &iat, &mut suppliers, &mut supplier_ix)?;
                         let s = &suppliers[ix];
                         (
                             Source::Supplier(ix),
@@ -352,9 +363,33 @@ impl Resolver<'_> {
                                         quantity_kwh: ins.quantity * kwh,
                                         factor,
                                         technology: ins.technology.clone(),
+                                        period: ins
+                                            .period
+                                            .as_ref()
+                                            .map(|p| (p.start.clone(), p.end.clone())),
+                                        region: ins.region.clone(),
+                                        timing: InstrumentTiming::None,
                                     });
                                 }
-                                Source::Electricity { grid: fi, residual_mix, instruments }
+                                let supplier = match &inp.declaration {
+                                    Some(rel) => Some(self.supplier(
+                                        rel,
+                                        &iat,
+                                        &mut suppliers,
+                                        &mut supplier_ix,
+                                    )?),
+                                    None => None,
+                                };
+                                Source::Electricity {
+                                    grid: fi,
+                                    residual_mix,
+                                    supplier,
+                                    instruments,
+                                    region: inp
+                                        .region
+                                        .clone()
+                                        .or_else(|| self.raw.inventory.geography.clone()),
+                                }
                             }
                         };
                         (source, f.per, f.name.clone(), SourceType::Secondary)
@@ -408,6 +443,7 @@ impl Resolver<'_> {
                     quality: q,
                     excluded: inp.excluded.clone(),
                     conversion,
+                    profile: None,
                     pointer: iat,
                 });
             }
@@ -526,6 +562,7 @@ impl Resolver<'_> {
             suppliers,
             datasets: cbam_datasets,
             precursors,
+            grid: None,
         })
     }
 

@@ -58,6 +58,8 @@ pub struct SupplierDeclaration {
     pub cn: Option<String>,
     /// Whether the document carries a proof (checked by `pcf verify`/`pcf declare`).
     pub signed: bool,
+    /// The hourly carbon intensity the declaration carries (a park's electricity), if any.
+    pub hourly: Option<super::HourlyIntensity>,
     /// The whole file when it is a pcf bundle (`document` is then its declaration), so that
     /// the declaration can be verified with the suppliers' declarations it carries.
     pub bundle: Option<Value>,
@@ -129,6 +131,27 @@ impl SupplierDeclaration {
             .flatten()
             .filter_map(|x| x.get("data"))
             .find(|d| d.get("directEmbeddedEmissions").is_some());
+        let hourly =
+            match pf.get("extensions").and_then(Value::as_array).into_iter().flatten().find(|x| {
+                x.get("dataSchema").and_then(Value::as_str) == Some(super::HOURLY_INTENSITY_SCHEMA)
+            }) {
+                Some(x) => {
+                    let h: super::HourlyIntensity =
+                        serde_json::from_value(x.get("data").cloned().unwrap_or(Value::Null))
+                            .map_err(|e| {
+                                format!("its hourly intensity extension is malformed: {e}")
+                            })?;
+                    if h.delivered.len() != h.kg_co2e_per_unit.len() {
+                        return Err(format!(
+                            "its hourly intensity extension has {} deliveries but {} intensities",
+                            h.delivered.len(),
+                            h.kg_co2e_per_unit.len()
+                        ));
+                    }
+                    Some(h)
+                }
+                None => None,
+            };
         let cbam_default_percent = match cbam {
             Some(d) => decimal(d, "defaultValueShare")?,
             None => None,
@@ -183,6 +206,7 @@ impl SupplierDeclaration {
             cbam,
             cbam_default_percent,
             signed,
+            hourly,
             document,
         })
     }

@@ -32,6 +32,10 @@ const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../../../methodologies/ghg-protocol-product-2011.toml"),
     ),
     ("eu-cbam-2026.toml", include_str!("../../../../methodologies/eu-cbam-2026.toml")),
+    (
+        "ghg-protocol-scope2-hourly-draft.toml",
+        include_str!("../../../../methodologies/ghg-protocol-scope2-hourly-draft.toml"),
+    ),
     ("gb-t-24067-2024.toml", include_str!("../../../../methodologies/gb-t-24067-2024.toml")),
 ];
 
@@ -83,6 +87,10 @@ pub struct MethodologyFile {
     pub title: String,
     /// The standard this file encodes.
     pub standard: StandardRef,
+    /// Set when the file encodes a draft (a standard out for consultation, not published):
+    /// why. Reports and declarations say so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<String>,
     /// One paragraph: what the methodology is for and the main choices made.
     pub summary: String,
     /// How the methodology is named in a PACT declaration.
@@ -268,6 +276,25 @@ pub struct Electricity {
     /// the electricity record) or `error` (refused). Absent: computed without a note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_claim_without_residual: Option<ClaimWithoutResidual>,
+    /// Under market-based accounting: the interval over which instruments are matched to
+    /// consumption in time (`annual`: the reference period, `monthly`: calendar months,
+    /// `hourly`: clock hours, in the inventory's time zone). Absent: instruments count in the
+    /// order listed up to the consumption, with no look at when either happened (as before
+    /// matching rules existed). See `crate::matching`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matching: Option<crate::timeseries::Granularity>,
+    /// Under `matching`: whether storage shifts green surplus to later consumption (`shift`)
+    /// or is not an instrument (`ignore`, the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<crate::matching::Storage>,
+    /// Under `matching`: whether an instrument counts only when it comes from the grid region
+    /// of the consumption (the input's `region`, else the inventory's geography). An
+    /// instrument that does not state its region is then not counted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub same_region: bool,
+    /// Under `matching`: the clause the matching rules come from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matching_clause: Option<String>,
 }
 
 impl Electricity {
@@ -285,6 +312,18 @@ impl Electricity {
             return Err("electricity.technology_defaults is only read under \
                         instrument_without_factor = \"technology-default\""
                 .into());
+        }
+        if self.matching.is_none()
+            && (self.storage.is_some() || self.same_region || self.matching_clause.is_some())
+        {
+            return Err("electricity.storage, same_region and matching_clause are only read \
+                        with electricity.matching (\"annual\", \"monthly\" or \"hourly\")"
+                .into());
+        }
+        if self.matching.is_some() && self.accounting != ElectricityAccounting::MarketBased {
+            return Err(
+                "electricity.matching is only read under accounting = \"market-based\"".into()
+            );
         }
         for (tech, r) in &self.technology_defaults {
             let ok = r

@@ -460,12 +460,7 @@ fn list_holders(claims: &[Claim]) -> String {
 }
 
 fn kind_name(k: InstrumentKind) -> &'static str {
-    match k {
-        InstrumentKind::Gec => "gec",
-        InstrumentKind::IRec => "i-rec",
-        InstrumentKind::Ppa => "ppa",
-        InstrumentKind::Onsite => "onsite",
-    }
+    k.name()
 }
 
 impl fmt::Display for Finding {

@@ -26,6 +26,7 @@ pub mod audit;
 pub mod certificates;
 pub mod diff;
 pub mod impact;
+pub mod park;
 
 use std::path::Path;
 
@@ -64,6 +65,18 @@ pub enum CertificationError {
     /// A declaration would claim more of a certificate than the certificate holds.
     #[error(transparent)]
     OverClaimed(Box<certificates::OverClaim>),
+    /// A park file, a park ledger or a claim on a park's allocation was refused.
+    #[error("{file}{}: {problem}\n  help: {help}", if at.is_empty() { String::new() } else { format!(" at {at}") })]
+    Park {
+        /// The file.
+        file: String,
+        /// Where in it (a TOML path or a JSON pointer), or empty.
+        at: String,
+        /// What is wrong.
+        problem: String,
+        /// What to do.
+        help: String,
+    },
 }
 
 /// Reads a JSON file with the strict parser; the error names the file.

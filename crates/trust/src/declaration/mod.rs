@@ -238,7 +238,11 @@ pub fn issue_as(
             continue;
         }
         for input in &proc_.inputs {
-            let Source::Supplier(s) = input.source else { continue };
+            // A supplier input, or the supplier of electricity left uncovered (a park).
+            let s = match input.source {
+                Source::Supplier(s) | Source::Electricity { supplier: Some(s), .. } => s,
+                _ => continue,
+            };
             if input.excluded.is_some() || !seen.insert(s) {
                 continue;
             }
@@ -487,6 +491,19 @@ pub fn issue_as(
             spec_version: "1.0.0".into(),
             data_schema: CBAM_SCHEMA.into(),
             data: cbam::data(direct, indirect, t.indirect_not_counted.map(d), t.cbam.as_ref(), &d),
+        });
+    }
+    if let Some(h) = &fp.hourly {
+        // A park's electricity: its hourly intensity, so that a tenant's hourly matching uses
+        // the park's real hours (rounded: grams per MWh, watt-hours).
+        let round = |x: &f64, k: f64| (x * k).round() / k;
+        let mut h = h.clone();
+        h.kg_co2e_per_unit = h.kg_co2e_per_unit.iter().map(|x| round(x, 1e6)).collect();
+        h.delivered = h.delivered.iter().map(|x| round(x, 1e3)).collect();
+        extensions.push(Extension {
+            spec_version: "1.0.0".into(),
+            data_schema: pcf_footprint::inventory::HOURLY_INTENSITY_SCHEMA.into(),
+            data: serde_json::to_value(&h).unwrap_or(Value::Null),
         });
     }
     let created = options.created.clone().unwrap_or_else(proof::utc_now);

@@ -234,7 +234,7 @@ pub(super) fn build_trace(
                     }
                     ("precursor", format!("CN {}: {}", pre.cn, pre.basis.describe()))
                 }
-                Source::Electricity { grid, residual_mix, instruments } => {
+                Source::Electricity { grid, residual_mix, instruments, .. } => {
                     used[*grid] = true;
                     if let Some(r) = residual_mix {
                         used[*r] = true;

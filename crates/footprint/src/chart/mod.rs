@@ -31,6 +31,9 @@
 
 use std::fmt::Write as _;
 
+mod matching;
+pub use matching::matching;
+
 use crate::engine::Footprint;
 use crate::report::{display_width, fixed, num};
 
