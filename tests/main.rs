@@ -32,6 +32,7 @@ mod notices;
 mod output;
 mod pact_fields;
 mod page;
+mod park;
 mod plain_pact;
 mod readme;
 mod register;

@@ -168,3 +168,262 @@ proptest! {
         }
     }
 }
+
+/// An inventory of one product made with metered electricity, in a fresh directory, with the
+/// meter exports `meters` (name, kWh per hour from `start`) beside it.
+fn site(start: &str, inventory: &str, meters: &[(&str, Vec<f64>)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let t0: jiff::Timestamp = start.parse().unwrap();
+    for (name, values) in meters {
+        let mut csv = String::from("timestamp,kwh\n");
+        for (h, v) in values.iter().enumerate() {
+            let t = t0 + jiff::SignedDuration::from_hours(h as i64);
+            csv.push_str(&format!("{t},{v}\n"));
+        }
+        std::fs::write(dir.path().join(name), csv).unwrap();
+    }
+    std::fs::write(dir.path().join("inventory.toml"), inventory).unwrap();
+    dir
+}
+
+const FACTORS: &str = r#"
+[[factors]]
+id = "grid"
+name = "Grid average"
+per = "kWh"
+co2e = 0.6
+source = "test"
+licence = "CC0-1.0"
+quality = { source = "secondary", technological = 1, temporal = 1, geographical = 1 }
+
+[[factors]]
+id = "residual"
+name = "Residual mix"
+per = "kWh"
+co2e = 0.9
+source = "test"
+licence = "CC0-1.0"
+quality = { source = "secondary", technological = 1, temporal = 1, geographical = 1 }
+
+[[factors]]
+id = "pv"
+name = "Rooftop PV"
+per = "kWh"
+co2e = 0.05
+source = "test"
+licence = "CC0-1.0"
+quality = { source = "secondary", technological = 1, temporal = 1, geographical = 1 }
+"#;
+
+/// The draft hourly methodology with another matching interval, as a file in `dir`.
+fn with_matching(dir: &std::path::Path, granularity: &str) -> String {
+    let text = std::fs::read_to_string(
+        crate::util::root().join("methodologies/ghg-protocol-scope2-hourly-draft.toml"),
+    )
+    .unwrap();
+    let text =
+        text.replace("matching = \"hourly\"", &format!("matching = \"{granularity}\"")).replace(
+            "id = \"ghg-protocol-scope2-hourly-draft\"",
+            &format!("id = \"test-{granularity}\""),
+        );
+    let path = dir.join(format!("{granularity}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn total(dir: &std::path::Path, methodology: &str) -> (f64, serde_json::Value) {
+    let out = crate::util::pcf(dir, &["footprint", "inventory.toml", "-m", methodology, "--json"]);
+    assert!(out.status.success(), "{}", crate::util::stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&crate::util::stdout(&out)).unwrap();
+    let p = v["products"][0].clone();
+    (p["totals"]["excluding_uptake"].as_f64().unwrap(), p["electricity"][0].clone())
+}
+
+/// Two days across a month boundary (30 June and 1 July 2025, UTC): a flat 10 kWh every hour;
+/// on 30 June rooftop PV makes 60 kWh in each of the hours 08..16 (480 kWh) and a battery
+/// charges 20 kWh in each of the hours 10..14 and discharges 18 in each of 19..23; 1 July is
+/// dark. PV at 0.05 kg CO2e/kWh, the rest at the residual mix 0.9 (the draft methodology
+/// wants one). By hand:
+/// - annual: 480 of PV against 480 of use, all matched: 480 x 0.05 = 24 kg;
+/// - monthly: June min(240, 480) = 240, July 0: 240 x 0.05 + 240 x 0.9 = 228 kg;
+/// - hourly: June's eight PV hours 80, the battery's evening 40 (charged from the surplus,
+///   counted at the PV's factor), July 0: 120 x 0.05 + 360 x 0.9 = 330 kg.
+#[test]
+fn annual_monthly_and_hourly_footprints_of_one_inventory_by_hand() {
+    let hours = |day: usize, range: std::ops::Range<usize>, v: f64| {
+        (0..48)
+            .map(|h| if h / 24 == day && range.contains(&(h % 24)) { v } else { 0.0 })
+            .collect::<Vec<f64>>()
+    };
+    let inventory = format!(
+        r#"
+[inventory]
+name = "Two days"
+reference_period = {{ start = "2025-06-30", end = "2025-07-01" }}
+geography = "CN-SD"
+time_zone = "UTC"
+
+[[products]]
+id = "part"
+name = "Part"
+declared_unit = "piece"
+mass_per_declared_unit = 1.0
+fossil_carbon_content = 0.0
+packaging_emissions_included = false
+
+[[processes]]
+id = "work"
+name = "Work"
+outputs = [{{ product = "part", amount = 1, unit = "piece" }}]
+
+[[processes.inputs]]
+kind = "electricity"
+factor = "grid"
+residual_mix_factor = "residual"
+amount = 480
+unit = "kWh"
+profile = {{ meter = "load.csv" }}
+
+[[processes.inputs.instruments]]
+type = "onsite"
+serial = "PV-1"
+quantity = 480
+unit = "kWh"
+factor = "pv"
+region = "CN-SD"
+profile = "pv.csv"
+
+[[processes.inputs.instruments]]
+type = "storage"
+serial = "BESS-1"
+quantity = 72
+unit = "kWh"
+region = "CN-SD"
+charge = "charge.csv"
+discharge = "discharge.csv"
+{FACTORS}"#
+    );
+    let dir = site(
+        "2025-06-30T00:00:00Z",
+        &inventory,
+        &[
+            ("load.csv", vec![10.0; 48]),
+            ("pv.csv", hours(0, 8..16, 60.0)),
+            ("charge.csv", hours(0, 10..14, 20.0)),
+            ("discharge.csv", hours(0, 19..23, 18.0)),
+        ],
+    );
+    let d = dir.path();
+    let (annual, _) = total(d, &with_matching(d, "annual"));
+    let (monthly, m) = total(d, &with_matching(d, "monthly"));
+    let (hourly, e) = total(d, "ghg-protocol-scope2-hourly-draft");
+    close(annual, 24.0);
+    close(monthly, 228.0);
+    close(hourly, 330.0);
+    close(m["covered"].as_f64().unwrap(), 240.0);
+    assert_eq!(m["matching"]["months"].as_array().unwrap().len(), 2);
+    close(e["covered"].as_f64().unwrap(), 120.0);
+    close(e["instruments"][0]["used"].as_f64().unwrap(), 80.0);
+    close(e["instruments"][1]["used"].as_f64().unwrap(), 40.0);
+    close(e["matching"]["instruments"][0]["stored"].as_f64().unwrap(), 80.0);
+    close(e["matching"]["unmatched"].as_f64().unwrap(), 360.0);
+    // The average day: hour 12 has 10 kWh of use (both days average 10), 30 of PV available
+    // (60 on one of two days), 5 matched (10 on one day).
+    let noon = &e["matching"]["average_day"][12];
+    close(noon["consumption"].as_f64().unwrap(), 10.0);
+    close(noon["available"].as_f64().unwrap(), 30.0);
+    close(noon["matched"].as_f64().unwrap(), 5.0);
+}
+
+/// A week (Monday 6 to Sunday 12 January 2025, UTC) of 1000 kWh with no interval data, laid on
+/// the `day-shift` load shape: 50 working hours (Mon-Fri 08:00-18:00) of weight 1 and 118 of
+/// 0.1, so 1000 / 61.8 = 16.181... kWh in a working hour and 1.618... otherwise. A PPA
+/// delivering 5 kWh every hour, matched hour by hour, covers 5 in each working hour and the
+/// whole 1.618... otherwise: 50 x 5 + 118 x 1000 / 618 kWh.
+#[test]
+fn a_standard_load_shape_scaled_to_the_metered_total_is_matched_by_hand() {
+    let inventory = format!(
+        r#"
+[inventory]
+name = "A week without interval data"
+reference_period = {{ start = "2025-01-06", end = "2025-01-12" }}
+geography = "CN-SD"
+time_zone = "UTC"
+
+[[products]]
+id = "part"
+name = "Part"
+declared_unit = "piece"
+mass_per_declared_unit = 1.0
+fossil_carbon_content = 0.0
+packaging_emissions_included = false
+
+[[processes]]
+id = "work"
+name = "Work"
+outputs = [{{ product = "part", amount = 1, unit = "piece" }}]
+
+[[processes.inputs]]
+kind = "electricity"
+factor = "grid"
+residual_mix_factor = "residual"
+amount = 1000
+unit = "kWh"
+profile = {{ shape = "day-shift" }}
+
+[[processes.inputs.instruments]]
+type = "ppa"
+serial = "PPA-1"
+quantity = 840
+unit = "kWh"
+factor = "pv"
+region = "CN-SD"
+profile = "ppa.csv"
+{FACTORS}"#
+    );
+    let dir = site("2025-01-06T00:00:00Z", &inventory, &[("ppa.csv", vec![5.0; 168])]);
+    let (kg, e) = total(dir.path(), "ghg-protocol-scope2-hourly-draft");
+    let covered = 50.0 * 5.0 + 118.0 * 1000.0 / 618.0;
+    close(e["covered"].as_f64().unwrap(), covered);
+    close(kg, covered * 0.05 + (1000.0 - covered) * 0.9);
+    let source = e["matching"]["consumption_source"].as_str().unwrap();
+    assert!(
+        source.starts_with("load shape day-shift scaled to the metered total 1000 kWh"),
+        "{source}"
+    );
+}
+
+#[test]
+fn monthly_or_hourly_matching_without_interval_data_is_refused_with_the_fix() {
+    let inventory = format!(
+        r#"
+[inventory]
+name = "No profile"
+reference_period = {{ start = "2025-01-06", end = "2025-01-12" }}
+geography = "CN-SD"
+
+[[products]]
+id = "part"
+name = "Part"
+declared_unit = "piece"
+mass_per_declared_unit = 1.0
+fossil_carbon_content = 0.0
+packaging_emissions_included = false
+
+[[processes]]
+id = "work"
+name = "Work"
+outputs = [{{ product = "part", amount = 1, unit = "piece" }}]
+inputs = [{{ kind = "electricity", factor = "grid", residual_mix_factor = "residual", amount = 1000, unit = "kWh" }}]
+{FACTORS}"#
+    );
+    let dir = site("2025-01-06T00:00:00Z", &inventory, &[]);
+    let out = crate::util::pcf(
+        dir.path(),
+        &["footprint", "inventory.toml", "-m", "ghg-protocol-scope2-hourly-draft"],
+    );
+    assert!(!out.status.success());
+    let err = crate::util::stderr(&out);
+    assert!(err.contains("matches instruments to consumption hour by hour"), "{err}");
+    assert!(err.contains("profile = { meter"), "{err}");
+}

@@ -104,7 +104,8 @@ fn every_shipped_file_loads_under_its_file_name() {
             "iso-14067-2018",
             "ghg-protocol-product-2011",
             "eu-cbam-2026",
-            "gb-t-24067-2024"
+            "gb-t-24067-2024",
+            "ghg-protocol-scope2-hourly-draft"
         ]
     );
     assert_eq!(Methodology::all_shipped().unwrap().len(), ids.len());
@@ -205,6 +206,7 @@ fn gwp_tables_are_the_ipcc_values_of_the_report_they_name() {
     ghg-protocol-product-2011 AR6
     eu-cbam-2026 AR5
     gb-t-24067-2024 AR6
+    ghg-protocol-scope2-hourly-draft AR6
     ");
 }
 
@@ -508,7 +510,7 @@ fn other_bad_files_are_rejected_clearly() {
     insta::assert_snapshot!(msg, @"[TMP]/iso-14067-2018.toml:13:14: invalid float, expected nothing");
     let err = Methodology::resolve("iso-14067").unwrap_err();
     assert_eq!(err, MethodologyError::Unknown { id: "iso-14067".into() });
-    insta::assert_snapshot!(err.to_string(), @r#"unknown methodology "iso-14067": pcf ships pact-3.0, iso-14067-2018, ghg-protocol-product-2011, eu-cbam-2026, gb-t-24067-2024; or give the path of a methodology file"#);
+    insta::assert_snapshot!(err.to_string(), @r#"unknown methodology "iso-14067": pcf ships pact-3.0, iso-14067-2018, ghg-protocol-product-2011, eu-cbam-2026, gb-t-24067-2024, ghg-protocol-scope2-hourly-draft; or give the path of a methodology file"#);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ fn footprint_declaration_verification_and_certification_sections_run_as_written(
         "die-cast-housing",
         "cbam-steel-bar",
         "cbam-aluminium-profile",
+        "zero-carbon-park",
     ] {
         let at = format!("examples/{example}");
         copy_dir(&root().join(&at), &dir.path().join(&at));
@@ -51,6 +52,8 @@ fn footprint_declaration_verification_and_certification_sections_run_as_written(
         "### Exporters: footprints",
         "### Exporters: declarations",
         "### Exporters: EU CBAM",
+        "### Zero-carbon parks: the park operator",
+        "### Zero-carbon parks: a tenant",
         "### Buyers: verification",
         "### Standard tools: W3C VC 2.0",
         "### Certification bodies: methodology versions, approvals, audits",

@@ -286,6 +286,27 @@ pub fn footprint(p: &Footprint) -> String {
             );
         }
     }
+    if let Some(h) = &p.hourly {
+        let (lo, hi) = h
+            .kg_co2e_per_unit
+            .iter()
+            .zip(&h.delivered)
+            .filter(|(_, d)| **d > 0.0)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (x, _)| (lo.min(*x), hi.max(*x)));
+        let _ = writeln!(
+            out,
+            "\n  hourly intensity ({} intervals of {} minutes from {}, {}): {} to {} kg CO2e/{}, \
+             {} weighted by delivery",
+            h.kg_co2e_per_unit.len(),
+            h.step_minutes,
+            h.start,
+            h.time_zone,
+            num(lo),
+            num(hi),
+            h.unit,
+            num(h.mean())
+        );
+    }
     for e in &p.exclusions {
         let _ = writeln!(
             out,

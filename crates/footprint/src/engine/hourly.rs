@@ -66,7 +66,7 @@ impl Model<'_> {
                      its output {:?} delivers nothing, so the hourly intensity cannot account \
                      for them",
                     process.id,
-                    crate::report::num(stranded),
+                    super::electricity::fmt_amount(stranded),
                     product.id
                 ),
                 help: "give the output the profile of what it delivers, covering every \

@@ -322,9 +322,9 @@ fn hourly_suppliers(inv: &Inventory, m: &Methodology, out: &mut Vec<Notice>) {
                 "{:?} counted at the supplier's hourly intensity weighted by this input's \
                  profile: {} kg CO2e/{} (its declared annual figure: {}); {}",
                 d.product_name,
-                crate::report::num(w),
+                super::electricity::fmt_amount(w),
                 d.unit.symbol(),
-                crate::report::num(d.excluding_uptake),
+                super::electricity::fmt_amount(d.excluding_uptake),
                 inp.profile.as_ref().map_or(String::new(), |p| p.source.clone())
             ),
             rule: "electricity.matching".into(),

@@ -262,9 +262,9 @@ pub(super) fn uncovered(
             super::electricity::fmt_amount(left),
             record.unit,
             d.product_name,
-            crate::report::num(w),
+            super::electricity::fmt_amount(w),
             d.unit.symbol(),
-            crate::report::num(d.excluding_uptake)
+            super::electricity::fmt_amount(d.excluding_uptake)
         ),
         None => format!(
             "the {} {} not covered by instruments are bought from {:?} at its declared {} kg \
@@ -272,7 +272,7 @@ pub(super) fn uncovered(
             super::electricity::fmt_amount(left),
             record.unit,
             d.product_name,
-            crate::report::num(d.excluding_uptake),
+            super::electricity::fmt_amount(d.excluding_uptake),
             d.unit.symbol()
         ),
     });

@@ -255,7 +255,7 @@ impl Reader<'_> {
     ) -> Result<(), InventoryError> {
         let total: f64 = values.iter().sum();
         if (total - stated).abs() > TOTAL_TOLERANCE * stated.abs().max(f64::MIN_POSITIVE) {
-            let kwh = |x: f64| crate::report::num(x / to_unit);
+            let kwh = |x: f64| kwh_text(x / to_unit);
             return Err(self.invalid(
                 at,
                 format!(
@@ -309,7 +309,7 @@ impl Reader<'_> {
                 let source = format!(
                     "load shape {} scaled to the metered total {} kWh (no interval data)",
                     s.name,
-                    crate::report::num(amount / to_unit)
+                    kwh_text(amount / to_unit)
                 );
                 Ok(Profile { values, source })
             }
@@ -367,4 +367,10 @@ impl Reader<'_> {
             )),
         }
     }
+}
+
+/// kWh as people read them: up to three decimals, no trailing zeros.
+fn kwh_text(x: f64) -> String {
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

@@ -32,11 +32,11 @@ const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../../../methodologies/ghg-protocol-product-2011.toml"),
     ),
     ("eu-cbam-2026.toml", include_str!("../../../../methodologies/eu-cbam-2026.toml")),
+    ("gb-t-24067-2024.toml", include_str!("../../../../methodologies/gb-t-24067-2024.toml")),
     (
         "ghg-protocol-scope2-hourly-draft.toml",
         include_str!("../../../../methodologies/ghg-protocol-scope2-hourly-draft.toml"),
     ),
-    ("gb-t-24067-2024.toml", include_str!("../../../../methodologies/gb-t-24067-2024.toml")),
 ];
 
 /// `(file name, text)` of each archived file, compiled in.
