@@ -24,7 +24,15 @@ fn park() -> tempfile::TempDir {
         assert!(out.status.success(), "{args:?}: {}{}", stdout(&out), stderr(&out));
         stdout(&out)
     };
-    ok(&["park", "allocate", &format!("{at}/park.toml"), "--out", &format!("{at}/allocations")]);
+    ok(&[
+        "park",
+        "allocate",
+        &format!("{at}/park.toml"),
+        "--out",
+        &format!("{at}/allocations"),
+        "--register",
+        "park-register",
+    ]);
     ok(&["keygen", "--out", "park.key"]);
     for product in ["power", "steam", "compressed-air"] {
         ok(&[
@@ -116,6 +124,9 @@ fn allocations_never_exceed_a_source_in_any_hour_and_the_ledger_is_written_once(
             assert!(*s <= m + 1e-9, "{source} hour {h}: {s} allocated of {m}");
         }
     }
+    // The park's register records what each allocation holds.
+    let recorded = fs::read_dir(dir.path().join("park-register/certificates")).unwrap().count();
+    assert_eq!(recorded, 6);
     let again = pcf(
         dir.path(),
         &[

@@ -88,6 +88,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }
     let m = Methodology::resolve(&methodology)?;
+    if let Some(why) = &m.rules.draft {
+        eprintln!("note: methodology {} {} is a DRAFT: {why}", m.id(), m.version());
+    }
     let key = pcf::keys::read_private_key(&key)?;
     let reference_period = match reference_period {
         None => None,

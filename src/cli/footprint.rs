@@ -55,6 +55,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let Args { inventory, methodology, product, tree, json, details, svg } = args;
     let inv = pcf::spreadsheet::load(&inventory)?;
     let m = Methodology::resolve(&methodology)?;
+    if let Some(why) = &m.rules.draft {
+        eprintln!("note: methodology {} {} is a DRAFT: {why}", m.id(), m.version());
+    }
     let model = Model::build(&inv, &m)?;
     let n = inv.products.len();
     let mut scratch = ChainScratch::default();

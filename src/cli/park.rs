@@ -31,6 +31,10 @@ pub struct AllocateArgs {
     /// once: the directory must not hold one).
     #[arg(long)]
     pub out: PathBuf,
+    /// The park operator's register: each allocation is recorded in it as what its serial
+    /// holds.
+    #[arg(long)]
+    pub register: Option<PathBuf>,
     /// Print the ledger as JSON.
     #[arg(long)]
     pub json: bool,
@@ -59,6 +63,13 @@ pub fn run(command: ParkCommand) -> Result<ExitCode> {
 
 fn allocate(args: AllocateArgs) -> Result<ExitCode> {
     let ledger = park::allocate(&args.park, &args.out)?;
+    if let Some(dir) = &args.register {
+        let reg = pcf::register::Register::open(dir)?;
+        for f in park::record(&reg, &ledger, &args.out.join(park::LEDGER_FILE))? {
+            eprintln!("warning: {f}");
+        }
+        eprintln!("recorded {} allocations in {}", ledger.allocations.len(), dir.display());
+    }
     if args.json {
         print_json(&ledger);
         return Ok(ExitCode::SUCCESS);

@@ -369,7 +369,17 @@ fn check(
 /// Records the certificate quantities an inventory states in the register's ledger (one file
 /// per serial, never replaced). Returns conflicts with quantities recorded earlier.
 pub fn record(reg: &Register, inv: &Inventory) -> Result<Vec<Finding>, Error> {
-    let (q, mut findings) = Quantities::from_inventory(inv);
+    let (q, findings) = Quantities::from_inventory(inv);
+    record_quantities(reg, q, findings)
+}
+
+/// Records quantities in the register's ledger (one file per serial, never replaced), after
+/// `findings` already made; returns them with conflicts with quantities recorded earlier.
+pub fn record_quantities(
+    reg: &Register,
+    q: Quantities,
+    mut findings: Vec<Finding>,
+) -> Result<Vec<Finding>, Error> {
     let (known, _) = recorded(reg)?;
     let dir = reg.dir().join(LEDGER_DIR);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, &e))?;

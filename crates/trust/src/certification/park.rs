@@ -398,6 +398,31 @@ pub fn allocate(park_file: &Path, out: &Path) -> Result<Ledger, Error> {
     Ok(ledger)
 }
 
+/// Records each allocation of `ledger` (written at `path`) in the park operator's register as
+/// what its serial holds (`certificates/`, one file per serial, never replaced), so that the
+/// register states what the park gave each tenant; returns conflicts with earlier records.
+pub fn record(
+    reg: &Register,
+    ledger: &Ledger,
+    path: &Path,
+) -> Result<Vec<super::certificates::Finding>, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    let digest = Digest::of(&bytes);
+    let mut q = super::certificates::Quantities::default();
+    let mut findings = Vec::new();
+    for a in &ledger.allocations {
+        let kind =
+            ledger.sources.iter().find(|s| s.id == a.source).map_or("onsite", |s| s.kind.as_str());
+        findings.extend(q.add(super::certificates::Quantity {
+            serial: a.serial.clone(),
+            kind: kind.to_string(),
+            quantity_kwh: a.kwh.wh() as f64 / 1000.0,
+            inventory_digest: digest,
+        }));
+    }
+    super::certificates::record_quantities(reg, q, findings)
+}
+
 /// Reads a ledger strictly.
 pub fn read_ledger(path: &Path) -> Result<Ledger, Error> {
     let value = super::read_json(path)?;
