@@ -39,6 +39,7 @@ mod solver;
 mod status_list;
 mod suppliers;
 mod time;
+mod timeseries;
 mod transparency;
 mod transparency_buyer;
 mod trust_list;

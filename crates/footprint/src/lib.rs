@@ -6,7 +6,9 @@
 //! [`engine`] (the footprint, under the rules of a [`methodology`]) -> [`report`] (tables and
 //! charts for people, drawn by [`chart`]). [`template`] holds the commented inventories
 //! `pcf init` starts from. [`solver`] holds the linear algebra both the engine and [`lci`]
-//! (database-scale life cycle inventories) use. With the `spreadsheet` feature, `spreadsheet`
+//! (database-scale life cycle inventories) use. [`timeseries`] holds interval energy data for
+//! hourly matching of green electricity: the slots of a reference period in a time zone, meter
+//! exports read from CSV and standard load shapes. With the `spreadsheet` feature, `spreadsheet`
 //! reads and writes inventories as bill-of-materials workbooks, and `cbam_template` the EU CBAM
 //! communication template for installations (the SEE an installation tells its customers).
 //!
@@ -38,6 +40,7 @@ pub mod solver;
 pub mod spreadsheet;
 pub mod template;
 pub mod text;
+pub mod timeseries;
 pub mod units;
 
 pub use error::Error;
