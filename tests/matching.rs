@@ -186,6 +186,22 @@ fn site(start: &str, inventory: &str, meters: &[(&str, Vec<f64>)]) -> tempfile::
     dir
 }
 
+/// One piece made by one process (the inventories below add its inputs).
+const PART: &str = r#"
+[[products]]
+id = "part"
+name = "Part"
+declared_unit = "piece"
+mass_per_declared_unit = 1.0
+fossil_carbon_content = 0.0
+packaging_emissions_included = false
+
+[[processes]]
+id = "work"
+name = "Work"
+outputs = [{ product = "part", amount = 1, unit = "piece" }]
+"#;
+
 const FACTORS: &str = r#"
 [[factors]]
 id = "grid"
@@ -263,19 +279,7 @@ reference_period = {{ start = "2025-06-30", end = "2025-07-01" }}
 geography = "CN-SD"
 time_zone = "UTC"
 
-[[products]]
-id = "part"
-name = "Part"
-declared_unit = "piece"
-mass_per_declared_unit = 1.0
-fossil_carbon_content = 0.0
-packaging_emissions_included = false
-
-[[processes]]
-id = "work"
-name = "Work"
-outputs = [{{ product = "part", amount = 1, unit = "piece" }}]
-
+{PART}
 [[processes.inputs]]
 kind = "electricity"
 factor = "grid"
@@ -350,19 +354,7 @@ reference_period = {{ start = "2025-01-06", end = "2025-01-12" }}
 geography = "CN-SD"
 time_zone = "UTC"
 
-[[products]]
-id = "part"
-name = "Part"
-declared_unit = "piece"
-mass_per_declared_unit = 1.0
-fossil_carbon_content = 0.0
-packaging_emissions_included = false
-
-[[processes]]
-id = "work"
-name = "Work"
-outputs = [{{ product = "part", amount = 1, unit = "piece" }}]
-
+{PART}
 [[processes.inputs]]
 kind = "electricity"
 factor = "grid"
@@ -402,19 +394,7 @@ name = "No profile"
 reference_period = {{ start = "2025-01-06", end = "2025-01-12" }}
 geography = "CN-SD"
 
-[[products]]
-id = "part"
-name = "Part"
-declared_unit = "piece"
-mass_per_declared_unit = 1.0
-fossil_carbon_content = 0.0
-packaging_emissions_included = false
-
-[[processes]]
-id = "work"
-name = "Work"
-outputs = [{{ product = "part", amount = 1, unit = "piece" }}]
-inputs = [{{ kind = "electricity", factor = "grid", residual_mix_factor = "residual", amount = 1000, unit = "kWh" }}]
+{PART}inputs = [{{ kind = "electricity", factor = "grid", residual_mix_factor = "residual", amount = 1000, unit = "kWh", instruments = [{{ type = "gec", serial = "GEC-1", quantity = 100, unit = "kWh", factor = "pv", region = "CN-SD" }}] }}]
 {FACTORS}"#
     );
     let dir = site("2025-01-06T00:00:00Z", &inventory, &[]);

@@ -279,6 +279,12 @@ fn declare(dir: &Path, tenant: &str, inventory: &str, product: &str) -> std::pro
     )
 }
 
+/// The command failed and its error says `says`.
+fn refused(out: &std::process::Output, says: &str) {
+    assert!(!out.status.success());
+    assert!(stderr(out).contains(says), "{}", stderr(out));
+}
+
 /// A copy of a tenant's inventory with `edit` applied to its text, beside the original.
 fn edited(dir: &Path, tenant: &str, edit: impl Fn(&str) -> String) -> String {
     let from = dir.join(format!("examples/zero-carbon-park/{tenant}/inventory.toml"));
@@ -304,21 +310,15 @@ fn claims_beyond_the_ledger_are_refused_and_double_counting_across_registers_is_
     let more =
         edited(d, "foundry", |t| t.replace("quantity = 1963311.448", "quantity = 1963312.448"));
     let out = declare(d, "foundry", &more, "casting");
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("claims 1963312.448 kWh of the park allocation ZCP-2025-06-PV/foundry, but the park's ledger allocates 1963311.448 kWh"),
-        "{}",
-        stderr(&out)
+    refused(
+        &out,
+        "claims 1963312.448 kWh of the park allocation ZCP-2025-06-PV/foundry, but the park's ledger allocates 1963311.448 kWh",
     );
     // The park's source itself.
     let source =
         edited(d, "foundry", |t| t.replace("\"ZCP-2025-06-PV/foundry\"", "\"ZCP-2025-06-PV\""));
     let out = declare(d, "foundry", &source, "casting");
-    assert!(
-        stderr(&out).contains("claims the park source ZCP-2025-06-PV (solar) itself"),
-        "{}",
-        stderr(&out)
-    );
+    refused(&out, "claims the park source ZCP-2025-06-PV (solar) itself");
     // Another profile than the park's allocation file.
     let tampered = d.join("examples/zero-carbon-park/allocations/foundry/solar-copy.csv");
     let text =
@@ -329,12 +329,7 @@ fn claims_beyond_the_ledger_are_refused_and_double_counting_across_registers_is_
         t.replace("allocations/foundry/solar.csv", "allocations/foundry/solar-copy.csv")
     });
     let out = declare(d, "foundry", &other, "casting");
-    assert!(
-        stderr(&out)
-            .contains("with another profile than the park's allocation file foundry/solar.csv"),
-        "{}",
-        stderr(&out)
-    );
+    refused(&out, "with another profile than the park's allocation file foundry/solar.csv");
 
     // The assembler claims the foundry's allocations: each register alone is consistent, the
     // park's check across both finds every one claimed twice.

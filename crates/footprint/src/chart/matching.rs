@@ -129,7 +129,6 @@ fn panel(s: &mut String, title: &str, periods: &[Period], y0: f64, unit: &str) {
         y0 - 6.0,
         escape(title)
     );
-    let _ = unit;
     for frac in [0.0, 0.5, 1.0] {
         let v = max * frac;
         let _ = write!(

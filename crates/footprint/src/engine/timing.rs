@@ -41,6 +41,10 @@ pub(super) fn plan(
 ) -> Result<Option<Plan>, EngineError> {
     let e = &m.rules.electricity;
     let Some(granularity) = e.matching else { return Ok(None) };
+    // Nothing to match: the consumption is all uncovered whenever it happened.
+    if instruments.is_empty() {
+        return Ok(None);
+    }
     let storage = e.storage.unwrap_or(Storage::Ignore);
     let Source::Electricity { region, .. } = &inp.source else { return Ok(None) };
     let profile = &inp.profile;
