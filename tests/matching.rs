@@ -407,3 +407,17 @@ geography = "CN-SD"
     assert!(err.contains("matches instruments to consumption hour by hour"), "{err}");
     assert!(err.contains("profile = { meter"), "{err}");
 }
+
+#[test]
+fn a_methodology_that_accepts_storage_must_let_it_shift_only_green_surplus() {
+    let text = std::fs::read_to_string(
+        crate::util::root().join("methodologies/ghg-protocol-scope2-hourly-draft.toml"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loose.toml");
+    std::fs::write(&path, text.replace("storage = \"shift\"", "storage = \"ignore\"")).unwrap();
+    let err = pcf::methodology::Methodology::load(&path).unwrap_err().to_string();
+    assert!(err.contains("lists \"storage\""), "{err}");
+    assert!(err.contains("storage = \"shift\""), "{err}");
+}

@@ -400,5 +400,9 @@ fn claims_beyond_the_ledger_are_refused_and_double_counting_across_registers_is_
         ],
     );
     assert!(check.status.success(), "{}", stdout(&check));
-    assert!(stdout(&check).starts_with("OK: 6 active claims in 2 registers"), "{}", stdout(&check));
+    assert!(
+        stdout(&check).starts_with("OK: 6 active claims on the park's allocations in 2 registers"),
+        "{}",
+        stdout(&check)
+    );
 }

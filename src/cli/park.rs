@@ -118,7 +118,8 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         print_json(&serde_json::json!({ "claims": claims, "findings": findings }));
     } else if findings.is_empty() {
         outln!(
-            "OK: {claims} active claims in {} registers, none beyond {}'s ledger",
+            "OK: {claims} active claims on the park's allocations in {} registers, none beyond \
+             {}'s ledger",
             registers.len(),
             ledger.park
         );

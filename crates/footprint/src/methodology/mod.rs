@@ -320,6 +320,14 @@ impl Electricity {
                         with electricity.matching (\"annual\", \"monthly\" or \"hourly\")"
                 .into());
         }
+        if self.accepted_instruments.contains(&InstrumentKind::Storage)
+            && (self.matching.is_none() || self.storage != Some(crate::matching::Storage::Shift))
+        {
+            return Err("electricity.accepted_instruments lists \"storage\", which only \
+                        counts as green up to the green surplus that charged it: it needs \
+                        electricity.matching and storage = \"shift\""
+                .into());
+        }
         if self.matching.is_some() && self.accounting != ElectricityAccounting::MarketBased {
             return Err(
                 "electricity.matching is only read under accounting = \"market-based\"".into()

@@ -531,8 +531,17 @@ pub fn check_registers(
 ) -> Result<(Vec<ParkFinding>, usize), Error> {
     let mut claims: BTreeMap<String, Vec<(String, String, u64)>> = BTreeMap::new();
     let mut n = 0;
+    let park_serials: std::collections::BTreeSet<&str> = ledger
+        .allocations
+        .iter()
+        .map(|a| a.serial.key())
+        .chain(ledger.sources.iter().map(|s| s.serial.key()))
+        .collect();
     for (dir, reg) in registers {
         for (serial, list) in super::certificates::claims(reg)? {
+            if !park_serials.contains(serial.key()) {
+                continue;
+            }
             for (c, active) in list {
                 if active {
                     n += 1;
