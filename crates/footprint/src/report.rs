@@ -255,11 +255,7 @@ pub fn footprint(p: &Footprint) -> String {
             let _ = writeln!(
                 out,
                 "    matched {} (storage: {}): {} of consumption; {} {} unmatched\n    consumption timing: {}",
-                match mr.granularity {
-                    crate::timeseries::Granularity::Annual => "over the reference period",
-                    crate::timeseries::Granularity::Monthly => "month by month",
-                    crate::timeseries::Granularity::Hourly => "hour by hour",
-                },
+                mr.granularity.phrase(),
                 match mr.storage {
                     crate::matching::Storage::Shift => "shifts green surplus",
                     crate::matching::Storage::Ignore => "not an instrument",

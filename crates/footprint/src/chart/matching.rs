@@ -1,11 +1,12 @@
 //! The matching chart: consumption against matched green supply, month by month and, for
 //! hourly matching, over an average day (consumption, green energy available, matched). Drawn
-//! from an electricity record's [`MatchingRecord`], self-contained SVG like the bar chart.
+//! from an electricity record's [`crate::engine::MatchingRecord`], self-contained SVG like the
+//! bar chart.
 
 use std::fmt::Write as _;
 
 use super::escape;
-use crate::engine::{ElectricityRecord, MatchingRecord, Period};
+use crate::engine::{ElectricityRecord, Period};
 use crate::report::num;
 
 /// Grey of consumption (not matched).
@@ -45,7 +46,10 @@ pub fn matching(product: &str, e: &ElectricityRecord) -> Option<String> {
         s,
         "<text x=\"{LEFT}\" y=\"24\" font-size=\"16\" font-weight=\"bold\">{}</text>\
          <text x=\"{LEFT}\" y=\"42\">{}</text><text x=\"{LEFT}\" y=\"58\">{}</text>",
-        escape(&clip(&format!("Green electricity matched {} — {product}", granularity(m)), 72)),
+        escape(&clip(
+            &format!("Green electricity matched {} — {product}", m.granularity.phrase()),
+            72
+        )),
         escape(&format!(
             "{} in {}: {} {} consumed, {:.1} % matched, {} {} unmatched",
             clip(&e.input, 30),
@@ -73,14 +77,6 @@ pub fn matching(product: &str, e: &ElectricityRecord) -> Option<String> {
     }
     s.push_str("</svg>");
     Some(s)
-}
-
-fn granularity(m: &MatchingRecord) -> &'static str {
-    match m.granularity {
-        crate::timeseries::Granularity::Annual => "over the year",
-        crate::timeseries::Granularity::Monthly => "month by month",
-        crate::timeseries::Granularity::Hourly => "hour by hour",
-    }
 }
 
 fn legend(s: &mut String, y: f64) {

@@ -125,19 +125,17 @@ pub(super) fn apply(
         left -= used;
         // The energy counted at this instrument's factor (under matching: with its share of
         // storage's shifted green energy; a store carries none of its own).
-        let activity_used = plan.as_ref().map_or(used, |p| p.activity[ni]);
-        let used_here = used;
-        let used = activity_used;
+        let activity = plan.as_ref().map_or(used, |p| p.activity[ni]);
         let (mut default_factor, mut default_dataset) = (None, None);
-        if used > 0.0 {
+        if activity > 0.0 {
             let at = format!("{}/instruments/{ni}", inp.pointer);
             match (ins.factor, rules.electricity.instrument_without_factor) {
                 (Some(f), _) => {
                     let f = &inv.factors[f];
                     check_kind(m, file, &inp.pointer, &inp.name, f, &mut record)?;
-                    // `used` is in the grid factor's unit; the instrument's factor may be per
+                    // `activity` is in the grid factor's unit; the instrument's factor may be per
                     // another unit of energy.
-                    let activity = used * unit_ratio(grid_f, f, file, &at)?;
+                    let activity = activity * unit_ratio(grid_f, f, file, &at)?;
                     it.add_factor(m, file, f, activity)?;
                 }
                 // The methodology counts it as zero-emission generation.
@@ -158,7 +156,7 @@ pub(super) fn apply(
                 (None, InstrumentWithoutFactor::TechnologyDefault) => {
                     let (tech, reference, f, ds) = technology_default(inv, m, file, &at, ins)?;
                     check_kind(m, file, &inp.pointer, &inp.name, &f, &mut record)?;
-                    let activity = used * unit_ratio(grid_f, &f, file, &at)?;
+                    let activity = activity * unit_ratio(grid_f, &f, file, &at)?;
                     it.add_factor(m, file, &f, activity)?;
                     reason = format!(
                         "{reason}; no emission factor: the {tech} default {reference} of {} \
@@ -170,12 +168,12 @@ pub(super) fn apply(
                 }
             }
         }
-        record.covered += used_here;
+        record.covered += used;
         record.instruments.push(InstrumentUse {
             kind: instrument_name(ins.kind).into(),
             serial: ins.serial.clone(),
             quantity: ins.quantity,
-            used: used_here,
+            used,
             counted,
             reason,
             default_factor,

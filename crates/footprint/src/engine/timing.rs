@@ -49,11 +49,6 @@ pub(super) fn plan(
     let Source::Electricity { region, .. } = &inp.source else { return Ok(None) };
     let profile = &inp.profile;
     let clause = e.matching_clause.clone().unwrap_or_else(|| e.clause.clone());
-    let rule = |g: Granularity| match g {
-        Granularity::Annual => "annual",
-        Granularity::Monthly => "monthly",
-        Granularity::Hourly => "hourly",
-    };
     // The consumption laid on buckets.
     let (grid, consumption, buckets, n, source): (
         Option<&Grid>,
@@ -100,11 +95,8 @@ pub(super) fn plan(
                          \"{}\"`), but this electricity input says nothing of when it was used \
                          ({clause})",
                     m.id(),
-                    match granularity {
-                        Granularity::Monthly => "month by month",
-                        _ => "hour by hour",
-                    },
-                    rule(granularity)
+                    granularity.phrase(),
+                    granularity.name()
                 ),
                 help: "add `profile = { meter = \"meters/site.csv\" }` (a meter export of \
                            timestamp,kwh) or, where no interval data exists, `profile = { shape \
@@ -180,12 +172,8 @@ pub(super) fn plan(
         if reasons[i].is_empty() {
             reasons[i] = format!(
                 "matched {} (`electricity.matching = \"{}\"`): {} of the {} it made available",
-                match granularity {
-                    Granularity::Annual => "over the reference period",
-                    Granularity::Monthly => "month by month",
-                    Granularity::Hourly => "hour by hour",
-                },
-                rule(granularity),
+                granularity.phrase(),
+                granularity.name(),
                 super::electricity::fmt_amount(r.matched),
                 super::electricity::fmt_amount(r.available)
             );
@@ -266,8 +254,7 @@ fn block_bucket(
     let slot = |d: &str, next: bool| -> Option<usize> {
         let date: jiff::civil::Date = d.parse().ok()?;
         let date = if next { date.tomorrow().ok()? } else { date };
-        let zone = jiff::tz::TimeZone::get(grid.zone_name()).ok()?;
-        let t = date.to_zoned_datetime(zone).ok()?.timestamp();
+        let t = date.to_zoned_datetime(grid.zone().clone()).ok()?.timestamp();
         if next {
             // The last slot before the next day's midnight.
             let end = t.checked_sub(jiff::SignedDuration::from_secs(1)).ok()?;
@@ -283,11 +270,7 @@ fn block_bucket(
             None,
             Some(format!(
                 "produced {start} to {end}, a period longer than one matching interval (`electricity.matching = \"{}\"`): its energy cannot be placed in one",
-                match granularity {
-                    Granularity::Annual => "annual",
-                    Granularity::Monthly => "monthly",
-                    Granularity::Hourly => "hourly",
-                }
+                granularity.name()
             )),
         ),
     }

@@ -45,6 +45,26 @@ pub enum Granularity {
     Hourly,
 }
 
+impl Granularity {
+    /// The name as a methodology file writes it (`annual`, `monthly`, `hourly`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Granularity::Annual => "annual",
+            Granularity::Monthly => "monthly",
+            Granularity::Hourly => "hourly",
+        }
+    }
+
+    /// How matching at this granularity reads in a sentence (`matched hour by hour`).
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Granularity::Annual => "over the reference period",
+            Granularity::Monthly => "month by month",
+            Granularity::Hourly => "hour by hour",
+        }
+    }
+}
+
 impl Grid {
     /// The grid of the days `first_day` to `last_day` (both included) in `zone`, in slots of
     /// `step_minutes`. `step_minutes` must be 15, 30 or 60; `zone` an IANA name

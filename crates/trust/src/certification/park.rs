@@ -324,11 +324,7 @@ pub fn allocate(park_file: &Path, out: &Path) -> Result<Ledger, Error> {
                 // Whole watt-hours, rounded down: the allocations of an hour never exceed it.
                 let this = ((v.max(0.0) * share) * 1000.0).floor() as u64;
                 wh += this;
-                let local = grid.slot_start(h).to_zoned_datetime(
-                    jiff::tz::TimeZone::get(&p.time_zone).map_err(|e| {
-                        refuse(&file, "park.time_zone", e.to_string(), "use an IANA time zone name")
-                    })?,
-                );
+                let local = grid.slot_start(h).to_zoned_datetime(grid.zone().clone());
                 let _ =
                     writeln!(csv, "{},{}", local.strftime("%Y-%m-%dT%H:%M%:z"), wh_to_string(this));
             }
